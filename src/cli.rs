@@ -1,0 +1,66 @@
+//! Command-line interface.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "nemid-desk", version, about = "Case management for issuing NemID")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply migrations, then serve the API (the default).
+    Serve,
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print a development token signed with the development secret (or JWT_SECRET).
+    Token {
+        /// clerk, bank, supervisor or admin.
+        #[arg(long)]
+        role: String,
+        /// Office code; required for clerk and bank.
+        #[arg(long)]
+        office: Option<String>,
+        /// The staff member's display name.
+        #[arg(long)]
+        name: String,
+        /// Staff id (`sub`); defaults to one derived from the name.
+        #[arg(long)]
+        sub: Option<String>,
+        /// Lifetime, e.g. 8h, 30m, 1d (default 8h).
+        #[arg(long, default_value = "8h")]
+        ttl: String,
+    },
+    /// Print the OpenAPI document (YAML) and exit.
+    Openapi,
+}
+
+/// `90s`, `30m`, `8h`, `1d` → seconds.
+pub fn parse_ttl(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = n.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return None,
+    };
+    (1..=30 * 86_400).contains(&secs).then_some(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ttls() {
+        assert_eq!(super::parse_ttl("8h"), Some(28_800));
+        assert_eq!(super::parse_ttl("90s"), Some(90));
+        assert_eq!(super::parse_ttl("1d"), Some(86_400));
+        assert_eq!(super::parse_ttl("8"), None);
+        assert_eq!(super::parse_ttl("0s"), None);
+        assert_eq!(super::parse_ttl("99d"), None);
+    }
+}

@@ -1,0 +1,326 @@
+//! Typed configuration, read once from the environment and validated before anything starts.
+//!
+//! A bad value stops start-up with a message naming the variable and the reason (exit code 2),
+//! so an operator never has to guess which setting a panic came from.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A configuration problem: which variable, and why its value is not usable.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(var: &'static str, reason: impl Into<String>) -> Self {
+        Self { var, reason: reason.into() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// Database settings.
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    /// `None`: find or provision a local PostgreSQL (see `db::locate`).
+    pub url: Option<String>,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub bind_addr: SocketAddr,
+    pub body_limit: usize,
+    pub workers: usize,
+    pub shutdown_timeout: Duration,
+}
+
+/// JWT verification settings (keys are loaded by `auth::keys`).
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub secret: Option<String>,
+    /// `kid=ALG:path` entries.
+    pub public_keys: Vec<PublicKeySpec>,
+    pub issuer: String,
+    pub audience: String,
+    pub leeway_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeySpec {
+    pub kid: String,
+    pub algorithm: String,
+    pub path: PathBuf,
+}
+
+/// Domain settings.
+#[derive(Debug, Clone)]
+pub struct DomainConfig {
+    pub posting_window_days: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    pub db: DbConfig,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+    pub domain: DomainConfig,
+}
+
+/// Where values come from; a closure so tests can pass a map instead of the process environment.
+pub trait Source {
+    fn get(&self, var: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Source for ProcessEnv {
+    fn get(&self, var: &str) -> Option<String> {
+        std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<S: std::hash::BuildHasher> Source for std::collections::HashMap<String, String, S> {
+    fn get(&self, var: &str) -> Option<String> {
+        std::collections::HashMap::get(self, var).cloned().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&ProcessEnv)
+    }
+
+    pub fn from_source(src: &dyn Source) -> Result<Self, ConfigError> {
+        let app_env = match src.get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "APP_ENV",
+                    format!("expected `development` or `production`, got `{other}`"),
+                ));
+            }
+        };
+        let log_format = match src.get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::new("LOG_FORMAT", format!("expected `pretty` or `json`, got `{other}`")));
+            }
+        };
+        if let Some(filter) = src.get("RUST_LOG") {
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .map_err(|e| ConfigError::new("RUST_LOG", format!("not a valid filter: {e}")))?;
+        }
+        let url = src.get("DATABASE_URL");
+        if let Some(u) = &url
+            && !(u.starts_with("postgres://") || u.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::new("DATABASE_URL", "must start with postgres:// or postgresql://"));
+        }
+        let pool_size = parse_num(src, "DB_POOL_SIZE", 10u32, 1, 200)?;
+        let connect_timeout_ms = parse_num(src, "DB_CONNECT_TIMEOUT_MS", 3000u64, 250, 30_000)?;
+        let statement_timeout_ms = parse_num(src, "DB_STATEMENT_TIMEOUT_MS", 10_000u64, 100, 600_000)?;
+        let bind_addr = match src.get("BIND_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.parse().map_err(|_| {
+                ConfigError::new("BIND_ADDR", format!("expected host:port such as 127.0.0.1:8080, got `{v}`"))
+            })?,
+        };
+        let body_limit = match src.get("REQUEST_BODY_LIMIT") {
+            None => 64 * 1024,
+            Some(v) => parse_size(&v).filter(|n| (1024..=16 * 1024 * 1024).contains(n)).ok_or_else(|| {
+                ConfigError::new(
+                    "REQUEST_BODY_LIMIT",
+                    format!("expected a size between 1KiB and 16MiB such as 65536 or 64KiB, got `{v}`"),
+                )
+            })?,
+        };
+        let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let workers = parse_num(src, "HTTP_WORKERS", default_workers, 1, 64)?;
+        let shutdown_secs = parse_num(src, "SHUTDOWN_TIMEOUT_SECS", 30u64, 1, 600)?;
+        let data_dir = src.get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".data"));
+
+        let public_keys = match src.get("JWT_PUBLIC_KEYS") {
+            None => Vec::new(),
+            Some(v) => parse_public_keys(&v)?,
+        };
+        let secret = src.get("JWT_SECRET");
+        if let Some(s) = &secret
+            && s.len() < 32
+        {
+            return Err(ConfigError::new("JWT_SECRET", "must be at least 32 characters"));
+        }
+        if app_env == AppEnv::Production && secret.is_none() && public_keys.is_empty() {
+            return Err(ConfigError::new(
+                "JWT_PUBLIC_KEYS",
+                "APP_ENV=production requires JWT_PUBLIC_KEYS or JWT_SECRET; no key is generated in production",
+            ));
+        }
+        let leeway_secs = parse_num(src, "JWT_LEEWAY_SECS", 30u64, 0, 30)?;
+        let posting_window_days = parse_num(src, "POSTING_WINDOW_DAYS", 14u32, 1, 90)?;
+
+        Ok(Config {
+            app_env,
+            data_dir,
+            log_format,
+            db: DbConfig {
+                url,
+                pool_size,
+                connect_timeout: Duration::from_millis(connect_timeout_ms),
+                statement_timeout: Duration::from_millis(statement_timeout_ms),
+            },
+            http: HttpConfig { bind_addr, body_limit, workers, shutdown_timeout: Duration::from_secs(shutdown_secs) },
+            auth: AuthConfig {
+                secret,
+                public_keys,
+                issuer: src.get("JWT_ISSUER").unwrap_or_else(|| "nemid-desk".into()),
+                audience: src.get("JWT_AUDIENCE").unwrap_or_else(|| "nemid-desk".into()),
+                leeway_secs,
+            },
+            domain: DomainConfig { posting_window_days },
+        })
+    }
+}
+
+fn parse_num<T>(src: &dyn Source, var: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match src.get(var) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            _ => Err(ConfigError::new(var, format!("expected a whole number from {min} to {max}, got `{v}`"))),
+        },
+    }
+}
+
+/// `65536`, `64KiB`, `64kb`, `1MiB`, `1mb`.
+fn parse_size(v: &str) -> Option<usize> {
+    let v = v.trim().to_ascii_lowercase();
+    let (digits, mult) =
+        if let Some(d) = v.strip_suffix("kib").or_else(|| v.strip_suffix("kb")).or_else(|| v.strip_suffix('k')) {
+            (d, 1024)
+        } else if let Some(d) = v.strip_suffix("mib").or_else(|| v.strip_suffix("mb")).or_else(|| v.strip_suffix('m')) {
+            (d, 1024 * 1024)
+        } else {
+            (v.as_str(), 1)
+        };
+    digits.trim().parse::<usize>().ok()?.checked_mul(mult)
+}
+
+/// `kid=ALG:/path/key.pem,kid2=ALG:/path2.pem`. The algorithm is fixed per key by the operator,
+/// never taken from a token's header.
+fn parse_public_keys(v: &str) -> Result<Vec<PublicKeySpec>, ConfigError> {
+    let err = |why: String| ConfigError::new("JWT_PUBLIC_KEYS", why);
+    let mut out: Vec<PublicKeySpec> = Vec::new();
+    for entry in v.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (kid, rest) =
+            entry.split_once('=').ok_or_else(|| err(format!("entry `{entry}` is not of the form kid=ALG:path")))?;
+        let (alg, path) = rest
+            .split_once(':')
+            .ok_or_else(|| err(format!("entry for kid `{kid}` is not of the form kid=ALG:path")))?;
+        let alg = alg.trim().to_ascii_uppercase();
+        if !matches!(alg.as_str(), "RS256" | "RS384" | "RS512" | "PS256" | "ES256" | "ES384" | "EDDSA") {
+            return Err(err(format!(
+                "kid `{kid}`: algorithm `{alg}` is not one of RS256, RS384, RS512, PS256, ES256, ES384, EdDSA"
+            )));
+        }
+        if kid.trim().is_empty() || out.iter().any(|k| k.kid == kid.trim()) {
+            return Err(err(format!("kid `{kid}` is empty or given twice")));
+        }
+        out.push(PublicKeySpec { kid: kid.trim().to_string(), algorithm: alg, path: PathBuf::from(path.trim()) });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_source(&map)
+    }
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.http.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.db.pool_size, 10);
+        assert_eq!(c.db.connect_timeout, Duration::from_secs(3));
+        assert_eq!(c.http.body_limit, 65536);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.app_env, AppEnv::Development);
+        assert!(c.db.url.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, val) in [
+            ("DB_POOL_SIZE", "zero"),
+            ("DB_POOL_SIZE", "0"),
+            ("DB_CONNECT_TIMEOUT_MS", "60000"),
+            ("BIND_ADDR", "localhost"),
+            ("REQUEST_BODY_LIMIT", "12"),
+            ("REQUEST_BODY_LIMIT", "lots"),
+            ("LOG_FORMAT", "xml"),
+            ("DATABASE_URL", "mysql://x"),
+            ("RUST_LOG", "info,[[["),
+            ("APP_ENV", "staging"),
+            ("JWT_SECRET", "short"),
+            ("JWT_PUBLIC_KEYS", "k1=HS256:/x.pem"),
+            ("JWT_PUBLIC_KEYS", "k1"),
+            ("JWT_LEEWAY_SECS", "31"),
+        ] {
+            let e = cfg(&[(var, val)]).unwrap_err();
+            assert_eq!(e.var, var, "{var}={val} gave {e}");
+        }
+    }
+
+    #[test]
+    fn sizes_accept_units() {
+        assert_eq!(parse_size("64KiB"), Some(65536));
+        assert_eq!(parse_size("1mb"), Some(1 << 20));
+        assert_eq!(parse_size("2048"), Some(2048));
+        assert_eq!(parse_size("x"), None);
+    }
+
+    #[test]
+    fn production_requires_keys() {
+        let e = cfg(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(e.var, "JWT_PUBLIC_KEYS");
+        assert!(cfg(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]).is_ok());
+    }
+
+    #[test]
+    fn public_keys_parse() {
+        let c = cfg(&[("JWT_PUBLIC_KEYS", "a=RS256:/k/a.pem, b=EdDSA:/k/b.pem")]).unwrap();
+        assert_eq!(c.auth.public_keys.len(), 2);
+        assert_eq!(c.auth.public_keys[1].algorithm, "EDDSA");
+        assert!(cfg(&[("JWT_PUBLIC_KEYS", "a=RS256:/x,a=RS256:/y")]).is_err());
+    }
+}

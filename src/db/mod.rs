@@ -1,0 +1,81 @@
+//! Database plumbing: locating a server, the connection pool, embedded migrations.
+//!
+//! Store code (`crate::store`) takes `&mut PgConnection` and returns `QueryResult`; only the HTTP
+//! layer turns those into HTTP errors.
+
+pub mod locate;
+pub mod migrate;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+
+use crate::config::{Config, DbConfig};
+
+pub type DbPool = Pool<ConnectionManager<PgConnection>>;
+pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Resolves the database URL: `DATABASE_URL` as given, or a local/private server with the
+/// `nemid_desk` database created on first use.
+pub fn resolve_url(config: &Config) -> Result<String, String> {
+    if let Some(url) = &config.db.url {
+        return Ok(url.clone());
+    }
+    let server = locate::find_server(&config.data_dir).map_err(|e| e.to_string())?;
+    locate::ensure_database(&server, locate::DEFAULT_DB_NAME)
+        .map_err(|e| format!("could not create database `{}`: {e}", locate::DEFAULT_DB_NAME))?;
+    tracing::info!(db.origin = server.origin, "using PostgreSQL from {}", server.origin);
+    Ok(server.database_url(locate::DEFAULT_DB_NAME))
+}
+
+/// Adds libpq connection parameters the operator did not set: a connect timeout, and TCP
+/// keepalives / user timeout so a dropped peer cannot hang a connection (diesel#3016).
+pub fn harden_url(url: &str, cfg: &DbConfig) -> String {
+    let secs = cfg.connect_timeout.as_secs().max(2);
+    let mut out = url.to_string();
+    let mut sep = if url.contains('?') { '&' } else { '?' };
+    for (key, value) in [
+        ("connect_timeout", secs.to_string()),
+        ("keepalives", "1".to_string()),
+        ("keepalives_idle", "30".to_string()),
+        ("tcp_user_timeout", (cfg.statement_timeout.as_millis() as u64 + 5_000).to_string()),
+    ] {
+        if !url.contains(&format!("{key}=")) {
+            out.push(sep);
+            out.push_str(&format!("{key}={value}"));
+            sep = '&';
+        }
+    }
+    out
+}
+
+#[derive(Debug)]
+struct SessionSettings {
+    statement_timeout_ms: u128,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        // Every session is bounded and named, so a runaway query is cut off and
+        // pg_stat_activity tells which service holds a connection. Times are stored in UTC.
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {}; SET application_name = 'nemid-desk'; SET TIME ZONE 'UTC';",
+            self.statement_timeout_ms
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Builds the pool without waiting for connections: a database that is down at start-up shows as
+/// 503 on requests and on `/readyz`, not as a hang (`Pool::build` would block for the timeout).
+pub fn build_pool(url: &str, cfg: &DbConfig) -> DbPool {
+    Pool::builder()
+        .max_size(cfg.pool_size)
+        .min_idle(Some(cfg.pool_size.min(2)))
+        .connection_timeout(cfg.connect_timeout)
+        .idle_timeout(Some(Duration::from_secs(300)))
+        .connection_customizer(Box::new(SessionSettings { statement_timeout_ms: cfg.statement_timeout.as_millis() }))
+        .build_unchecked(ConnectionManager::new(harden_url(url, cfg)))
+}

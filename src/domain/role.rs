@@ -1,0 +1,70 @@
+//! Who may do what. The table here is the single source for the README's and the OpenAPI
+//! document's authorization notes.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::office::OfficeKind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Desk clerk at a citizen service centre (Borgerservice).
+    Clerk,
+    /// Staff of a bank branch, usually an API integration.
+    Bank,
+    /// Reads every office's cases, runs reports, decides exemptions, cancels cases.
+    Supervisor,
+    /// Manages offices; no access to case data.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Clerk, Role::Bank, Role::Supervisor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Clerk => "clerk",
+            Role::Bank => "bank",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The office kind this role must belong to, for roles bound to one office.
+    pub fn required_office_kind(self) -> Option<OfficeKind> {
+        match self {
+            Role::Clerk => Some(OfficeKind::CitizenServiceCentre),
+            Role::Bank => Some(OfficeKind::BankBranch),
+            Role::Supervisor | Role::Admin => None,
+        }
+    }
+
+    /// Roles that handle cases of their own office (create, read, act).
+    pub fn works_cases(self) -> bool {
+        matches!(self, Role::Clerk | Role::Bank)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_and_bind_to_office_kinds() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(Role::Clerk.required_office_kind(), Some(OfficeKind::CitizenServiceCentre));
+        assert_eq!(Role::Bank.required_office_kind(), Some(OfficeKind::BankBranch));
+        assert_eq!(Role::Supervisor.required_office_kind(), None);
+        assert_eq!(Role::Admin.required_office_kind(), None);
+        assert!(Role::Clerk.works_cases() && Role::Bank.works_cases());
+        assert!(!Role::Supervisor.works_cases() && !Role::Admin.works_cases());
+    }
+}

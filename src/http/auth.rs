@@ -1,0 +1,83 @@
+//! Authentication extractor and authorization by role and office.
+//!
+//! `Bearer` verifies the token (signature and claims, no I/O). Handlers then resolve the
+//! caller's office inside their own database closure with `authorize`, so one pool checkout
+//! serves both the check and the work.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use diesel::pg::PgConnection;
+
+use super::error::{ApiError, ApiResult};
+use super::state::AppState;
+use crate::auth::{Identity, OfficeRef, Principal};
+use crate::domain::office::OfficeKind;
+use crate::domain::role::Role;
+use crate::store;
+
+/// A verified bearer token's identity.
+#[derive(Debug, Clone)]
+pub struct Bearer(pub Identity);
+
+impl FromRequest for Bearer {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(req))
+    }
+}
+
+fn extract(req: &HttpRequest) -> ApiResult<Bearer> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
+    let value = match req.headers().get(header::AUTHORIZATION) {
+        None => return Err(ApiError::missing_token()),
+        Some(v) => v.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?,
+    };
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+    let identity = state.keys.verify(token).map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    tracing::Span::current().record("actor.sub", identity.sub.as_str());
+    Ok(Bearer(identity))
+}
+
+/// Resolves the caller's office and checks the role is one of `allowed`.
+///
+/// Clerk and bank tokens must name an existing, active office of the kind their role works in;
+/// otherwise 403, whatever the endpoint.
+pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> ApiResult<Principal> {
+    let id = &bearer.0;
+    let office = match id.role.required_office_kind() {
+        None => None,
+        Some(kind) => Some(resolve_office(conn, id, kind)?),
+    };
+    if !allowed.contains(&id.role) {
+        return Err(ApiError::forbidden(format!("the role `{}` may not do this", id.role.as_str())));
+    }
+    Ok(Principal { sub: id.sub.clone(), name: id.name.clone(), role: id.role, office })
+}
+
+fn resolve_office(conn: &mut PgConnection, id: &Identity, kind: OfficeKind) -> ApiResult<OfficeRef> {
+    let code = id.office_code.as_deref().unwrap_or_default();
+    let row = store::offices::find_by_code(conn, code)?
+        .ok_or_else(|| ApiError::forbidden("the token's office is not known"))?;
+    if !row.active {
+        return Err(ApiError::forbidden("the token's office is not active"));
+    }
+    let row_kind = OfficeKind::parse(&row.kind).ok_or_else(|| ApiError::internal("office with unknown kind"))?;
+    if row_kind != kind {
+        return Err(ApiError::forbidden(format!(
+            "the role `{}` does not work at a {}",
+            id.role.as_str(),
+            row_kind.as_str().replace('_', " ")
+        )));
+    }
+    Ok(OfficeRef { id: row.id, code: row.code, kind: row_kind })
+}

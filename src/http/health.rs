@@ -1,0 +1,59 @@
+//! Liveness and readiness.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, web};
+use diesel::connection::SimpleConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, Problem};
+use super::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Liveness: the process answers. Touches no database.
+#[utoipa::path(
+    operation_id = "healthz",
+    tag = "health",
+    description = "Liveness: the process is up. Does not touch the database. No authentication.",
+    responses((status = 200, description = "The process is alive", body = Health)),
+    security(())
+)]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok".into() })
+}
+
+/// Readiness: a query succeeds within one second.
+#[utoipa::path(
+    operation_id = "readyz",
+    tag = "health",
+    description = "Readiness: 200 when a database query succeeds within 1 s, otherwise 503. No authentication.",
+    responses(
+        (status = 200, description = "Ready to serve", body = Health),
+        (status = 503, description = "The database is not reachable", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))
+    ),
+    security(())
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let pool = state.db.pool().clone();
+    let check = web::block(move || -> Result<(), String> {
+        let mut conn = pool.get_timeout(Duration::from_secs(1)).map_err(|e| e.to_string())?;
+        conn.batch_execute("SELECT 1").map_err(|e| e.to_string())
+    });
+    match actix_web::rt::time::timeout(Duration::from_secs(1), check).await {
+        Ok(Ok(Ok(()))) => Ok(HttpResponse::Ok().json(Health { status: "ok".into() })),
+        Ok(Ok(Err(e))) => Err(ApiError::unavailable(e)),
+        Ok(Err(e)) => Err(ApiError::internal(e)),
+        Err(_) => Err(ApiError::unavailable("readiness query took longer than 1 s")),
+    }
+}

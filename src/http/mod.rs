@@ -1,0 +1,14 @@
+//! The HTTP layer: handlers, extractors and the one error type. Only this layer speaks HTTP.
+
+pub mod auth;
+pub mod error;
+pub mod etag;
+pub mod health;
+pub mod json;
+pub mod offices;
+pub mod openapi;
+pub mod pagination;
+pub mod request_context;
+pub mod routes;
+pub mod server;
+pub mod state;

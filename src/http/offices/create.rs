@@ -1,0 +1,93 @@
+use actix_web::{HttpResponse, post, web};
+use uuid::Uuid;
+
+use super::view::{NewOfficeBody, OfficeView};
+use crate::domain::FieldIssue;
+use crate::domain::office::{OfficeKind, check_code, check_text};
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::etag;
+use crate::http::json::JsonBody;
+use crate::http::state::AppState;
+use crate::store::{self, offices::NewOffice};
+
+/// Register an office.
+#[utoipa::path(
+    operation_id = "create_office",
+    tag = "offices",
+    description = "Roles: admin. Registers a citizen service centre or a bank branch. The code is unique.",
+    request_body(content = NewOfficeBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created", body = OfficeView, headers(
+            ("Location" = String, description = "URL of the new office"),
+            ("ETag" = String, description = "Entity tag of the office's version"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/offices")]
+pub async fn create_office(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    body: JsonBody<NewOfficeBody>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let mut issues = Vec::new();
+    if let Err(m) = check_code(&body.code) {
+        issues.push(FieldIssue::new("code", m));
+    }
+    check_text("name", &body.name, 200, &mut issues);
+    match (body.kind, &body.bank_name) {
+        (OfficeKind::BankBranch, None) => issues.push(FieldIssue::new("bank_name", "is required for a bank branch")),
+        (OfficeKind::BankBranch, Some(b)) => check_text("bank_name", b, 200, &mut issues),
+        (OfficeKind::CitizenServiceCentre, Some(_)) => {
+            issues.push(FieldIssue::new("bank_name", "must be absent for a citizen service centre"))
+        }
+        (OfficeKind::CitizenServiceCentre, None) => {}
+    }
+    body.address.check("address", &mut issues);
+    if !issues.is_empty() {
+        return Err(issues.into());
+    }
+
+    let view = state
+        .db
+        .run(move |conn| {
+            authorize(conn, &bearer, &[Role::Admin])?;
+            let new = NewOffice {
+                id: Uuid::now_v7(),
+                code: &body.code,
+                name: body.name.trim(),
+                kind: body.kind.as_str(),
+                bank_name: body.bank_name.as_deref().map(str::trim),
+                street: body.address.street.trim(),
+                postal_code: body.address.postal_code.trim(),
+                city: body.address.city.trim(),
+                country: &body.address.country,
+            };
+            match store::offices::insert(conn, &new) {
+                Ok(row) => Ok(OfficeView::from(row)),
+                Err(e) if store::is_unique_violation(&e, "offices_code_key") => Err(ApiError::conflict(
+                    "office_code_taken",
+                    format!("an office with the code {} exists", body.code),
+                )),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await?;
+    tracing::info!(office.id = %view.id, office.code = %view.code, "office created");
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/offices/{}", view.id)))
+        .insert_header(etag::header_value(view.version))
+        .json(view))
+}

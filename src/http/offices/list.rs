@@ -1,0 +1,72 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::view::{OfficePage, OfficeView};
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListOfficesQuery {
+    /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+    /// Administrators only: include inactive offices.
+    pub include_inactive: Option<bool>,
+}
+
+/// List offices.
+#[utoipa::path(
+    operation_id = "list_offices",
+    tag = "offices",
+    description = "Roles: any signed-in user. Active offices ordered by code; administrators may add `include_inactive=true`.",
+    params(ListOfficesQuery),
+    responses(
+        (status = 200, description = "A page of offices", body = OfficePage),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Token's office unknown or inactive, or inactive offices asked for by a non-administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/offices")]
+pub async fn list_offices(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    query: web::Query<ListOfficesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = q.cursor.as_deref().map(|c| pagination::decode(c, "office")).transpose()?;
+    let include_inactive = q.include_inactive.unwrap_or(false);
+    let page = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, &Role::ALL)?;
+            if include_inactive && who.role != Role::Admin {
+                return Err(ApiError::forbidden("only administrators see inactive offices"));
+            }
+            let mut rows = store::offices::page(conn, include_inactive, after.as_deref(), limit)?;
+            let next_cursor = if rows.len() as i64 > limit {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| pagination::encode(&format!("office:{}", r.code)))
+            } else {
+                None
+            };
+            Ok(OfficePage { items: rows.into_iter().map(OfficeView::from).collect(), next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -1,0 +1,87 @@
+//! The office as the API shows it, and the bodies the API accepts.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::office::{Address, OfficeKind};
+use crate::store::offices::OfficeRow;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OfficeView {
+    pub id: Uuid,
+    #[schema(example = "KBH01")]
+    pub code: String,
+    #[schema(example = "Borgerservice København")]
+    pub name: String,
+    pub kind: OfficeKind,
+    /// The bank, for bank branches; `null` for citizen service centres.
+    #[schema(example = json!(null))]
+    pub bank_name: Option<String>,
+    pub address: Address,
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<OfficeRow> for OfficeView {
+    fn from(r: OfficeRow) -> Self {
+        OfficeView {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            kind: OfficeKind::parse(&r.kind).unwrap_or(OfficeKind::CitizenServiceCentre),
+            bank_name: r.bank_name,
+            address: Address { street: r.street, postal_code: r.postal_code, city: r.city, country: r.country },
+            active: r.active,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OfficePage {
+    pub items: Vec<OfficeView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "KBH01", "name": "Borgerservice København", "kind": "citizen_service_centre",
+    "address": {"street": "Sjællandsgade 40", "postal_code": "2200", "city": "København N", "country": "DK"}
+}))]
+pub struct NewOfficeBody {
+    /// Unique; 2–32 characters of A–Z, 0–9 and `-`. Never changes.
+    #[schema(pattern = "^[A-Z0-9][A-Z0-9-]{1,31}$", example = "KBH01")]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Never changes.
+    pub kind: OfficeKind,
+    /// Required for bank branches, absent for citizen service centres.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    pub bank_name: Option<String>,
+    pub address: Address,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct OfficeChangesBody {
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub active: Option<bool>,
+}

@@ -1,0 +1,47 @@
+//! Opaque keyset cursors: base64url of the last row's sort key.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::error::{ApiError, ApiResult};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 100;
+
+pub fn encode(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.as_bytes())
+}
+
+/// Decodes a cursor and checks it carries the expected prefix (`kind:`).
+pub fn decode(cursor: &str, kind: &str) -> ApiResult<String> {
+    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
+    if cursor.len() > 512 {
+        return Err(bad());
+    }
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    s.strip_prefix(kind).and_then(|r| r.strip_prefix(':')).map(str::to_string).ok_or_else(bad)
+}
+
+pub fn limit(given: Option<i64>) -> ApiResult<i64> {
+    match given {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::bad_parameter("limit", format!("must be from 1 to {MAX_LIMIT}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_foreign_ones() {
+        let c = encode("office:KBH01");
+        assert_eq!(decode(&c, "office").unwrap(), "KBH01");
+        assert!(decode(&c, "case").is_err());
+        assert!(decode("!!!", "office").is_err());
+        assert_eq!(limit(None).unwrap(), 50);
+        assert!(limit(Some(0)).is_err() && limit(Some(101)).is_err());
+    }
+}

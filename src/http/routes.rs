@@ -1,0 +1,68 @@
+//! Every route of the service, on one screen. The same function builds the server's app, the
+//! test servers' app and the OpenAPI document.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpRequest, middleware, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use super::error::ApiError;
+use super::state::AppState;
+use super::{health, offices, openapi, request_context};
+
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(openapi::openapi_yaml)
+        .service(scope::scope("/api/v1").configure(api_v1));
+}
+
+fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(offices::create_office)
+        .service(offices::list_offices)
+        .service(offices::get_office)
+        .service(offices::update_office);
+}
+
+/// The OpenAPI document of exactly the routes `app` serves.
+pub fn document() -> utoipa::openapi::OpenApi {
+    App::new().into_utoipa_app().openapi(openapi::BaseDoc::openapi()).configure(routes).split_for_parts().1
+}
+
+/// The application: routes, shared state, request context, and problem answers for the rest.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::BaseDoc::openapi())
+        .app_data(state)
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("no such resource").into()))
+        .app_data(web::QueryConfig::default().error_handler(|e, _| {
+            let msg = e.to_string();
+            let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg).to_string();
+            ApiError::bad_parameter("query", msg).into()
+        }))
+        .configure(routes)
+        .default_service(web::to(fallback))
+        .split_for_parts();
+    app.wrap(middleware::from_fn(request_context::middleware))
+}
+
+/// No route matched: 405 with `Allow` when the path exists for other methods, else 404.
+async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match state.api_doc.allowed_methods(req.path()) {
+        Some(methods) => ApiError::method_not_allowed(&methods),
+        None => ApiError::not_found("no such resource"),
+    })
+}

@@ -1,0 +1,43 @@
+//! Building and running the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{HttpServer, web};
+
+use super::openapi::ApiDoc;
+use super::routes;
+use super::state::{AppState, Db};
+use crate::auth::KeySet;
+use crate::config::{Config, ConfigError};
+use crate::db::DbPool;
+
+pub fn state(config: Config, pool: DbPool) -> Result<web::Data<AppState>, ConfigError> {
+    let keys = KeySet::load(&config)?;
+    Ok(web::Data::new(AppState {
+        config,
+        db: Db::new(pool),
+        keys,
+        api_doc: Arc::new(ApiDoc::new(&routes::document())),
+    }))
+}
+
+/// Blocking threads per worker, so that all workers together hold as many blocking threads as the
+/// pool has connections: every blocking task then finds a connection without queueing twice.
+pub fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
+    (pool_size as usize).div_ceil(workers.max(1)).max(1)
+}
+
+/// A server on `listener`; SIGTERM/SIGINT stop it gracefully (in-flight requests finish).
+pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let http = state.config.http.clone();
+    let blocking = blocking_threads_per_worker(state.config.db.pool_size, http.workers);
+    let server = HttpServer::new(move || routes::app(state.clone()))
+        .workers(http.workers)
+        .worker_max_blocking_threads(blocking)
+        .shutdown_timeout(http.shutdown_timeout.as_secs())
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

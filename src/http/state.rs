@@ -1,0 +1,50 @@
+//! Shared application state, handed to handlers as `web::Data<AppState>`.
+
+use std::sync::Arc;
+
+use actix_web::web;
+use diesel::pg::PgConnection;
+
+use super::error::{ApiError, ApiResult};
+use crate::auth::KeySet;
+use crate::config::Config;
+use crate::db::DbPool;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub keys: KeySet,
+    pub api_doc: Arc<super::openapi::ApiDoc>,
+}
+
+/// Runs blocking diesel work off the actix worker threads. Pool checkout blocks too, so it
+/// happens inside the closure; the request's tracing span follows the work onto the thread.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+}
+
+impl Db {
+    pub fn new(pool: DbPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(ApiError::from)?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}

@@ -1,0 +1,161 @@
+//! A real server on an ephemeral port, in-process, over a test database; tests speak HTTP to it.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use nemid_desk::config::Config;
+use nemid_desk::{db, http};
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+use super::db::TestDb;
+use super::tokens::{self, Tok};
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub base: String,
+    pub client: Client,
+    handle: Option<actix_web::dev::ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+    pub data_dir: tempdir::TempDir,
+}
+
+/// Settings every test server gets; `extra` overrides or adds.
+pub fn env(db_url: &str, data_dir: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
+    let mut m: HashMap<String, String> = [
+        ("DATABASE_URL", db_url),
+        ("JWT_SECRET", TEST_SECRET),
+        ("DATA_DIR", data_dir),
+        ("HTTP_WORKERS", "2"),
+        ("DB_POOL_SIZE", "4"),
+        ("DB_CONNECT_TIMEOUT_MS", "1500"),
+        ("SHUTDOWN_TIMEOUT_SECS", "5"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in extra {
+        m.insert(k.to_string(), v.to_string());
+    }
+    m
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(&[])
+    }
+
+    pub fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new();
+        let data_dir = tempdir::TempDir::new();
+        let url =
+            extra.iter().find(|(k, _)| *k == "DATABASE_URL").map(|(_, v)| v.to_string()).unwrap_or(db.url.clone());
+        let config = Config::from_source(&env(&url, &data_dir.path(), extra)).expect("test config");
+        let pool = db::build_pool(&url, &config.db);
+        let state = http::server::state(config, pool).expect("test state");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let sys = actix_web::rt::System::new();
+            sys.block_on(async move {
+                let server = http::server::build(state, listener).expect("server");
+                tx.send(server.handle()).expect("send handle");
+                let _ = server.await;
+            });
+        });
+        let handle = rx.recv().expect("server started");
+        TestApp {
+            db,
+            base: format!("http://{addr}"),
+            client: Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("client"),
+            handle: Some(handle),
+            thread: Some(thread),
+            data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str, tok: &Tok) -> Response {
+        tokens::auth(self.client.get(self.url(path)), tok).send().expect("request")
+    }
+
+    pub fn post(&self, path: &str, tok: &Tok, body: &Value) -> Response {
+        tokens::auth(self.client.post(self.url(path)), tok).json(body).send().expect("request")
+    }
+
+    pub fn patch(&self, path: &str, tok: &Tok, body: &Value) -> Response {
+        tokens::auth(self.client.patch(self.url(path)), tok).json(body).send().expect("request")
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// Creates an office as an administrator; returns its JSON.
+    pub fn office(&self, code: &str, kind: &str) -> Value {
+        let mut body = json!({
+            "code": code,
+            "name": format!("Office {code}"),
+            "kind": kind,
+            "address": {"street": "Vestergade 1", "postal_code": "7100", "city": "Vejle", "country": "DK"}
+        });
+        if kind == "bank_branch" {
+            body["bank_name"] = json!("Danske Bank");
+        }
+        let res = self.post("/api/v1/offices", &Tok::admin(), &body);
+        assert_eq!(res.status(), 201, "creating office {code}");
+        res.json().expect("office json")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            // The stop future only talks to the server over channels; any executor will do.
+            actix_web::rt::System::new().block_on(handle.stop(true));
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A temporary directory removed on drop (no extra crate needed for this much).
+pub mod tempdir {
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    static N: AtomicUsize = AtomicUsize::new(0);
+
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new() -> TempDir {
+            let p = std::env::temp_dir().join(format!(
+                "nemid-desk-test-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&p).expect("temp dir");
+            TempDir(p)
+        }
+
+        pub fn path(&self) -> String {
+            self.0.to_string_lossy().to_string()
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! HTTP-level tests against real servers over real, per-test PostgreSQL databases.
+
+mod common;
+
+mod access;
+mod auth;
+mod errors;
+mod health;
+mod offices;
+mod openapi_contract;
+mod process;

@@ -1,0 +1,155 @@
+//! The binary as an operator runs it: zero configuration, bad configuration, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
+
+use crate::common::Tok;
+use crate::common::db::TestDb;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nemid-desk"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null());
+    c
+}
+
+/// Polls `/readyz` until 200 or the deadline; the deadline only bounds a broken start.
+fn wait_ready(client: &reqwest::blocking::Client, base: &str, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if let Ok(r) = client.get(format!("{base}/readyz")).send()
+            && r.status() == 200
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn sigterm(child: &Child) {
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+}
+
+fn stderr_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+#[test]
+fn runs_with_no_configuration_and_restarts_on_the_same_database() {
+    let client = reqwest::blocking::Client::new();
+    let mut origins = Vec::new();
+    for _ in 0..2 {
+        let port = free_port();
+        let mut child = bin().env("BIND_ADDR", format!("127.0.0.1:{port}")).stderr(Stdio::piped()).spawn().unwrap();
+        let lines = stderr_lines(&mut child);
+        let ready = wait_ready(&client, &format!("http://127.0.0.1:{port}"), &mut child);
+        sigterm(&child);
+        let status = child.wait().unwrap();
+        let log: Vec<String> = lines.try_iter().collect();
+        assert!(ready, "not ready; log:\n{}", log.join("\n"));
+        assert!(status.success(), "exit {status:?}; log:\n{}", log.join("\n"));
+        let origin = log.iter().find(|l| l.contains("using PostgreSQL from")).cloned().unwrap_or_default();
+        origins.push(origin.split("using PostgreSQL from ").nth(1).unwrap_or("").to_string());
+    }
+    assert!(!origins[0].is_empty(), "start-up names where the database is");
+    assert_eq!(origins[0], origins[1], "the second start reuses the same server");
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_the_variable() {
+    for (var, value) in [("DB_POOL_SIZE", "lots"), ("LOG_FORMAT", "xml"), ("BIND_ADDR", "nowhere")] {
+        let out = bin().env(var, value).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(var), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn migrate_command_applies_migrations_alone() {
+    let db = TestDb::new();
+    let out = bin().env("DATABASE_URL", &db.url).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
+    let db = TestDb::new();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = bin()
+        .env("DATABASE_URL", &db.url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("JWT_SECRET", crate::common::app::TEST_SECRET)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    assert!(wait_ready(&client, &base, &mut child), "server did not start");
+
+    // Make a request slow: hold a lock on the table it reads.
+    let mut locker = diesel::PgConnection::establish(&db.url).unwrap();
+    locker.batch_execute("BEGIN; LOCK TABLE offices IN ACCESS EXCLUSIVE MODE;").unwrap();
+    let token = match Tok::admin() {
+        Tok::Raw(t) => t,
+        Tok::None => unreachable!(),
+    };
+    let slow = {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/offices");
+        std::thread::spawn(move || client.get(url).bearer_auth(token).send().map(|r| r.status().as_u16()))
+    };
+    // Wait until the request is really waiting on the lock.
+    let mut waiting = false;
+    let mut probe = diesel::PgConnection::establish(&db.url).unwrap();
+    for _ in 0..200 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let n: Vec<N> = diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .load(&mut probe)
+        .unwrap();
+        if n[0].n > 0 {
+            waiting = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(waiting, "the request never reached the database");
+    sigterm(&child);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "exited with a request in flight");
+    locker.batch_execute("COMMIT").unwrap();
+    assert_eq!(slow.join().unwrap().unwrap(), 200, "the in-flight request finished");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
