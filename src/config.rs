@@ -74,6 +74,8 @@ pub struct PublicKeySpec {
 #[derive(Debug, Clone)]
 pub struct DomainConfig {
     pub posting_window_days: u32,
+    /// Photo ID types accepted at identity checks (`passport`, `drivers_licence` by default).
+    pub photo_id_types: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -180,6 +182,21 @@ impl Config {
         }
         let leeway_secs = parse_num(src, "JWT_LEEWAY_SECS", 30u64, 0, 30)?;
         let posting_window_days = parse_num(src, "POSTING_WINDOW_DAYS", 14u32, 1, 90)?;
+        let photo_id_types: Vec<String> = src
+            .get("PHOTO_ID_TYPES")
+            .unwrap_or_else(|| "passport,drivers_licence".into())
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if photo_id_types.is_empty()
+            || photo_id_types.iter().any(|t| t.len() > 40 || !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
+            return Err(ConfigError::new(
+                "PHOTO_ID_TYPES",
+                "expected a comma-separated list of snake_case names such as passport,drivers_licence",
+            ));
+        }
 
         Ok(Config {
             app_env,
@@ -199,7 +216,7 @@ impl Config {
                 audience: src.get("JWT_AUDIENCE").unwrap_or_else(|| "nemid-desk".into()),
                 leeway_secs,
             },
-            domain: DomainConfig { posting_window_days },
+            domain: DomainConfig { posting_window_days, photo_id_types },
         })
     }
 }
@@ -295,6 +312,8 @@ mod tests {
             ("JWT_PUBLIC_KEYS", "k1=HS256:/x.pem"),
             ("JWT_PUBLIC_KEYS", "k1"),
             ("JWT_LEEWAY_SECS", "31"),
+            ("PHOTO_ID_TYPES", "Passport"),
+            ("POSTING_WINDOW_DAYS", "0"),
         ] {
             let e = cfg(&[(var, val)]).unwrap_err();
             assert_eq!(e.var, var, "{var}={val} gave {e}");

@@ -1,6 +1,99 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    case_events (id) {
+        id -> Int8,
+        case_id -> Uuid,
+        seq -> Int4,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_sub -> Text,
+        actor_name -> Text,
+        actor_role -> Text,
+        actor_office -> Nullable<Text>,
+        evidence -> Jsonb,
+        request_id -> Text,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    case_number_counters (office_id, year) {
+        office_id -> Uuid,
+        year -> Int4,
+        last -> Int4,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Uuid,
+        case_number -> Text,
+        office_id -> Uuid,
+        channel -> Text,
+        kind -> Text,
+        status -> Text,
+        applicant_cpr -> Text,
+        applicant_name -> Text,
+        street -> Text,
+        postal_code -> Text,
+        city -> Text,
+        country -> Text,
+        online_banking_agreement -> Bool,
+        nemid_number -> Nullable<Text>,
+        opened_at -> Timestamptz,
+        identity_verified_at -> Nullable<Timestamptz>,
+        first_half_issued_at -> Nullable<Timestamptz>,
+        second_half_posted_at -> Nullable<Timestamptz>,
+        second_half_expected_by -> Nullable<Date>,
+        completed_at -> Nullable<Timestamptz>,
+        closed_at -> Nullable<Timestamptz>,
+        close_reason -> Nullable<Text>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    holder_verifications (case_id) {
+        case_id -> Uuid,
+        holder_cpr -> Text,
+        holder_name -> Text,
+        photo_id_type -> Text,
+        photo_id_number -> Text,
+        photo_id_expires_on -> Date,
+        photo_id_issuing_country -> Text,
+        nemid_active_since -> Date,
+        verified_on -> Date,
+        verified_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (actor_sub, key) {
+        actor_sub -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status_code -> Nullable<Int4>,
+        response_body -> Nullable<Bytea>,
+        etag -> Nullable<Text>,
+        location -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    identity_checks (case_id) {
+        case_id -> Uuid,
+        photo_id_type -> Text,
+        photo_id_number -> Text,
+        photo_id_expires_on -> Date,
+        photo_id_issuing_country -> Text,
+        checked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     offices (id) {
         id -> Uuid,
         code -> Text,
@@ -17,3 +110,19 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_number_counters -> offices (office_id));
+diesel::joinable!(cases -> offices (office_id));
+diesel::joinable!(holder_verifications -> cases (case_id));
+diesel::joinable!(identity_checks -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    case_events,
+    case_number_counters,
+    cases,
+    holder_verifications,
+    idempotency_keys,
+    identity_checks,
+    offices,
+);

@@ -1,7 +1,11 @@
 //! The pure domain core: rules and states, no I/O. "Today" and "now" are always arguments.
 
+pub mod case;
+pub mod clock;
+pub mod cpr;
 pub mod office;
 pub mod role;
+pub mod rules;
 
 /// A rule broken by one input field: which field (JSON path) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
