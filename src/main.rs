@@ -60,6 +60,12 @@ fn serve(config: Config) -> ExitCode {
         Err(e) => return fail(&e),
     }
     let pool = db::build_pool(&url, &config.db);
+    if let Ok(mut conn) = pool.get() {
+        match nemid_desk::store::idempotency::purge_expired(&mut conn) {
+            Ok(n) => tracing::info!(idempotency.purged = n, "expired idempotency records removed"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired idempotency records"),
+        }
+    }
     let bind = config.http.bind_addr;
     let listener = match TcpListener::bind(bind) {
         Ok(l) => l,

@@ -16,9 +16,10 @@ use serde::de::DeserializeOwned;
 use super::error::{ApiError, FieldError};
 use super::state::AppState;
 
-/// A request body parsed as JSON into `T`.
+/// A request body parsed as JSON into `T`, with the SHA-256 of its bytes (hex) for
+/// Idempotency-Key fingerprints.
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T>(pub T, pub String);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = ApiError;
@@ -54,9 +55,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse(&body).map(JsonBody)
+            let digest = hex_sha256(&body);
+            parse(&body).map(|v| JsonBody(v, digest))
         })
     }
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Parses `bytes` as `T`, classifying errors as described in the module doc.
@@ -95,12 +102,31 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
 }
 
-/// serde_json appends " at line L column C"; the field path already says where.
+/// serde_json appends " at line L column C"; the field path already says where. Runs of six or
+/// more digits are blanked: serde echoes wrongly typed values, and one could be a CPR number.
 fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    let mut out = String::with_capacity(msg.len());
+    let mut run = String::new();
+    for c in msg.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 6 {
+            out.push_str("<redacted>");
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        if c != '\0' {
+            out.push(c);
+        }
     }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +168,14 @@ mod tests {
         assert!(e.problem().errors[0].message.contains("unknown field `status`"));
         let e = parse::<Outer>(br#"{"inner":{"n":1}}"#).unwrap_err();
         assert!(e.problem().errors[0].message.contains("missing field `name`"));
+    }
+
+    #[test]
+    fn numbers_that_could_be_cpr_are_not_echoed() {
+        let e = parse::<Outer>(br#"{"name":1234567890,"inner":{"n":1}}"#).unwrap_err();
+        let msg = &e.problem().errors[0].message;
+        assert!(!msg.contains("1234567890"), "{msg}");
+        assert!(msg.contains("<redacted>"), "{msg}");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The HTTP layer: handlers, extractors and the one error type. Only this layer speaks HTTP.
 
 pub mod auth;
+pub mod cases;
 pub mod error;
 pub mod etag;
 pub mod health;
+pub mod idempotency;
 pub mod json;
 pub mod offices;
 pub mod openapi;

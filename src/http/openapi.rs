@@ -24,7 +24,8 @@ use super::state::AppState;
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
-        (name = "offices", description = "Citizen service centres and bank branches")
+        (name = "offices", description = "Citizen service centres and bank branches"),
+        (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail")
     )
 )]
 pub struct BaseDoc;

@@ -10,7 +10,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{health, offices, openapi, request_context};
+use super::{cases, health, offices, openapi, request_context};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -23,7 +23,22 @@ fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(offices::create_office)
         .service(offices::list_offices)
         .service(offices::get_office)
-        .service(offices::update_office);
+        .service(offices::update_office)
+        // `/cases/search` before `/cases/{id}`-shaped routes of the same method.
+        .service(cases::search_cases)
+        .service(cases::create_case)
+        .service(cases::list_cases)
+        .service(cases::get_case)
+        .service(cases::list_case_events)
+        .service(cases::identity_check)
+        .service(cases::first_half)
+        .service(cases::second_half)
+        .service(cases::returned)
+        .service(cases::activation)
+        .service(cases::accompanying_holder)
+        .service(cases::issue_in_full)
+        .service(cases::reject)
+        .service(cases::cancel);
 }
 
 /// The OpenAPI document of exactly the routes `app` serves.

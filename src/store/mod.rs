@@ -1,6 +1,9 @@
 //! The store layer: diesel queries only, one module per aggregate. Functions take
 //! `&mut PgConnection` and return `QueryResult`; transactions are opened by the caller.
 
+pub mod cases;
+pub mod events;
+pub mod idempotency;
 pub mod offices;
 
 use diesel::result::{DatabaseErrorKind, Error};

@@ -124,7 +124,7 @@ fn database_unavailable_is_503_with_retry_after_not_a_hang() {
 #[test]
 fn unexpected_failure_is_500_without_internals() {
     let app = TestApp::spawn();
-    app.db.conn().batch_execute("DROP TABLE offices").unwrap();
+    app.db.conn().batch_execute("DROP TABLE offices CASCADE").unwrap();
     let res = app.get("/api/v1/offices", &Tok::admin());
     let text_status = res.status().as_u16();
     let body = problem(res, text_status);

@@ -4,6 +4,7 @@ mod common;
 
 mod access;
 mod auth;
+mod cases;
 mod errors;
 mod health;
 mod offices;

@@ -15,15 +15,6 @@ use super::tokens::{self, Tok};
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
-pub struct TestApp {
-    pub db: TestDb,
-    pub base: String,
-    pub client: Client,
-    handle: Option<actix_web::dev::ServerHandle>,
-    thread: Option<JoinHandle<()>>,
-    pub data_dir: tempdir::TempDir,
-}
-
 /// Settings every test server gets; `extra` overrides or adds.
 pub fn env(db_url: &str, data_dir: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = [
@@ -44,16 +35,20 @@ pub fn env(db_url: &str, data_dir: &str, extra: &[(&str, &str)]) -> HashMap<Stri
     m
 }
 
-impl TestApp {
-    pub fn spawn() -> TestApp {
-        Self::spawn_with(&[])
-    }
+/// One running server (in-process, its own actix system on a thread); stopped on drop.
+pub struct Server {
+    pub base: String,
+    handle: Option<actix_web::dev::ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+    _data_dir: tempdir::TempDir,
+}
 
-    pub fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::new();
+impl Server {
+    pub fn start(db_url: &str, extra: &[(&str, &str)]) -> Server {
+        super::logs::install();
         let data_dir = tempdir::TempDir::new();
         let url =
-            extra.iter().find(|(k, _)| *k == "DATABASE_URL").map(|(_, v)| v.to_string()).unwrap_or(db.url.clone());
+            extra.iter().find(|(k, _)| *k == "DATABASE_URL").map(|(_, v)| v.to_string()).unwrap_or(db_url.to_string());
         let config = Config::from_source(&env(&url, &data_dir.path(), extra)).expect("test config");
         let pool = db::build_pool(&url, &config.db);
         let state = http::server::state(config, pool).expect("test state");
@@ -69,14 +64,50 @@ impl TestApp {
             });
         });
         let handle = rx.recv().expect("server started");
-        TestApp {
-            db,
-            base: format!("http://{addr}"),
-            client: Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("client"),
-            handle: Some(handle),
-            thread: Some(thread),
-            data_dir,
+        Server { base: format!("http://{addr}"), handle: Some(handle), thread: Some(thread), _data_dir: data_dir }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            // The stop future only talks to the server over channels; any executor will do.
+            actix_web::rt::System::new().block_on(handle.stop(true));
         }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A server over a database of its own, and a client for it. Fields drop in order: the server
+/// stops before its database is dropped.
+pub struct TestApp {
+    pub server: Server,
+    pub db: TestDb,
+    pub base: String,
+    pub client: Client,
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(&[])
+    }
+
+    pub fn spawn_with(extra: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new();
+        let server = Server::start(&db.url, extra);
+        TestApp {
+            base: server.base.clone(),
+            server,
+            db,
+            client: Client::builder().timeout(std::time::Duration::from_secs(30)).build().expect("client"),
+        }
+    }
+
+    /// Another server process-equivalent (own pool, own workers) on the same database.
+    pub fn another_server(&self) -> Server {
+        Server::start(&self.db.url, &[])
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -113,18 +144,6 @@ impl TestApp {
         let res = self.post("/api/v1/offices", &Tok::admin(), &body);
         assert_eq!(res.status(), 201, "creating office {code}");
         res.json().expect("office json")
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            // The stop future only talks to the server over channels; any executor will do.
-            actix_web::rt::System::new().block_on(handle.stop(true));
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

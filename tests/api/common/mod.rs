@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod cases;
 pub mod db;
+pub mod logs;
 pub mod tokens;
 
 pub use app::TestApp;

@@ -1,0 +1,334 @@
+//! The lifecycle actions, one route each: `POST /api/v1/cases/{id}/<action>`. Each requires
+//! `If-Match` (missing → 428, stale → 412), accepts `Idempotency-Key`, and answers the new case.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use uuid::Uuid;
+
+use super::perform::{Input, perform, precheck};
+use super::view::{AccompanyingHolderBody, CaseView, EmptyBody, IdentityCheckBody, ReasonBody, SecondHalfBody};
+use super::{Moment, WORKERS};
+use crate::domain::case::Action;
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::etag;
+use crate::http::idempotency::{self, Answer, IdempotencyKey};
+use crate::http::json::JsonBody;
+use crate::http::state::AppState;
+
+/// The answers every action can give; a type for the document only, never built.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code, clippy::large_enum_variant)]
+pub enum ActionResponses {
+    /// The case after the action.
+    #[response(status = 200, headers(
+        ("ETag" = String, description = "Entity tag of the new version"),
+        ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key")))]
+    Changed(CaseView),
+    /// Malformed JSON, If-Match or Idempotency-Key.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Missing or invalid token.
+    #[response(status = 401, content_type = "application/problem+json",
+        headers(("WWW-Authenticate" = String, description = "Bearer challenge")))]
+    Unauthorized(Problem),
+    /// The role may not take this action, or the token's office is unknown or inactive.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// No such case (or not visible to the caller).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// The action is not allowed in the case's state (`allowed_actions` lists what is), or the
+    /// Idempotency-Key is still in flight.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The case changed since the entity tag in If-Match.
+    #[response(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Problem),
+    /// Body too large.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Body is not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Evidence breaks a rule (one entry per field, with the reason), or the Idempotency-Key was
+    /// used for another body.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+    /// If-Match is missing.
+    #[response(status = 428, content_type = "application/problem+json")]
+    PreconditionRequired(Problem),
+    /// Database unavailable.
+    #[response(status = 503, content_type = "application/problem+json",
+        headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    Unavailable(Problem),
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: Uuid,
+    action: Action,
+    input: Input,
+    digest: String,
+) -> ApiResult<HttpResponse> {
+    let expected = etag::require_if_match(&req)?;
+    precheck(&input)?;
+    let moment = Moment::of(&req);
+    let fingerprint = format!("POST /api/v1/cases/{id}/{} {expected} {digest}", action.as_str());
+    let roles: &'static [Role] =
+        if action == Action::Cancel { &[Role::Clerk, Role::Bank, Role::Supervisor] } else { WORKERS };
+    let sub = bearer.0.sub.clone();
+    let st = state.clone();
+    idempotency::run(&state.db, sub, key, fingerprint, move |conn| {
+        let who = authorize(conn, &bearer, roles)?;
+        let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain)?;
+        Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
+    })
+    .await
+}
+
+/// Record the identity check.
+#[utoipa::path(
+    operation_id = "identity_check",
+    tag = "cases",
+    description = "Roles: clerk, bank. opened → identity_verified. Valid photo ID of an allowed type (not expired today) \
+                   that shows the applicant, and the yellow health card with the applicant's CPR number.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = IdentityCheckBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/identity-check")]
+pub async fn identity_check(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<IdentityCheckBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::IdentityCheck, Input::Identity(body.0), body.1).await
+}
+
+/// Hand out the first half (standard cases).
+#[utoipa::path(
+    operation_id = "first_half",
+    tag = "cases",
+    description = "Roles: clerk, bank. identity_verified → first_half_issued (standard cases). Assigns the 9-digit NemID number.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = EmptyBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/first-half")]
+pub async fn first_half(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<EmptyBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::FirstHalf, Input::Nothing, body.1).await
+}
+
+/// Post the second half (the code card).
+#[utoipa::path(
+    operation_id = "second_half",
+    tag = "cases",
+    description = "Roles: clerk, bank. first_half_issued or returned → second_half_posted (standard cases). Posts to the \
+                   address on file, or to a corrected `address` (which then replaces it). Sets `second_half_expected_by` \
+                   to the posting day plus POSTING_WINDOW_DAYS.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = SecondHalfBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/second-half")]
+pub async fn second_half(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<SecondHalfBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::SecondHalf, Input::SecondHalf(body.0), body.1).await
+}
+
+/// Record that the posted code card came back undeliverable.
+#[utoipa::path(
+    operation_id = "returned",
+    tag = "cases",
+    description = "Roles: clerk, bank. second_half_posted → returned. The case can then be re-posted or cancelled.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = ReasonBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/returned")]
+pub async fn returned(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<ReasonBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::Returned, Input::Reason(body.0.reason), body.1).await
+}
+
+/// Confirm activation: the citizen received the code card and activated NemID.
+#[utoipa::path(
+    operation_id = "activation",
+    tag = "cases",
+    description = "Roles: clerk, bank. second_half_posted → completed.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = EmptyBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/activation")]
+pub async fn activation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<EmptyBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::Activation, Input::Nothing, body.1).await
+}
+
+/// Verify the accompanying NemID holder (express cases).
+#[utoipa::path(
+    operation_id = "accompanying_holder",
+    tag = "cases",
+    description = "Roles: clerk, bank. identity_verified → holder_verified (express cases). The holder: 18 or over, not \
+                   the applicant, valid photo ID, NemID code card presented, NemID active for at least 30 days \
+                   (`nemid_active_since`, or known from a case completed here), and at most 3 accompaniments in any \
+                   120 days across all offices. A refusal names the first day the holder qualifies or a slot frees up.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = AccompanyingHolderBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/accompanying-holder")]
+pub async fn accompanying_holder(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<AccompanyingHolderBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::AccompanyingHolder, Input::Holder(body.0.holder), body.1)
+        .await
+}
+
+/// Hand out both halves at once (express cases).
+#[utoipa::path(
+    operation_id = "issue_in_full",
+    tag = "cases",
+    description = "Roles: clerk, bank. holder_verified → completed (express cases). Assigns the 9-digit NemID number.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = EmptyBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/issue-in-full")]
+pub async fn issue_in_full(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<EmptyBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::IssueInFull, Input::Nothing, body.1).await
+}
+
+/// Reject the application.
+#[utoipa::path(
+    operation_id = "reject",
+    tag = "cases",
+    description = "Roles: clerk, bank. opened → rejected, with a reason.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = ReasonBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<ReasonBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::Reject, Input::Reason(body.0.reason), body.1).await
+}
+
+/// Cancel the case.
+#[utoipa::path(
+    operation_id = "cancel",
+    tag = "cases",
+    description = "Roles: clerk, bank (own office), supervisor (any office). Any state that is not final → cancelled, with a reason.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "ETag of the case version acted upon"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
+    ),
+    request_body(content = ReasonBody, content_type = "application/json"),
+    responses(ActionResponses),
+    security(("bearer" = []))
+)]
+#[post("/cases/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: JsonBody<ReasonBody>,
+) -> ApiResult<HttpResponse> {
+    act(state, req, bearer, key, id.into_inner(), Action::Cancel, Input::Reason(body.0.reason), body.1).await
+}

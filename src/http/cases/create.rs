@@ -1,0 +1,159 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::Datelike;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::view::{CaseView, NewCaseBody};
+use super::{Moment, WORKERS};
+use crate::domain::FieldIssue;
+use crate::domain::case::{Channel, Status};
+use crate::domain::cpr::Cpr;
+use crate::domain::office::{OfficeKind, check_text};
+use crate::domain::rules::check_applicant_age;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::etag;
+use crate::http::idempotency::{self, Answer, IdempotencyKey};
+use crate::http::json::JsonBody;
+use crate::http::state::AppState;
+use crate::store::{self, cases::NewCase, events::NewEvent};
+
+/// Open a case.
+#[utoipa::path(
+    operation_id = "create_case",
+    tag = "cases",
+    description = "Roles: clerk, bank (at their own office, which gives the channel). Refused: an invalid CPR \
+                   number or an applicant under 15 (422), another open case for the same CPR anywhere (409). \
+                   Bank branches must state `online_banking_agreement: true`. Accepts `Idempotency-Key`.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")),
+    request_body(content = NewCaseBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Opened", body = CaseView, headers(
+            ("Location" = String, description = "URL of the case"),
+            ("ETag" = String, description = "Entity tag of the case's version"),
+            ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not open cases, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The applicant has an open case, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/cases")]
+pub async fn create_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    body: JsonBody<NewCaseBody>,
+) -> ApiResult<HttpResponse> {
+    let moment = Moment::of(&req);
+    let JsonBody(body, digest) = body;
+    let mut issues = Vec::new();
+    let cpr = match Cpr::parse(&body.applicant.cpr) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            issues.push(FieldIssue::new("applicant.cpr", e));
+            None
+        }
+    };
+    if let Some(c) = &cpr
+        && let Some(issue) = check_applicant_age(c, moment.today)
+    {
+        issues.push(issue);
+    }
+    check_text("applicant.name", &body.applicant.name, 200, &mut issues);
+    body.applicant.address.check("applicant.address", &mut issues);
+    let (Some(cpr), true) = (cpr, issues.is_empty()) else {
+        return Err(issues.into());
+    };
+
+    let fingerprint = format!("POST /api/v1/cases {digest}");
+    let sub = bearer.0.sub.clone();
+    idempotency::run(&state.db, sub, key, fingerprint, move |conn| {
+        let who = authorize(conn, &bearer, WORKERS)?;
+        let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
+        let channel = match office.kind {
+            OfficeKind::CitizenServiceCentre => Channel::Desk,
+            OfficeKind::BankBranch => Channel::Bank,
+        };
+        match (channel, body.online_banking_agreement) {
+            (Channel::Bank, Some(true)) | (Channel::Desk, None | Some(false)) => {}
+            (Channel::Bank, _) => {
+                return Err(ApiError::field(
+                    "online_banking_agreement",
+                    "a bank case requires an online banking agreement: send true",
+                ));
+            }
+            (Channel::Desk, Some(true)) => {
+                return Err(ApiError::field(
+                    "online_banking_agreement",
+                    "only bank branches record an online banking agreement",
+                ));
+            }
+        }
+        let year = moment.today.year();
+        let n = store::cases::next_case_number(conn, office.id, year)?;
+        let case_number = format!("{}-{year}-{n:06}", office.code);
+        let digits = cpr.digits();
+        let a = &body.applicant;
+        let new = NewCase {
+            id: Uuid::now_v7(),
+            case_number: &case_number,
+            office_id: office.id,
+            channel: channel.as_str(),
+            kind: body.kind.as_str(),
+            status: Status::Opened.as_str(),
+            applicant_cpr: &digits,
+            applicant_name: a.name.trim(),
+            street: a.address.street.trim(),
+            postal_code: a.address.postal_code.trim(),
+            city: a.address.city.trim(),
+            country: &a.address.country,
+            online_banking_agreement: channel == Channel::Bank,
+            opened_at: moment.now,
+            version: 1,
+        };
+        let row = match store::cases::insert(conn, &new) {
+            Ok(r) => r,
+            Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
+                return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let evidence = json!({
+            "kind": body.kind.as_str(),
+            "channel": channel.as_str(),
+            "applicant": {"cpr_masked": cpr.masked(), "name": a.name.trim()},
+        });
+        store::events::insert(
+            conn,
+            &NewEvent {
+                case_id: row.id,
+                seq: 1,
+                action: "open",
+                from_status: None,
+                to_status: Status::Opened.as_str(),
+                actor_sub: &who.sub,
+                actor_name: &who.name,
+                actor_role: who.role.as_str(),
+                actor_office: Some(&office.code),
+                evidence: &evidence,
+                request_id: &moment.request_id,
+                occurred_at: moment.now,
+            },
+        )?;
+        tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
+        let view = CaseView::new(row, office.code.clone(), moment.today, true);
+        let location = format!("/api/v1/cases/{}", view.id);
+        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+    })
+    .await
+}

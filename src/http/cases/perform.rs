@@ -1,0 +1,234 @@
+//! Carrying out one action on a case, inside the caller's transaction: the state change (guarded
+//! by the version the client saw), its evidence and its event commit together or not at all.
+
+use chrono::Days;
+use diesel::pg::PgConnection;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::view::{CaseView, HolderBody, IdentityCheckBody, SecondHalfBody};
+use super::{Moment, load_visible};
+use crate::auth::Principal;
+use crate::config::DomainConfig;
+use crate::domain::FieldIssue;
+use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
+use crate::domain::clock::copenhagen_day;
+use crate::domain::cpr::Cpr;
+use crate::domain::office::check_text;
+use crate::domain::rules::{self, HolderEvidence, HolderHistory, IdentityEvidence};
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::cases::{self as cases, CaseChanges, NewHolderVerification, NewIdentityCheck};
+use crate::store::events::{self, NewEvent};
+
+/// The body of an action, by kind.
+pub enum Input {
+    Identity(IdentityCheckBody),
+    Nothing,
+    SecondHalf(SecondHalfBody),
+    Reason(String),
+    Holder(HolderBody),
+}
+
+/// Checks what can be checked without the case (free text), so a bad body never waits for a lock.
+pub fn precheck(input: &Input) -> ApiResult<()> {
+    let mut issues = Vec::new();
+    match input {
+        Input::Reason(r) => check_text("reason", r, 500, &mut issues),
+        Input::SecondHalf(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
+        _ => {}
+    }
+    if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
+}
+
+fn refuse(issues: Vec<FieldIssue>) -> ApiResult<()> {
+    if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
+}
+
+fn photo_json(p: &super::view::PhotoIdBody) -> Value {
+    json!({"type": p.kind, "number": p.number.trim(), "expires_on": p.expires_on, "issuing_country": p.issuing_country})
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn perform(
+    conn: &mut PgConnection,
+    who: &Principal,
+    id: Uuid,
+    expected_version: i32,
+    action: Action,
+    input: Input,
+    moment: &Moment,
+    cfg: &DomainConfig,
+) -> ApiResult<CaseView> {
+    // Serialise with other actions on this case; the version check below then sees their result.
+    cases::lock(conn, id)?;
+    let (row, office_code) = load_visible(conn, who, id)?;
+    if row.version != expected_version {
+        return Err(ApiError::precondition_failed(format!(
+            "the case has changed since the ETag you sent; it is now at version {}",
+            row.version
+        )));
+    }
+    let status = Status::parse(&row.status).ok_or_else(|| ApiError::internal("case with unknown status"))?;
+    let kind = Kind::parse(&row.kind).ok_or_else(|| ApiError::internal("case with unknown kind"))?;
+    let Some(to) = transition(status, kind, action) else {
+        let allowed: Vec<String> = allowed_actions(status, kind).iter().map(|a| a.as_str().to_string()).collect();
+        return Err(ApiError::conflict(
+            "action_not_allowed",
+            format!("`{}` is not allowed on a {} case in state {}", action.as_str(), kind.as_str(), status.as_str()),
+        )
+        .with_allowed_actions(allowed));
+    };
+
+    let now = moment.now;
+    let mut changes = CaseChanges { status: Some(to.as_str()), ..Default::default() };
+    let nemid_number;
+    let reason;
+    let evidence: Value;
+    match (action, &input) {
+        (Action::IdentityCheck, Input::Identity(b)) => {
+            let applicant = Cpr::parse(&row.applicant_cpr).map_err(ApiError::internal)?;
+            let ev = IdentityEvidence {
+                photo_id: (&b.photo_id).into(),
+                photo_matches: b.photo_matches,
+                health_card_presented: b.health_card_presented,
+                health_card_cpr: b.health_card_cpr.clone(),
+            };
+            refuse(rules::check_identity(&ev, &applicant, &cfg.photo_id_types, moment.today))?;
+            cases::insert_identity_check(
+                conn,
+                &NewIdentityCheck {
+                    case_id: id,
+                    photo_id_type: &b.photo_id.kind,
+                    photo_id_number: b.photo_id.number.trim(),
+                    photo_id_expires_on: b.photo_id.expires_on,
+                    photo_id_issuing_country: &b.photo_id.issuing_country,
+                    checked_at: now,
+                },
+            )?;
+            changes.identity_verified_at = Some(now);
+            evidence = json!({
+                "photo_id": photo_json(&b.photo_id),
+                "photo_matches": true,
+                "health_card_presented": true,
+                "health_card_cpr_masked": applicant.masked(),
+            });
+        }
+        (Action::FirstHalf, Input::Nothing) => {
+            nemid_number = cases::next_nemid_number(conn)?;
+            changes.nemid_number = Some(&nemid_number);
+            changes.first_half_issued_at = Some(now);
+            evidence = json!({"nemid_number": nemid_number});
+        }
+        (Action::SecondHalf, Input::SecondHalf(b)) => {
+            let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
+            if let Some(a) = &b.address {
+                changes.street = Some(a.street.trim());
+                changes.postal_code = Some(a.postal_code.trim());
+                changes.city = Some(a.city.trim());
+                changes.country = Some(&a.country);
+            }
+            changes.second_half_posted_at = Some(now);
+            changes.second_half_expected_by = Some(expected_by);
+            evidence = json!({
+                "address_corrected": b.address.is_some(),
+                "expected_by": expected_by,
+                "posting_window_days": cfg.posting_window_days,
+            });
+        }
+        (Action::Returned, Input::Reason(r)) => {
+            evidence = json!({"reason": r.trim()});
+        }
+        (Action::Activation, Input::Nothing) => {
+            changes.completed_at = Some(now);
+            changes.closed_at = Some(now);
+            evidence = json!({});
+        }
+        (Action::AccompanyingHolder, Input::Holder(h)) => {
+            let applicant = Cpr::parse(&row.applicant_cpr).map_err(ApiError::internal)?;
+            let holder_cpr = Cpr::parse(&h.cpr).ok();
+            let mut history = HolderHistory::default();
+            if let Some(hc) = &holder_cpr {
+                // Two desks verifying the same holder at once must not both take the last slot.
+                cases::lock_holder(conn, &hc.digits())?;
+                let since = moment.today - Days::new(rules::HOLDER_WINDOW_DAYS);
+                history.accompanied_on = cases::accompanied_on(conn, &hc.digits(), since)?;
+                history.completed_here_on = cases::first_completion(conn, &hc.digits())?.map(copenhagen_day);
+            }
+            let ev = HolderEvidence {
+                cpr: h.cpr.clone(),
+                name: h.name.clone(),
+                photo_id: (&h.photo_id).into(),
+                nemid_card_presented: h.nemid_card_presented,
+                nemid_active_since: h.nemid_active_since,
+            };
+            refuse(rules::check_holder(&ev, &applicant, &history, &cfg.photo_id_types, moment.today))?;
+            let hc = holder_cpr.ok_or_else(|| ApiError::internal("holder CPR passed the checks unparsed"))?;
+            let active_since = rules::holder_active_since(&ev, &history)
+                .ok_or_else(|| ApiError::internal("holder active-since passed the checks unset"))?;
+            let source = if Some(active_since) == h.nemid_active_since { "declared" } else { "issued_here" };
+            cases::insert_holder_verification(
+                conn,
+                &NewHolderVerification {
+                    case_id: id,
+                    holder_cpr: &hc.digits(),
+                    holder_name: h.name.trim(),
+                    photo_id_type: &h.photo_id.kind,
+                    photo_id_number: h.photo_id.number.trim(),
+                    photo_id_expires_on: h.photo_id.expires_on,
+                    photo_id_issuing_country: &h.photo_id.issuing_country,
+                    nemid_active_since: active_since,
+                    verified_on: moment.today,
+                    verified_at: now,
+                },
+            )?;
+            evidence = json!({
+                "holder": {
+                    "cpr_masked": hc.masked(),
+                    "name": h.name.trim(),
+                    "photo_id": photo_json(&h.photo_id),
+                    "nemid_card_presented": true,
+                    "nemid_active_since": active_since,
+                    "nemid_active_since_source": source,
+                }
+            });
+        }
+        (Action::IssueInFull, Input::Nothing) => {
+            nemid_number = cases::next_nemid_number(conn)?;
+            changes.nemid_number = Some(&nemid_number);
+            changes.first_half_issued_at = Some(now);
+            changes.completed_at = Some(now);
+            changes.closed_at = Some(now);
+            evidence = json!({"nemid_number": nemid_number, "both_halves": true});
+        }
+        (Action::Reject | Action::Cancel, Input::Reason(r)) => {
+            reason = r.trim().to_string();
+            changes.closed_at = Some(now);
+            changes.close_reason = Some(&reason);
+            evidence = json!({"reason": reason});
+        }
+        _ => return Err(ApiError::internal("action and body kinds disagree")),
+    }
+
+    let updated = cases::update_if_version(conn, id, expected_version, &changes)?
+        .ok_or_else(|| ApiError::precondition_failed("the case changed while this action ran; read it again"))?;
+    let office = who.office.as_ref().map(|o| o.code.as_str());
+    events::insert(
+        conn,
+        &NewEvent {
+            case_id: id,
+            seq: updated.version,
+            action: action.as_str(),
+            from_status: Some(status.as_str()),
+            to_status: to.as_str(),
+            actor_sub: &who.sub,
+            actor_name: &who.name,
+            actor_role: who.role.as_str(),
+            actor_office: office,
+            evidence: &evidence,
+            request_id: &moment.request_id,
+            occurred_at: now,
+        },
+    )?;
+    tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");
+    Ok(CaseView::new(updated, office_code, moment.today, true))
+}

@@ -1,0 +1,232 @@
+//! Case lists: `POST /cases/search` (filters in the body, so CPR numbers never travel in URLs)
+//! and `GET /cases` (the same filters as query parameters, except `cpr`).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::view::{CasePage, CaseView};
+use super::{Moment, READERS};
+use crate::domain::case::{Channel, Kind, Status};
+use crate::domain::cpr::Cpr;
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::json::JsonBody;
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store::cases::{self as store, Search};
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": ["second_half_posted"], "overdue": true, "limit": 20}))]
+pub struct SearchBody {
+    /// Any of these states.
+    #[serde(default)]
+    #[schema(nullable = false, max_items = 9)]
+    pub status: Option<Vec<Status>>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub kind: Option<Kind>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub channel: Option<Channel>,
+    /// Supervisors: one office; others may only name their own.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub office_id: Option<Uuid>,
+    /// Opened at or after this instant.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub opened_from: Option<DateTime<Utc>>,
+    /// Opened before this instant.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub opened_to: Option<DateTime<Utc>>,
+    /// Only overdue cases (`true`) or only the others (`false`).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub overdue: Option<bool>,
+    /// Exact CPR number of the applicant.
+    #[serde(default)]
+    #[schema(nullable = false, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    pub cpr: Option<String>,
+    /// Page size, 1–100 (default 50).
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListCasesQuery {
+    /// Comma-separated states, e.g. `opened,identity_verified`.
+    #[param(max_length = 300)]
+    pub status: Option<String>,
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
+    pub office_id: Option<Uuid>,
+    pub opened_from: Option<DateTime<Utc>>,
+    pub opened_to: Option<DateTime<Utc>>,
+    pub overdue: Option<bool>,
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+fn encode_cursor(v: &CaseView) -> String {
+    pagination::encode(&format!("case:{}|{}", v.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), v.id))
+}
+
+fn decode_cursor(c: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let raw = pagination::decode(c, "case")?;
+    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
+    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+async fn run_search(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    body: SearchBody,
+) -> ApiResult<HttpResponse> {
+    let moment = Moment::of(&req);
+    let limit = pagination::limit(body.limit)?;
+    let after = body.cursor.as_deref().map(decode_cursor).transpose()?;
+    let cpr = match &body.cpr {
+        None => None,
+        Some(c) => Some(Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits()),
+    };
+    if let (Some(from), Some(to)) = (body.opened_from, body.opened_to)
+        && from >= to
+    {
+        return Err(ApiError::field("opened_to", "must be later than opened_from"));
+    }
+    let mut search = Search {
+        office_id: body.office_id,
+        statuses: body.status.unwrap_or_default().iter().map(|s| s.as_str().to_string()).collect(),
+        kind: body.kind.map(|k| k.as_str().to_string()),
+        channel: body.channel.map(|c| c.as_str().to_string()),
+        opened_from: body.opened_from,
+        opened_to: body.opened_to,
+        overdue: body.overdue,
+        today: Some(moment.today),
+        cpr,
+        after,
+        limit,
+    };
+    let page = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, READERS)?;
+            if who.role != Role::Supervisor {
+                let own = who.office.as_ref().map(|o| o.id);
+                if search.office_id.is_some() && search.office_id != own {
+                    return Err(ApiError::forbidden("only supervisors may list another office's cases"));
+                }
+                search.office_id = own;
+            }
+            let mut rows = store::search(conn, &search)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let items: Vec<CaseView> =
+                rows.into_iter().map(|(row, code)| CaseView::new(row, code, moment.today, false)).collect();
+            let next_cursor = if more { items.last().map(encode_cursor) } else { None };
+            Ok(CasePage { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Search cases.
+#[utoipa::path(
+    operation_id = "search_cases",
+    tag = "cases",
+    description = "Roles: clerk, bank (own office), supervisor (all, or one `office_id`). Newest first, keyset-paginated; \
+                   applicants carry `cpr_masked` only. A POST so that a CPR number never travels in a URL.",
+    request_body(content = SearchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A page of cases", body = CasePage),
+        (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not read cases, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/cases/search")]
+pub async fn search_cases(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    body: JsonBody<SearchBody>,
+) -> ApiResult<HttpResponse> {
+    run_search(state, req, bearer, body.0).await
+}
+
+/// List cases.
+#[utoipa::path(
+    operation_id = "list_cases",
+    tag = "cases",
+    description = "Roles: clerk, bank (own office), supervisor (all). The filters of `POST /cases/search` as query \
+                   parameters, except `cpr`.",
+    params(ListCasesQuery),
+    responses(
+        (status = 200, description = "A page of cases", body = CasePage),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not read cases, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/cases")]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    query: web::Query<ListCasesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(|s| {
+                    Status::parse(s.trim()).ok_or_else(|| ApiError::bad_parameter("status", "lists unknown states"))
+                })
+                .collect::<ApiResult<Vec<_>>>()?,
+        ),
+    };
+    let body = SearchBody {
+        status,
+        kind: q.kind,
+        channel: q.channel,
+        office_id: q.office_id,
+        opened_from: q.opened_from,
+        opened_to: q.opened_to,
+        overdue: q.overdue,
+        cpr: None,
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    run_search(state, req, bearer, body).await
+}

@@ -1,0 +1,278 @@
+//! Cases as the API shows them, and the bodies the API accepts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::case::{Action, Channel, Kind, Status};
+use crate::domain::cpr;
+use crate::domain::office::Address;
+use crate::domain::rules::{self, PhotoId};
+use crate::store::cases::CaseRow;
+use crate::store::events::EventRow;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ApplicantView {
+    /// The full CPR number: only on the single read of a case, for someone allowed to act on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "010190-1234")]
+    pub cpr: Option<String>,
+    #[schema(example = "010190-XXXX")]
+    pub cpr_masked: String,
+    pub name: String,
+    pub address: Address,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseView {
+    /// UUID v7.
+    pub id: Uuid,
+    #[schema(example = "KBH01-2026-000042")]
+    pub case_number: String,
+    pub office_id: Uuid,
+    #[schema(example = "KBH01")]
+    pub office_code: String,
+    pub channel: Channel,
+    pub kind: Kind,
+    pub status: Status,
+    /// Actions the case's state allows now.
+    pub allowed_actions: Vec<Action>,
+    pub applicant: ApplicantView,
+    /// Bank cases: the applicant has an online banking agreement with the bank.
+    pub online_banking_agreement: bool,
+    /// The 9-digit NemID number, once the first half (or both halves) were issued.
+    #[schema(example = json!(null))]
+    pub nemid_number: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub identity_verified_at: Option<DateTime<Utc>>,
+    pub first_half_issued_at: Option<DateTime<Utc>>,
+    pub second_half_posted_at: Option<DateTime<Utc>>,
+    /// Posting day plus the posting window (Copenhagen days).
+    pub second_half_expected_by: Option<NaiveDate>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub close_reason: Option<String>,
+    /// Posted, and the expected day has passed (derived when read).
+    pub overdue: bool,
+    /// Equals the number of events; the ETag is this number, quoted.
+    pub version: i32,
+}
+
+impl CaseView {
+    /// `full_cpr`: whether this answer may carry the full CPR number (single reads and actions).
+    pub fn new(row: CaseRow, office_code: String, today: NaiveDate, full_cpr: bool) -> CaseView {
+        let status = Status::parse(&row.status).unwrap_or(Status::Opened);
+        let kind = Kind::parse(&row.kind).unwrap_or(Kind::Standard);
+        CaseView {
+            id: row.id,
+            case_number: row.case_number,
+            office_id: row.office_id,
+            office_code,
+            channel: Channel::parse(&row.channel).unwrap_or(Channel::Desk),
+            kind,
+            status,
+            allowed_actions: crate::domain::case::allowed_actions(status, kind),
+            applicant: ApplicantView {
+                cpr: full_cpr.then(|| cpr::format_digits(&row.applicant_cpr)),
+                cpr_masked: cpr::mask_digits(&row.applicant_cpr),
+                name: row.applicant_name,
+                address: Address {
+                    street: row.street,
+                    postal_code: row.postal_code,
+                    city: row.city,
+                    country: row.country,
+                },
+            },
+            online_banking_agreement: row.online_banking_agreement,
+            nemid_number: row.nemid_number,
+            opened_at: row.opened_at,
+            identity_verified_at: row.identity_verified_at,
+            first_half_issued_at: row.first_half_issued_at,
+            second_half_posted_at: row.second_half_posted_at,
+            second_half_expected_by: row.second_half_expected_by,
+            completed_at: row.completed_at,
+            closed_at: row.closed_at,
+            close_reason: row.close_reason,
+            overdue: status == Status::SecondHalfPosted && rules::is_overdue(row.second_half_expected_by, today),
+            version: row.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CasePage {
+    /// Newest first; applicants carry `cpr_masked` only.
+    pub items: Vec<CaseView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Actor {
+    pub sub: String,
+    pub name: String,
+    pub role: String,
+    /// Office code, for clerks and bank users.
+    pub office: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    /// 1, 2, 3… per case.
+    pub seq: i32,
+    /// `open` or the action's name.
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
+    pub actor: Actor,
+    /// What was recorded, CPR numbers masked.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+    pub request_id: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl From<EventRow> for EventView {
+    fn from(r: EventRow) -> Self {
+        EventView {
+            seq: r.seq,
+            action: r.action,
+            from_status: r.from_status.as_deref().and_then(Status::parse),
+            to_status: Status::parse(&r.to_status).unwrap_or(Status::Opened),
+            actor: Actor { sub: r.actor_sub, name: r.actor_name, role: r.actor_role, office: r.actor_office },
+            evidence: r.evidence,
+            request_id: r.request_id,
+            occurred_at: r.occurred_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventList {
+    /// Oldest first.
+    pub items: Vec<EventView>,
+}
+
+// ---- request bodies ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantBody {
+    /// `DDMMYY-SSSS` or `DDMMYYSSSS`.
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "010190-1234")]
+    pub cpr: String,
+    #[schema(min_length = 1, max_length = 200, example = "Anna Andersen")]
+    pub name: String,
+    pub address: Address,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "standard",
+    "applicant": {"cpr": "010190-1234", "name": "Anna Andersen",
+        "address": {"street": "Vestergade 1", "postal_code": "7100", "city": "Vejle", "country": "DK"}}
+}))]
+pub struct NewCaseBody {
+    pub kind: Kind,
+    pub applicant: ApplicantBody,
+    /// Required and `true` for bank branches; absent at citizen service centres.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub online_banking_agreement: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoIdBody {
+    /// One of the configured types (`passport`, `drivers_licence` by default).
+    #[serde(rename = "type")]
+    #[schema(example = "passport", max_length = 40)]
+    pub kind: String,
+    #[schema(min_length = 1, max_length = 40, example = "P1234567")]
+    pub number: String,
+    /// Valid through this day.
+    pub expires_on: NaiveDate,
+    #[schema(pattern = "^[A-Z]{2}$", example = "DK")]
+    pub issuing_country: String,
+}
+
+impl From<&PhotoIdBody> for PhotoId {
+    fn from(b: &PhotoIdBody) -> Self {
+        PhotoId {
+            kind: b.kind.clone(),
+            number: b.number.trim().to_string(),
+            expires_on: b.expires_on,
+            issuing_country: b.issuing_country.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "photo_id": {"type": "passport", "number": "P1234567", "expires_on": "2030-01-31", "issuing_country": "DK"},
+    "photo_matches": true, "health_card_presented": true, "health_card_cpr": "010190-1234"
+}))]
+pub struct IdentityCheckBody {
+    pub photo_id: PhotoIdBody,
+    /// The photo shows the applicant.
+    pub photo_matches: bool,
+    /// The yellow health card was presented.
+    pub health_card_presented: bool,
+    /// The CPR number on the health card.
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "010190-1234")]
+    pub health_card_cpr: String,
+}
+
+/// An action that records nothing but itself.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
+pub struct EmptyBody {}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
+pub struct SecondHalfBody {
+    /// A corrected address to post to; the applicant's address on file otherwise (and from now on).
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub address: Option<Address>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Addressee unknown"}))]
+pub struct ReasonBody {
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolderBody {
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "020280-1111")]
+    pub cpr: String,
+    #[schema(min_length = 1, max_length = 200, example = "Helle Holder")]
+    pub name: String,
+    pub photo_id: PhotoIdBody,
+    /// The holder's NemID code card was presented.
+    pub nemid_card_presented: bool,
+    /// Since when the holder's NemID is active; may be left out when their NemID was issued here.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub nemid_active_since: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "holder": {"cpr": "020280-1111", "name": "Helle Holder",
+        "photo_id": {"type": "drivers_licence", "number": "12345678", "expires_on": "2031-05-01", "issuing_country": "DK"},
+        "nemid_card_presented": true, "nemid_active_since": "2019-03-01"}
+}))]
+pub struct AccompanyingHolderBody {
+    pub holder: HolderBody,
+}

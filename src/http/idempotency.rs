@@ -1,0 +1,149 @@
+//! `Idempotency-Key`: a retried POST with the same key and body replays the first answer
+//! instead of doing the work twice.
+//!
+//! Keys are scoped to the caller's `sub` and remembered for 24 hours. The same key with another
+//! body → 422; the same key while the first request still runs → 409. A success and its record
+//! commit in one transaction, so a replay can never disagree with what was stored. Client errors
+//! are remembered too (the request was handled); server errors release the key for a retry.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use diesel::Connection;
+use diesel::pg::PgConnection;
+
+use super::error::{ApiError, ApiResult};
+use super::state::Db;
+use crate::store::idempotency;
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
+
+/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.headers().get(&IDEMPOTENCY_KEY) {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => match v.to_str() {
+                Ok(s) if !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                    Ok(IdempotencyKey(Some(s.to_string())))
+                }
+                _ => Err(ApiError::bad_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters")),
+            },
+        })
+    }
+}
+
+/// What a successful action answers; stored for replays.
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    pub location: Option<String>,
+}
+
+impl Answer {
+    pub fn json<T: serde::Serialize>(
+        status: StatusCode,
+        value: &T,
+        etag: Option<String>,
+        location: Option<String>,
+    ) -> ApiResult<Answer> {
+        let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        Ok(Answer { status, body, etag, location })
+    }
+
+    fn response(&self, replayed: bool) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        let is_problem = !self.status.is_success();
+        res.content_type(if is_problem { super::error::PROBLEM_JSON } else { "application/json" });
+        if let Some(e) = &self.etag {
+            res.insert_header((header::ETAG, e.as_str()));
+        }
+        if let Some(l) = &self.location {
+            res.insert_header((header::LOCATION, l.as_str()));
+        }
+        if replayed {
+            res.insert_header((REPLAYED, "true"));
+        }
+        res.body(self.body.clone())
+    }
+}
+
+/// Runs `work` in one transaction, at most once per (sub, key, fingerprint).
+pub async fn run<F>(db: &Db, sub: String, key: IdempotencyKey, fingerprint: String, work: F) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut PgConnection) -> ApiResult<Answer> + Send + 'static,
+{
+    let Some(key) = key.0 else {
+        let answer = db.run(move |conn| conn.transaction(work)).await?;
+        return Ok(answer.response(false));
+    };
+
+    let (s, k, f) = (sub.clone(), key.clone(), fingerprint.clone());
+    if let Some(known) = db.run(move |conn| Ok(idempotency::claim(conn, &s, &k, &f)?)).await? {
+        if known.fingerprint != fingerprint {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was used for a different request",
+            ));
+        }
+        return match (known.status_code, known.response_body) {
+            (Some(status), Some(body)) => Ok(Answer {
+                status: StatusCode::from_u16(status as u16).map_err(ApiError::internal)?,
+                body,
+                etag: known.etag,
+                location: known.location,
+            }
+            .response(true)),
+            _ => Err(ApiError::conflict(
+                "idempotency_key_in_flight",
+                "a request with this Idempotency-Key is still being processed; retry later",
+            )),
+        };
+    }
+
+    let (s, k) = (sub.clone(), key.clone());
+    let outcome = db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let answer = work(conn)?;
+                idempotency::complete(
+                    conn,
+                    &s,
+                    &k,
+                    answer.status.as_u16(),
+                    &answer.body,
+                    answer.etag.as_deref(),
+                    answer.location.as_deref(),
+                )?;
+                Ok(answer)
+            })
+        })
+        .await;
+    match outcome {
+        Ok(answer) => Ok(answer.response(false)),
+        Err(e) => {
+            let (s, k) = (sub, key);
+            if e.status().is_client_error() {
+                let body = serde_json::to_vec(&e.problem()).unwrap_or_default();
+                let status = e.status().as_u16();
+                let _ = db.run(move |conn| Ok(idempotency::complete(conn, &s, &k, status, &body, None, None)?)).await;
+            } else {
+                let _ = db.run(move |conn| Ok(idempotency::release(conn, &s, &k)?)).await;
+            }
+            Err(e)
+        }
+    }
+}

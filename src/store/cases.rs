@@ -1,0 +1,254 @@
+//! Cases and their evidence: diesel queries only.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::schema::{case_number_counters, cases, holder_verifications, identity_checks, offices};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub case_number: String,
+    pub office_id: Uuid,
+    pub channel: String,
+    pub kind: String,
+    pub status: String,
+    pub applicant_cpr: String,
+    pub applicant_name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub online_banking_agreement: bool,
+    pub nemid_number: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub identity_verified_at: Option<DateTime<Utc>>,
+    pub first_half_issued_at: Option<DateTime<Utc>>,
+    pub second_half_posted_at: Option<DateTime<Utc>>,
+    pub second_half_expected_by: Option<NaiveDate>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub close_reason: Option<String>,
+    pub version: i32,
+}
+
+/// A case with its office's code, as every view needs it.
+pub type CaseWithOffice = (CaseRow, String);
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase<'a> {
+    pub id: Uuid,
+    pub case_number: &'a str,
+    pub office_id: Uuid,
+    pub channel: &'a str,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub applicant_cpr: &'a str,
+    pub applicant_name: &'a str,
+    pub street: &'a str,
+    pub postal_code: &'a str,
+    pub city: &'a str,
+    pub country: &'a str,
+    pub online_banking_agreement: bool,
+    pub opened_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// What an action changes; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChanges<'a> {
+    pub status: Option<&'a str>,
+    pub nemid_number: Option<&'a str>,
+    pub street: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub country: Option<&'a str>,
+    pub identity_verified_at: Option<DateTime<Utc>>,
+    pub first_half_issued_at: Option<DateTime<Utc>>,
+    pub second_half_posted_at: Option<DateTime<Utc>>,
+    pub second_half_expected_by: Option<NaiveDate>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub close_reason: Option<&'a str>,
+}
+
+/// The next number in the office's series for `year`; serialised per office and year by the row lock.
+pub fn next_case_number(conn: &mut PgConnection, office_id: Uuid, year: i32) -> QueryResult<i32> {
+    use case_number_counters::dsl as c;
+    diesel::insert_into(c::case_number_counters)
+        .values((c::office_id.eq(office_id), c::year.eq(year), c::last.eq(1)))
+        .on_conflict((c::office_id, c::year))
+        .do_update()
+        .set(c::last.eq(c::last + 1))
+        .returning(c::last)
+        .get_result(conn)
+}
+
+#[derive(QueryableByName)]
+struct Next {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// A NemID number (user id) that was never handed out before.
+pub fn next_nemid_number(conn: &mut PgConnection) -> QueryResult<String> {
+    let next: Next = diesel::sql_query("SELECT nextval('nemid_number_seq') AS n").get_result(conn)?;
+    Ok(format!("{:09}", next.n))
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewCase<'_>) -> QueryResult<CaseRow> {
+    diesel::insert_into(cases::table).values(new).returning(CaseRow::as_returning()).get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOffice>> {
+    cases::table
+        .inner_join(offices::table)
+        .filter(cases::id.eq(id))
+        .select((CaseRow::as_select(), offices::code))
+        .first(conn)
+        .optional()
+}
+
+/// Locks the case row until the transaction ends, so concurrent actions on one case run one
+/// after the other and each sees the version the previous one left. `false`: no such case.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    let found: Option<Uuid> = cases::table.find(id).select(cases::id).for_update().first(conn).optional()?;
+    Ok(found.is_some())
+}
+
+/// Applies `changes` and bumps the version if the case is still at `expected_version`;
+/// `None` when it is not (another change won the race).
+pub fn update_if_version(
+    conn: &mut PgConnection,
+    id: Uuid,
+    expected_version: i32,
+    changes: &CaseChanges<'_>,
+) -> QueryResult<Option<CaseRow>> {
+    diesel::update(cases::table.filter(cases::id.eq(id)).filter(cases::version.eq(expected_version)))
+        .set((changes, cases::version.eq(cases::version + 1)))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = identity_checks)]
+pub struct NewIdentityCheck<'a> {
+    pub case_id: Uuid,
+    pub photo_id_type: &'a str,
+    pub photo_id_number: &'a str,
+    pub photo_id_expires_on: NaiveDate,
+    pub photo_id_issuing_country: &'a str,
+    pub checked_at: DateTime<Utc>,
+}
+
+pub fn insert_identity_check(conn: &mut PgConnection, new: &NewIdentityCheck<'_>) -> QueryResult<usize> {
+    diesel::insert_into(identity_checks::table).values(new).execute(conn)
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = holder_verifications)]
+pub struct NewHolderVerification<'a> {
+    pub case_id: Uuid,
+    pub holder_cpr: &'a str,
+    pub holder_name: &'a str,
+    pub photo_id_type: &'a str,
+    pub photo_id_number: &'a str,
+    pub photo_id_expires_on: NaiveDate,
+    pub photo_id_issuing_country: &'a str,
+    pub nemid_active_since: NaiveDate,
+    pub verified_on: NaiveDate,
+    pub verified_at: DateTime<Utc>,
+}
+
+pub fn insert_holder_verification(conn: &mut PgConnection, new: &NewHolderVerification<'_>) -> QueryResult<usize> {
+    diesel::insert_into(holder_verifications::table).values(new).execute(conn)
+}
+
+/// Serialises holder checks for one person across all offices until the transaction ends, so
+/// two desks cannot both take the last of a holder's three slots.
+pub fn lock_holder(conn: &mut PgConnection, holder_cpr: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('holder:' || $1, 0))")
+        .bind::<diesel::sql_types::Text, _>(holder_cpr)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Days the person accompanied an express case on or after `since`, at any office.
+pub fn accompanied_on(conn: &mut PgConnection, holder_cpr: &str, since: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
+    holder_verifications::table
+        .filter(holder_verifications::holder_cpr.eq(holder_cpr))
+        .filter(holder_verifications::verified_on.ge(since))
+        .select(holder_verifications::verified_on)
+        .load(conn)
+}
+
+/// When a case of this person's first completed here, if one did.
+pub fn first_completion(conn: &mut PgConnection, cpr: &str) -> QueryResult<Option<DateTime<Utc>>> {
+    cases::table
+        .filter(cases::applicant_cpr.eq(cpr))
+        .filter(cases::status.eq("completed"))
+        .select(diesel::dsl::min(cases::completed_at))
+        .first::<Option<DateTime<Utc>>>(conn)
+}
+
+/// Filters of a case search; all optional, combined with AND.
+#[derive(Debug, Default, Clone)]
+pub struct Search {
+    pub office_id: Option<Uuid>,
+    pub statuses: Vec<String>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub opened_from: Option<DateTime<Utc>>,
+    pub opened_to: Option<DateTime<Utc>>,
+    /// `Some(true)`: posted and expected before `today`; `Some(false)`: all others.
+    pub overdue: Option<bool>,
+    pub today: Option<NaiveDate>,
+    pub cpr: Option<String>,
+    /// Keyset position: rows strictly after (opened_at, id) in descending order.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// A page in (opened_at DESC, id DESC) order; reads `limit + 1` rows so the caller knows
+/// whether another page follows.
+pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<CaseWithOffice>> {
+    let mut q = cases::table.inner_join(offices::table).select((CaseRow::as_select(), offices::code)).into_boxed();
+    if let Some(o) = s.office_id {
+        q = q.filter(cases::office_id.eq(o));
+    }
+    if !s.statuses.is_empty() {
+        q = q.filter(cases::status.eq_any(s.statuses.clone()));
+    }
+    if let Some(k) = &s.kind {
+        q = q.filter(cases::kind.eq(k.clone()));
+    }
+    if let Some(c) = &s.channel {
+        q = q.filter(cases::channel.eq(c.clone()));
+    }
+    if let Some(from) = s.opened_from {
+        q = q.filter(cases::opened_at.ge(from));
+    }
+    if let Some(to) = s.opened_to {
+        q = q.filter(cases::opened_at.lt(to));
+    }
+    if let (Some(overdue), Some(today)) = (s.overdue, s.today) {
+        let is_overdue = cases::status.eq("second_half_posted").and(cases::second_half_expected_by.lt(today));
+        q = if overdue {
+            q.filter(is_overdue)
+        } else {
+            q.filter(cases::status.ne("second_half_posted").or(cases::second_half_expected_by.ge(today)))
+        };
+    }
+    if let Some(cpr) = &s.cpr {
+        q = q.filter(cases::applicant_cpr.eq(cpr.clone()));
+    }
+    if let Some((at, id)) = s.after {
+        q = q.filter(cases::opened_at.lt(at).or(cases::opened_at.eq(at).and(cases::id.lt(id))));
+    }
+    q.order((cases::opened_at.desc(), cases::id.desc())).limit(s.limit + 1).load(conn)
+}

@@ -1,0 +1,55 @@
+//! Case events: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::schema::case_events;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_events, check_for_backend(diesel::pg::Pg))]
+pub struct EventRow {
+    pub id: i64,
+    pub case_id: Uuid,
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_sub: String,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub actor_office: Option<String>,
+    pub evidence: serde_json::Value,
+    pub request_id: String,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = case_events)]
+pub struct NewEvent<'a> {
+    pub case_id: Uuid,
+    pub seq: i32,
+    pub action: &'a str,
+    pub from_status: Option<&'a str>,
+    pub to_status: &'a str,
+    pub actor_sub: &'a str,
+    pub actor_name: &'a str,
+    pub actor_role: &'a str,
+    pub actor_office: Option<&'a str>,
+    pub evidence: &'a serde_json::Value,
+    pub request_id: &'a str,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(case_events::table).values(new).execute(conn)
+}
+
+/// A case's events, oldest first.
+pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<EventRow>> {
+    case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .order(case_events::seq.asc())
+        .select(EventRow::as_select())
+        .load(conn)
+}

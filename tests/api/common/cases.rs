@@ -1,0 +1,109 @@
+//! Helpers for driving cases through the API.
+
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+use super::app::TestApp;
+use super::tokens::{self, Tok};
+
+pub fn applicant(cpr: &str) -> Value {
+    json!({"cpr": cpr, "name": "Anna Andersen",
+           "address": {"street": "Vestergade 1", "postal_code": "7100", "city": "Vejle", "country": "DK"}})
+}
+
+pub fn photo_id() -> Value {
+    json!({"type": "passport", "number": "P1234567", "expires_on": "2099-12-31", "issuing_country": "DK"})
+}
+
+pub fn identity(cpr: &str) -> Value {
+    json!({"photo_id": photo_id(), "photo_matches": true, "health_card_presented": true, "health_card_cpr": cpr})
+}
+
+pub fn holder(cpr: &str, active_since: Option<&str>) -> Value {
+    let mut h = json!({"cpr": cpr, "name": "Helle Holder", "photo_id": photo_id(), "nemid_card_presented": true});
+    if let Some(d) = active_since {
+        h["nemid_active_since"] = json!(d);
+    }
+    json!({"holder": h})
+}
+
+pub fn reason() -> Value {
+    json!({"reason": "Requested by the applicant"})
+}
+
+/// A valid body for `action`, as far as its shape goes.
+pub fn body_for(action: &str, cpr: &str) -> Value {
+    match action {
+        "identity-check" => identity(cpr),
+        // A holder per applicant (same day and number, born 1980), so no holder reaches 3 in 120 days.
+        "accompanying-holder" => holder(&format!("{}80-{}", &cpr[..4], &cpr[7..]), Some("2020-01-01")),
+        "returned" | "reject" | "cancel" => reason(),
+        _ => json!({}),
+    }
+}
+
+pub const ACTIONS: [&str; 9] = [
+    "identity-check",
+    "first-half",
+    "second-half",
+    "returned",
+    "activation",
+    "accompanying-holder",
+    "issue-in-full",
+    "reject",
+    "cancel",
+];
+
+impl TestApp {
+    /// Opens a case as `tok`; panics unless 201.
+    pub fn open_case(&self, tok: &Tok, cpr: &str, kind: &str) -> Value {
+        let mut body = json!({"kind": kind, "applicant": applicant(cpr)});
+        if let Tok::Raw(t) = tok
+            && is_bank(t)
+        {
+            body["online_banking_agreement"] = json!(true);
+        }
+        let res = self.post("/api/v1/cases", tok, &body);
+        assert_eq!(res.status(), 201, "open case: {}", res.text().unwrap_or_default());
+        res.json().unwrap()
+    }
+
+    /// `POST /cases/{id}/{action}` with If-Match.
+    pub fn act(&self, tok: &Tok, case: &Value, action: &str, body: &Value) -> Response {
+        let id = case["id"].as_str().unwrap();
+        let version = case["version"].as_i64().unwrap();
+        tokens::auth(self.client.post(self.url(&format!("/api/v1/cases/{id}/{action}"))), tok)
+            .header("if-match", format!("\"{version}\""))
+            .json(body)
+            .send()
+            .unwrap()
+    }
+
+    /// Acts and expects 200; returns the new case.
+    pub fn step(&self, tok: &Tok, case: &Value, action: &str, body: &Value) -> Value {
+        let res = self.act(tok, case, action, body);
+        let status = res.status();
+        let text = res.text().unwrap();
+        assert_eq!(status, 200, "{action}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub fn events(&self, tok: &Tok, case: &Value) -> Vec<Value> {
+        let res = self.get(&format!("/api/v1/cases/{}/events", case["id"].as_str().unwrap()), tok);
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().unwrap()["items"].as_array().unwrap().clone()
+    }
+
+    pub fn case(&self, tok: &Tok, case: &Value) -> Value {
+        let res = self.get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap()), tok);
+        assert_eq!(res.status(), 200);
+        res.json().unwrap()
+    }
+}
+
+fn is_bank(token: &str) -> bool {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap_or("");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap_or_default();
+    serde_json::from_slice::<Value>(&bytes).map(|c| c["role"] == "bank").unwrap_or(false)
+}
