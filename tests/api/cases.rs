@@ -354,9 +354,9 @@ fn opening_is_refused_for_bad_cpr_age_and_duplicates() {
 }
 
 #[test]
-fn parallel_actions_with_one_etag_succeed_once_on_two_servers() {
+fn parallel_actions_with_one_etag_succeed_once_across_two_processes() {
     let (app, clerk) = setup();
-    let second = app.another_server();
+    let second = app.another_process();
     let case = app.open_case(&clerk, "010190-1234", "standard");
     let id = case["id"].as_str().unwrap().to_string();
     let tok = match &clerk {
@@ -393,9 +393,9 @@ fn parallel_actions_with_one_etag_succeed_once_on_two_servers() {
 }
 
 #[test]
-fn parallel_opens_for_one_cpr_create_one_case_on_two_servers() {
+fn parallel_opens_for_one_cpr_create_one_case_across_two_processes() {
     let (app, clerk) = setup();
-    let second = app.another_server();
+    let second = app.another_process();
     let tok = match &clerk {
         Tok::Raw(t) => t.clone(),
         Tok::None => unreachable!(),

@@ -80,6 +80,47 @@ impl Drop for Server {
     }
 }
 
+/// The `nemid-desk` binary serving on an ephemeral port; killed on drop.
+pub struct ServerProcess {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    pub fn start(db_url: &str) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
+            .arg("serve")
+            .env("DATABASE_URL", db_url)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("JWT_SECRET", TEST_SECRET)
+            .env("DB_POOL_SIZE", "4")
+            .env("HTTP_WORKERS", "2")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the binary");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = Client::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            if client.get(format!("{base}/readyz")).send().is_ok_and(|r| r.status() == 200) {
+                return ServerProcess { base, child };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the second server process did not become ready");
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A server over a database of its own, and a client for it. Fields drop in order: the server
 /// stops before its database is dropped.
 pub struct TestApp {
@@ -105,9 +146,9 @@ impl TestApp {
         }
     }
 
-    /// Another server process-equivalent (own pool, own workers) on the same database.
-    pub fn another_server(&self) -> Server {
-        Server::start(&self.db.url, &[])
+    /// A second server: the real binary in its own process, on the same database.
+    pub fn another_process(&self) -> ServerProcess {
+        ServerProcess::start(&self.db.url)
     }
 
     pub fn url(&self, path: &str) -> String {
