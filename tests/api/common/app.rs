@@ -89,7 +89,7 @@ pub struct ServerProcess {
 impl ServerProcess {
     pub fn start(db_url: &str) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
             .arg("serve")
             .env("DATABASE_URL", db_url)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
@@ -110,6 +110,8 @@ impl ServerProcess {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the second server process did not become ready");
     }
 }
