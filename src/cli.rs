@@ -35,6 +35,21 @@ pub enum Command {
     },
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Fill the database with a realistic, reproducible data set (bulk COPY, one transaction).
+    Seed {
+        /// How many cases.
+        #[arg(long)]
+        cases: usize,
+        /// How many offices (every third a bank branch); reused by code when they exist.
+        #[arg(long)]
+        offices: usize,
+        /// Random seed: the same seed and --until give the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The data set ends where this Copenhagen day starts (default: today).
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+    },
 }
 
 /// `90s`, `30m`, `8h`, `1d` → seconds.

@@ -10,5 +10,6 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod schema;
+pub mod seed;
 pub mod store;
 pub mod telemetry;

@@ -27,6 +27,41 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Token { role, office, name, sub, ttl } => token(&config, &role, office, &name, sub, &ttl),
+        Command::Seed { cases, offices, seed, until } => {
+            telemetry::init(config.log_format, std::io::stderr);
+            if cases == 0 || cases > 20_000_000 || offices == 0 || offices > 10_000 {
+                eprintln!("nemid-desk seed: --cases must be 1..=20000000 and --offices 1..=10000");
+                return ExitCode::from(2);
+            }
+            let until = until.unwrap_or_else(|| nemid_desk::domain::clock::copenhagen_day(chrono::Utc::now()));
+            let opts = nemid_desk::seed::SeedOptions {
+                cases,
+                offices,
+                seed,
+                until,
+                posting_window_days: config.domain.posting_window_days,
+            };
+            let started = std::time::Instant::now();
+            let result = db::resolve_url(&config).and_then(|url| {
+                db::migrate::run(&url)?;
+                let mut conn =
+                    <diesel::PgConnection as diesel::Connection>::establish(&url).map_err(|e| e.to_string())?;
+                nemid_desk::seed::run(&mut conn, &opts).map_err(|e| format!("seeding failed, nothing was written: {e}"))
+            });
+            match result {
+                Ok(s) => {
+                    println!(
+                        "seeded {} cases with {} events in {} offices in {:.1} s",
+                        s.cases,
+                        s.events,
+                        s.offices,
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
         Command::Migrate => {
             telemetry::init(config.log_format, std::io::stderr);
             match db::resolve_url(&config).and_then(|url| db::migrate::run(&url)) {

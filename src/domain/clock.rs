@@ -25,3 +25,32 @@ mod tests {
         assert_eq!(copenhagen_day(summer_evening), NaiveDate::from_ymd_opt(2026, 7, 14).unwrap());
     }
 }
+
+/// The UTC instant a Copenhagen calendar day starts (midnight is never skipped by Danish
+/// daylight-saving changes, which happen at 02:00/03:00).
+pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Copenhagen
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
+}
+
+#[cfg(test)]
+mod day_start_tests {
+    use super::*;
+
+    #[test]
+    fn days_start_at_copenhagen_midnight() {
+        let winter = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+        assert_eq!(start_of_day(winter).to_rfc3339(), "2026-01-14T23:00:00+00:00");
+        let summer = NaiveDate::from_ymd_opt(2026, 7, 15).unwrap();
+        assert_eq!(start_of_day(summer).to_rfc3339(), "2026-07-14T22:00:00+00:00");
+        // The day summer time starts (29 March 2026) is 23 hours long.
+        let dst = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        let next = NaiveDate::from_ymd_opt(2026, 3, 30).unwrap();
+        assert_eq!((start_of_day(next) - start_of_day(dst)).num_hours(), 23);
+    }
+}

@@ -10,6 +10,7 @@ pub mod json;
 pub mod offices;
 pub mod openapi;
 pub mod pagination;
+pub mod reports;
 pub mod request_context;
 pub mod routes;
 pub mod server;

@@ -25,7 +25,8 @@ use super::state::AppState;
         (name = "health", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
         (name = "offices", description = "Citizen service centres and bank branches"),
-        (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail")
+        (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail"),
+        (name = "reports", description = "Status, overdue posts, throughput and durations (JSON or CSV)")
     )
 )]
 pub struct BaseDoc;

@@ -10,7 +10,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{cases, health, offices, openapi, request_context};
+use super::{cases, health, offices, openapi, reports, request_context};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -38,7 +38,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(cases::accompanying_holder)
         .service(cases::issue_in_full)
         .service(cases::reject)
-        .service(cases::cancel);
+        .service(cases::cancel)
+        .service(reports::status_report)
+        .service(reports::overdue_report)
+        .service(reports::throughput_report)
+        .service(reports::durations_report);
 }
 
 /// The OpenAPI document of exactly the routes `app` serves.

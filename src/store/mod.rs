@@ -5,6 +5,7 @@ pub mod cases;
 pub mod events;
 pub mod idempotency;
 pub mod offices;
+pub mod reports;
 
 use diesel::result::{DatabaseErrorKind, Error};
 

@@ -10,3 +10,4 @@ mod health;
 mod offices;
 mod openapi_contract;
 mod process;
+mod reports;

@@ -1,0 +1,12 @@
+DROP INDEX cases_completed_durations;
+CREATE INDEX cases_overdue ON cases (second_half_expected_by) WHERE status = 'second_half_posted';
+DROP INDEX cases_overdue_order;
+DROP FUNCTION rebuild_report_summaries();
+DROP TRIGGER case_events_daily_activity ON case_events;
+DROP FUNCTION case_events_keep_daily_activity();
+DROP TABLE daily_activity;
+DROP TRIGGER cases_status_counts_update ON cases;
+DROP TRIGGER cases_status_counts ON cases;
+DROP FUNCTION cases_keep_status_counts();
+DROP FUNCTION case_status_counts_apply(uuid, text, text, text, bigint);
+DROP TABLE case_status_counts;

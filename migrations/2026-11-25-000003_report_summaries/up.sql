@@ -1,0 +1,128 @@
+-- Report summaries, kept by triggers in the same transaction as every change, so reports over a
+-- million cases read a few thousand summary rows instead of scanning cases and events.
+
+-- Cases per office, kind, channel and status: the status report.
+CREATE TABLE case_status_counts (
+    office_id uuid    NOT NULL REFERENCES offices (id),
+    kind      text    NOT NULL,
+    channel   text    NOT NULL,
+    status    text    NOT NULL,
+    n         bigint  NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (office_id, kind, channel, status)
+);
+
+-- Increments upsert; decrements update the row the matching increment made (an INSERT of a
+-- negative count would trip the CHECK before ON CONFLICT is considered).
+CREATE FUNCTION case_status_counts_apply(o uuid, k text, c text, s text, delta bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF delta > 0 THEN
+        INSERT INTO case_status_counts (office_id, kind, channel, status, n) VALUES (o, k, c, s, delta)
+        ON CONFLICT (office_id, kind, channel, status) DO UPDATE SET n = case_status_counts.n + EXCLUDED.n;
+    ELSE
+        UPDATE case_status_counts SET n = n + delta
+        WHERE office_id = o AND kind = k AND channel = c AND status = s;
+    END IF;
+END;
+$$;
+
+CREATE FUNCTION cases_keep_status_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM case_status_counts_apply(OLD.office_id, OLD.kind, OLD.channel, OLD.status, -1);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM case_status_counts_apply(NEW.office_id, NEW.kind, NEW.channel, NEW.status, 1);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER cases_status_counts AFTER INSERT OR DELETE ON cases
+    FOR EACH ROW EXECUTE FUNCTION cases_keep_status_counts();
+CREATE TRIGGER cases_status_counts_update AFTER UPDATE OF status, office_id, kind, channel ON cases
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.office_id IS DISTINCT FROM NEW.office_id
+                       OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.channel IS DISTINCT FROM NEW.channel)
+    EXECUTE FUNCTION cases_keep_status_counts();
+
+-- Events per Copenhagen day, office, kind and channel: the throughput report.
+CREATE TABLE daily_activity (
+    day                 date    NOT NULL,
+    office_id           uuid    NOT NULL REFERENCES offices (id),
+    kind                text    NOT NULL,
+    channel             text    NOT NULL,
+    opened              bigint  NOT NULL DEFAULT 0,
+    identity_verified   bigint  NOT NULL DEFAULT 0,
+    first_half_issued   bigint  NOT NULL DEFAULT 0,
+    second_half_posted  bigint  NOT NULL DEFAULT 0,
+    completed_standard  bigint  NOT NULL DEFAULT 0,
+    completed_express   bigint  NOT NULL DEFAULT 0,
+    returned            bigint  NOT NULL DEFAULT 0,
+    cancelled           bigint  NOT NULL DEFAULT 0,
+    rejected            bigint  NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, office_id, kind, channel)
+);
+CREATE INDEX daily_activity_office_day ON daily_activity (office_id, day);
+
+CREATE FUNCTION case_events_keep_daily_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    c cases%ROWTYPE;
+    d date := (NEW.occurred_at AT TIME ZONE 'Europe/Copenhagen')::date;
+BEGIN
+    SELECT * INTO c FROM cases WHERE id = NEW.case_id;
+    INSERT INTO daily_activity AS a (day, office_id, kind, channel, opened, identity_verified, first_half_issued,
+            second_half_posted, completed_standard, completed_express, returned, cancelled, rejected)
+    VALUES (d, c.office_id, c.kind, c.channel,
+            (NEW.action = 'open')::int, (NEW.action = 'identity-check')::int, (NEW.action = 'first-half')::int,
+            (NEW.action = 'second-half')::int, (NEW.action = 'activation')::int, (NEW.action = 'issue-in-full')::int,
+            (NEW.action = 'returned')::int, (NEW.action = 'cancel')::int, (NEW.action = 'reject')::int)
+    ON CONFLICT (day, office_id, kind, channel) DO UPDATE SET
+        opened = a.opened + EXCLUDED.opened,
+        identity_verified = a.identity_verified + EXCLUDED.identity_verified,
+        first_half_issued = a.first_half_issued + EXCLUDED.first_half_issued,
+        second_half_posted = a.second_half_posted + EXCLUDED.second_half_posted,
+        completed_standard = a.completed_standard + EXCLUDED.completed_standard,
+        completed_express = a.completed_express + EXCLUDED.completed_express,
+        returned = a.returned + EXCLUDED.returned,
+        cancelled = a.cancelled + EXCLUDED.cancelled,
+        rejected = a.rejected + EXCLUDED.rejected;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER case_events_daily_activity AFTER INSERT ON case_events
+    FOR EACH ROW EXECUTE FUNCTION case_events_keep_daily_activity();
+
+-- Rebuilds both summaries from cases and events (after a bulk load with the triggers off).
+CREATE FUNCTION rebuild_report_summaries() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM case_status_counts;
+    INSERT INTO case_status_counts (office_id, kind, channel, status, n)
+        SELECT office_id, kind, channel, status, count(*) FROM cases GROUP BY 1, 2, 3, 4;
+    DELETE FROM daily_activity;
+    INSERT INTO daily_activity (day, office_id, kind, channel, opened, identity_verified, first_half_issued,
+            second_half_posted, completed_standard, completed_express, returned, cancelled, rejected)
+        SELECT (e.occurred_at AT TIME ZONE 'Europe/Copenhagen')::date, c.office_id, c.kind, c.channel,
+               count(*) FILTER (WHERE e.action = 'open'),
+               count(*) FILTER (WHERE e.action = 'identity-check'),
+               count(*) FILTER (WHERE e.action = 'first-half'),
+               count(*) FILTER (WHERE e.action = 'second-half'),
+               count(*) FILTER (WHERE e.action = 'activation'),
+               count(*) FILTER (WHERE e.action = 'issue-in-full'),
+               count(*) FILTER (WHERE e.action = 'returned'),
+               count(*) FILTER (WHERE e.action = 'cancel'),
+               count(*) FILTER (WHERE e.action = 'reject')
+        FROM case_events e JOIN cases c ON c.id = e.case_id
+        GROUP BY 1, 2, 3, 4;
+$$;
+
+-- The overdue list: most overdue first, keyset on (expected_by, id).
+CREATE INDEX cases_overdue_order ON cases (second_half_expected_by, id) WHERE status = 'second_half_posted';
+DROP INDEX cases_overdue;
+
+-- The durations report: completed cases by completion time, carrying the timestamps it needs.
+CREATE INDEX cases_completed_durations ON cases (completed_at)
+    INCLUDE (office_id, kind, opened_at, first_half_issued_at, second_half_posted_at, second_half_expected_by)
+    WHERE status = 'completed';
+
+-- Cases and events that exist already.
+SELECT rebuild_report_summaries();

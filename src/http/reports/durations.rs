@@ -1,0 +1,154 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{check_range, csv, office_scope, respond};
+use crate::domain::case::Kind;
+use crate::domain::clock::start_of_day;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::READERS;
+use crate::http::error::{ApiResult, Problem};
+use crate::http::state::AppState;
+use crate::store;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DurationsQuery {
+    /// First Copenhagen day of completion, inclusive.
+    pub from: NaiveDate,
+    /// Last Copenhagen day of completion, inclusive; at most 2 years after `from`.
+    pub to: NaiveDate,
+    /// Supervisors: one office. Others: their own office only.
+    pub office_id: Option<Uuid>,
+    pub kind: Option<Kind>,
+}
+
+/// A duration's distribution, in seconds (percentiles interpolated, as `percentile_cont`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Distribution {
+    pub count: i64,
+    pub median_seconds: Option<f64>,
+    pub p90_seconds: Option<f64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DurationsReport {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Cases completed in the range.
+    pub completed: i64,
+    /// Standard cases: opened → first half handed out.
+    pub opened_to_first_half: Distribution,
+    /// Standard cases: (last) posting → completed.
+    pub posted_to_completed: Distribution,
+    /// Express cases: opened → completed.
+    pub express_opened_to_completed: Distribution,
+    /// Completed cases that were posted, and of those, completed by their expected day.
+    pub posted_completed: i64,
+    pub completed_within_window: i64,
+    /// `completed_within_window / posted_completed`; `null` when nothing was posted.
+    pub share_within_window: Option<f64>,
+}
+
+const HEADER: [&str; 15] = [
+    "from",
+    "to",
+    "completed",
+    "opened_to_first_half_count",
+    "opened_to_first_half_median_seconds",
+    "opened_to_first_half_p90_seconds",
+    "posted_to_completed_count",
+    "posted_to_completed_median_seconds",
+    "posted_to_completed_p90_seconds",
+    "express_opened_to_completed_count",
+    "express_opened_to_completed_median_seconds",
+    "express_opened_to_completed_p90_seconds",
+    "posted_completed",
+    "completed_within_window",
+    "share_within_window",
+];
+
+/// How long cases took.
+#[utoipa::path(
+    operation_id = "durations_report",
+    tag = "reports",
+    description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). For cases completed \
+                   in the range (Copenhagen days): count, median and 90th percentile of opened → first half and \
+                   posted → completed (standard) and opened → completed (express), and the share of posted cases \
+                   completed within the posting window. Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
+    params(DurationsQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (DurationsReport = "application/json"),
+            (String = "text/csv", example = "from,to,completed,opened_to_first_half_count,opened_to_first_half_median_seconds,opened_to_first_half_p90_seconds,posted_to_completed_count,posted_to_completed_median_seconds,posted_to_completed_p90_seconds,express_opened_to_completed_count,express_opened_to_completed_median_seconds,express_opened_to_completed_p90_seconds,posted_completed,completed_within_window,share_within_window\r\n")
+        )),
+        (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/durations")]
+pub async fn durations_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    query: web::Query<DurationsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    check_range(q.from, q.to)?;
+    let from_ts = start_of_day(q.from);
+    let to_ts = start_of_day(q.to + Days::new(1));
+    let report = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, READERS)?;
+            let office = office_scope(&who, q.office_id)?;
+            let s = store::reports::durations(conn, office, q.kind.map(|k| k.as_str()), from_ts, to_ts)?;
+            Ok(DurationsReport {
+                from: q.from,
+                to: q.to,
+                completed: s.completed,
+                opened_to_first_half: Distribution {
+                    count: s.standard_completed,
+                    median_seconds: s.first_half_median,
+                    p90_seconds: s.first_half_p90,
+                },
+                posted_to_completed: Distribution {
+                    count: s.standard_completed,
+                    median_seconds: s.posted_median,
+                    p90_seconds: s.posted_p90,
+                },
+                express_opened_to_completed: Distribution {
+                    count: s.express_completed,
+                    median_seconds: s.express_median,
+                    p90_seconds: s.express_p90,
+                },
+                posted_completed: s.posted_completed,
+                completed_within_window: s.within_window,
+                share_within_window: (s.posted_completed > 0)
+                    .then(|| s.within_window as f64 / s.posted_completed as f64),
+            })
+        })
+        .await?;
+    Ok(respond(&req, &report, || {
+        let d = |x: &Distribution| vec![x.count.to_string(), csv::opt(&x.median_seconds), csv::opt(&x.p90_seconds)];
+        let mut row = vec![report.from.to_string(), report.to.to_string(), report.completed.to_string()];
+        row.extend(d(&report.opened_to_first_half));
+        row.extend(d(&report.posted_to_completed));
+        row.extend(d(&report.express_opened_to_completed));
+        row.extend([
+            report.posted_completed.to_string(),
+            report.completed_within_window.to_string(),
+            csv::opt(&report.share_within_window),
+        ]);
+        csv::render(&HEADER, [row])
+    }))
+}

@@ -1,0 +1,84 @@
+//! `/api/v1/reports`: supervisors across offices, clerks and bank users for their own office.
+//! JSON by default; `Accept: text/csv` gives RFC 4180 CSV with the same fields and filters.
+
+mod csv;
+mod durations;
+mod overdue;
+mod status;
+mod throughput;
+
+pub use durations::durations_report;
+pub use overdue::overdue_report;
+pub use status::status_report;
+pub use throughput::throughput_report;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{Months, NaiveDate};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::error::{ApiError, ApiResult};
+use crate::auth::Principal;
+use crate::domain::role::Role;
+
+/// The office a report covers: a clerk's or bank user's own, or what a supervisor asked for.
+pub fn office_scope(who: &Principal, asked: Option<Uuid>) -> ApiResult<Option<Uuid>> {
+    match who.role {
+        Role::Supervisor => Ok(asked),
+        _ => {
+            let own = who.office.as_ref().map(|o| o.id);
+            if asked.is_some() && asked != own {
+                return Err(ApiError::forbidden("only supervisors may report on another office"));
+            }
+            Ok(own)
+        }
+    }
+}
+
+/// `from`..=`to` in Copenhagen days: ordered, and at most two years long.
+pub fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
+    if to < from {
+        return Err(ApiError::field("to", "must not be before from"));
+    }
+    if from.checked_add_months(Months::new(24)).is_none_or(|limit| to > limit) {
+        return Err(ApiError::field("to", "the range may be at most 2 years long"));
+    }
+    Ok(())
+}
+
+/// Whether the client asked for CSV.
+pub fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|m| m.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv"))
+}
+
+/// Answers `json` as JSON, or `csv` rows as CSV when asked for.
+pub fn respond<T: Serialize>(req: &HttpRequest, json: &T, csv: impl FnOnce() -> String) -> HttpResponse {
+    if wants_csv(req) {
+        HttpResponse::Ok().content_type("text/csv; charset=utf-8; header=present").body(csv())
+    } else {
+        HttpResponse::Ok().json(json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn ranges_are_ordered_and_at_most_two_years() {
+        assert!(check_range(d(2024, 1, 1), d(2026, 1, 1)).is_ok());
+        assert!(check_range(d(2024, 1, 1), d(2026, 1, 2)).is_err());
+        assert!(check_range(d(2024, 2, 29), d(2026, 2, 28)).is_ok());
+        assert!(check_range(d(2026, 1, 2), d(2026, 1, 1)).is_err());
+        assert!(check_range(d(2026, 1, 1), d(2026, 1, 1)).is_ok());
+    }
+}

@@ -1,0 +1,162 @@
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{csv, office_scope, respond};
+use crate::domain::cpr::mask_digits;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::{Moment, READERS};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueQuery {
+    /// Supervisors: one office. Others: their own office only.
+    pub office_id: Option<Uuid>,
+    /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OverdueItem {
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub office_id: Uuid,
+    pub office_code: String,
+    #[schema(example = "010190-XXXX")]
+    pub cpr_masked: String,
+    pub second_half_posted_at: DateTime<Utc>,
+    pub second_half_expected_by: NaiveDate,
+    pub days_overdue: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OverduePage {
+    pub today: NaiveDate,
+    /// Most overdue first.
+    pub items: Vec<OverdueItem>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+const HEADER: [&str; 8] = [
+    "case_id",
+    "case_number",
+    "office_id",
+    "office_code",
+    "cpr_masked",
+    "second_half_posted_at",
+    "second_half_expected_by",
+    "days_overdue",
+];
+
+fn decode_cursor(c: &str) -> ApiResult<(NaiveDate, Uuid)> {
+    let raw = pagination::decode(c, "overdue")?;
+    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
+    let (d, id) = raw.split_once('|').ok_or_else(bad)?;
+    Ok((d.parse().map_err(|_| bad())?, Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+/// Overdue code cards.
+#[utoipa::path(
+    operation_id = "overdue_report",
+    tag = "reports",
+    description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Posted cases past their \
+                   expected day, most overdue first, keyset-paginated. With `Accept: text/csv` the page's items as CSV; \
+                   the next page is then named by the `Link: <…>; rel=\"next\"` header (also sent with JSON).",
+    params(OverdueQuery),
+    responses(
+        (status = 200, description = "A page of overdue cases", content(
+            (OverduePage = "application/json"),
+            (String = "text/csv", example = "case_id,case_number,office_id,office_code,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
+        ), headers(("Link" = String, description = "`<URL>; rel=\"next\"` when another page follows"))),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/overdue")]
+pub async fn overdue_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    query: web::Query<OverdueQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let today = Moment::of(&req).today;
+    let page = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, READERS)?;
+            let office = office_scope(&who, q.office_id)?;
+            let mut rows = store::reports::overdue_page(conn, office, today, after, limit)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let items: Vec<OverdueItem> = rows
+                .into_iter()
+                .map(|r| OverdueItem {
+                    case_id: r.id,
+                    case_number: r.case_number,
+                    office_id: r.office_id,
+                    office_code: r.office_code,
+                    cpr_masked: mask_digits(&r.applicant_cpr),
+                    second_half_posted_at: r.second_half_posted_at,
+                    second_half_expected_by: r.second_half_expected_by,
+                    days_overdue: (today - r.second_half_expected_by).num_days(),
+                })
+                .collect();
+            let next_cursor = if more {
+                items
+                    .last()
+                    .map(|i| pagination::encode(&format!("overdue:{}|{}", i.second_half_expected_by, i.case_id)))
+            } else {
+                None
+            };
+            Ok(OverduePage { today, items, next_cursor })
+        })
+        .await?;
+    let mut res = respond(&req, &page, || {
+        csv::render(
+            &HEADER,
+            page.items.iter().map(|i| {
+                vec![
+                    i.case_id.to_string(),
+                    i.case_number.clone(),
+                    i.office_id.to_string(),
+                    i.office_code.clone(),
+                    i.cpr_masked.clone(),
+                    i.second_half_posted_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    i.second_half_expected_by.to_string(),
+                    i.days_overdue.to_string(),
+                ]
+            }),
+        )
+    });
+    if let Some(c) = &page.next_cursor {
+        let mut next = format!("/api/v1/reports/overdue?cursor={c}&limit={limit}");
+        if let Some(o) = q.office_id {
+            next.push_str(&format!("&office_id={o}"));
+        }
+        if let Ok(v) = header::HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
+            res.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(res)
+}

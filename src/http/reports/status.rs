@@ -1,0 +1,195 @@
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{csv, office_scope, respond};
+use crate::domain::case::{Channel, Kind, Status};
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::{Moment, READERS};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::state::AppState;
+use crate::store::{self, reports::Scope};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    /// Supervisors: one office. Others: their own office only.
+    pub office_id: Option<Uuid>,
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
+}
+
+/// Case counts per status, and how many posted cases are overdue.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StatusCounts {
+    pub opened: i64,
+    pub identity_verified: i64,
+    pub first_half_issued: i64,
+    pub second_half_posted: i64,
+    pub returned: i64,
+    pub holder_verified: i64,
+    pub completed: i64,
+    pub cancelled: i64,
+    pub rejected: i64,
+    /// Posted, and the expected day has passed.
+    pub overdue: i64,
+}
+
+impl StatusCounts {
+    fn add(&mut self, status: Status, n: i64) {
+        let slot = match status {
+            Status::Opened => &mut self.opened,
+            Status::IdentityVerified => &mut self.identity_verified,
+            Status::FirstHalfIssued => &mut self.first_half_issued,
+            Status::SecondHalfPosted => &mut self.second_half_posted,
+            Status::Returned => &mut self.returned,
+            Status::HolderVerified => &mut self.holder_verified,
+            Status::Completed => &mut self.completed,
+            Status::Cancelled => &mut self.cancelled,
+            Status::Rejected => &mut self.rejected,
+        };
+        *slot += n;
+    }
+
+    fn fields(&self) -> [i64; 10] {
+        [
+            self.opened,
+            self.identity_verified,
+            self.first_half_issued,
+            self.second_half_posted,
+            self.returned,
+            self.holder_verified,
+            self.completed,
+            self.cancelled,
+            self.rejected,
+            self.overdue,
+        ]
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusRow {
+    pub office_id: Uuid,
+    pub office_code: String,
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusReport {
+    /// The Copenhagen day "overdue" is judged on.
+    pub today: NaiveDate,
+    /// One row per office with cases in scope, ordered by office code.
+    pub rows: Vec<StatusRow>,
+    /// All rows added up.
+    pub totals: StatusCounts,
+}
+
+const HEADER: [&str; 12] = [
+    "office_id",
+    "office_code",
+    "opened",
+    "identity_verified",
+    "first_half_issued",
+    "second_half_posted",
+    "returned",
+    "holder_verified",
+    "completed",
+    "cancelled",
+    "rejected",
+    "overdue",
+];
+
+/// Cases per status now.
+#[utoipa::path(
+    operation_id = "status_report",
+    tag = "reports",
+    description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Counts of cases per \
+                   status (all nine) per office, plus `overdue`. `Accept: text/csv` gives the rows as CSV (no totals row).",
+    params(StatusQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (StatusReport = "application/json"),
+            (String = "text/csv", example = "office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,returned,holder_verified,completed,cancelled,rejected,overdue\r\n")
+        )),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reports/status")]
+pub async fn status_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    query: web::Query<StatusQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let today = Moment::of(&req).today;
+    let report = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, READERS)?;
+            let scope = Scope {
+                office_id: office_scope(&who, q.office_id)?,
+                kind: q.kind.map(|k| k.as_str().to_string()),
+                channel: q.channel.map(|c| c.as_str().to_string()),
+            };
+            let mut rows: BTreeMap<String, StatusRow> = BTreeMap::new();
+            for c in store::reports::status_counts(conn, &scope)? {
+                let row = rows.entry(c.office_code.clone()).or_insert_with(|| StatusRow {
+                    office_id: c.office_id,
+                    office_code: c.office_code.clone(),
+                    counts: StatusCounts::default(),
+                });
+                if let Some(s) = Status::parse(&c.status) {
+                    row.counts.add(s, c.n);
+                }
+            }
+            let overdue: BTreeMap<Uuid, i64> =
+                store::reports::overdue_counts(conn, &scope, today)?.into_iter().map(|r| (r.office_id, r.n)).collect();
+            let mut totals = StatusCounts::default();
+            let rows: Vec<StatusRow> = rows
+                .into_values()
+                .map(|mut r| {
+                    r.counts.overdue = overdue.get(&r.office_id).copied().unwrap_or(0);
+                    for (t, v) in [
+                        (&mut totals.opened, r.counts.opened),
+                        (&mut totals.identity_verified, r.counts.identity_verified),
+                        (&mut totals.first_half_issued, r.counts.first_half_issued),
+                        (&mut totals.second_half_posted, r.counts.second_half_posted),
+                        (&mut totals.returned, r.counts.returned),
+                        (&mut totals.holder_verified, r.counts.holder_verified),
+                        (&mut totals.completed, r.counts.completed),
+                        (&mut totals.cancelled, r.counts.cancelled),
+                        (&mut totals.rejected, r.counts.rejected),
+                        (&mut totals.overdue, r.counts.overdue),
+                    ] {
+                        *t += v;
+                    }
+                    r
+                })
+                .collect();
+            Ok(StatusReport { today, rows, totals })
+        })
+        .await?;
+    Ok(respond(&req, &report, || {
+        csv::render(
+            &HEADER,
+            report.rows.iter().map(|r| {
+                let mut f = vec![r.office_id.to_string(), r.office_code.clone()];
+                f.extend(r.counts.fields().iter().map(i64::to_string));
+                f
+            }),
+        )
+    }))
+}

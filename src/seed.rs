@@ -1,0 +1,564 @@
+//! `nemid-desk seed`: a realistic, reproducible data set written in bulk (binary COPY).
+//!
+//! Every case is simulated through the lifecycle from its opening day (two years of history),
+//! so states, timestamps, evidence rows and events agree with each other exactly as if the API
+//! had written them: every state, both kinds and channels, returned mail, express holders, a few
+//! per cent lost in the post (overdue). The same `--seed` and `--until` give the same data.
+//! Everything is one transaction: a failed seed leaves nothing behind. The report summaries'
+//! triggers are switched off during the load and the summaries rebuilt once at the end.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::domain::clock::{copenhagen_day, start_of_day};
+use crate::domain::cpr::mask_digits;
+use crate::schema::{case_events, case_number_counters, cases, holder_verifications, identity_checks, offices};
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub cases: usize,
+    pub offices: usize,
+    pub seed: u64,
+    /// The data set ends at the start of this Copenhagen day; nothing happens after it.
+    pub until: NaiveDate,
+    pub posting_window_days: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SeedSummary {
+    pub offices: usize,
+    pub cases: usize,
+    pub events: usize,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = cases, treat_none_as_default_value = false)]
+struct SeedCase {
+    id: Uuid,
+    case_number: String,
+    office_id: Uuid,
+    channel: &'static str,
+    kind: &'static str,
+    status: &'static str,
+    applicant_cpr: String,
+    applicant_name: String,
+    street: String,
+    postal_code: String,
+    city: String,
+    country: &'static str,
+    online_banking_agreement: bool,
+    nemid_number: Option<String>,
+    opened_at: DateTime<Utc>,
+    identity_verified_at: Option<DateTime<Utc>>,
+    first_half_issued_at: Option<DateTime<Utc>>,
+    second_half_posted_at: Option<DateTime<Utc>>,
+    second_half_expected_by: Option<NaiveDate>,
+    completed_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    close_reason: Option<String>,
+    version: i32,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = case_events, treat_none_as_default_value = false)]
+struct SeedEvent {
+    case_id: Uuid,
+    seq: i32,
+    action: &'static str,
+    from_status: Option<&'static str>,
+    to_status: &'static str,
+    actor_sub: String,
+    actor_name: String,
+    actor_role: &'static str,
+    actor_office: Option<String>,
+    evidence: Value,
+    request_id: String,
+    occurred_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = identity_checks, treat_none_as_default_value = false)]
+struct SeedIdentity {
+    case_id: Uuid,
+    photo_id_type: &'static str,
+    photo_id_number: String,
+    photo_id_expires_on: NaiveDate,
+    photo_id_issuing_country: &'static str,
+    checked_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = holder_verifications, treat_none_as_default_value = false)]
+struct SeedHolder {
+    case_id: Uuid,
+    holder_cpr: String,
+    holder_name: String,
+    photo_id_type: &'static str,
+    photo_id_number: String,
+    photo_id_expires_on: NaiveDate,
+    photo_id_issuing_country: &'static str,
+    nemid_active_since: NaiveDate,
+    verified_on: NaiveDate,
+    verified_at: DateTime<Utc>,
+}
+
+struct Office {
+    id: Uuid,
+    code: String,
+    bank: bool,
+}
+
+#[derive(Default)]
+struct Batch {
+    cases: Vec<SeedCase>,
+    events: Vec<SeedEvent>,
+    identities: Vec<SeedIdentity>,
+    holders: Vec<SeedHolder>,
+}
+
+const BATCH: usize = 20_000;
+const FIRST: [&str; 8] = ["Anna", "Mads", "Sofie", "Frederik", "Ida", "Lars", "Mette", "Ahmed"];
+const LAST: [&str; 8] = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Yilmaz"];
+const CITIES: [(&str, &str); 6] = [
+    ("2200", "København N"),
+    ("8000", "Aarhus C"),
+    ("5000", "Odense C"),
+    ("9000", "Aalborg"),
+    ("7100", "Vejle"),
+    ("6700", "Esbjerg"),
+];
+
+/// A CPR number (digits) born on `born`, with a 7th digit that gives that century.
+fn cpr_for(rng: &mut StdRng, born: NaiveDate) -> String {
+    let yy = born.year() % 100;
+    let seventh = if born.year() >= 2000 { 4 } else { rng.random_range(0..4) };
+    format!("{:02}{:02}{:02}{}{:03}", born.day(), born.month(), yy, seventh, rng.random_range(0..1000))
+}
+
+fn name(rng: &mut StdRng) -> String {
+    format!("{} {}", FIRST[rng.random_range(0..FIRST.len())], LAST[rng.random_range(0..LAST.len())])
+}
+
+fn minutes(rng: &mut StdRng, lo: i64, hi: i64) -> Duration {
+    Duration::seconds(rng.random_range(lo * 60..hi * 60))
+}
+
+fn v7(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
+    let bytes: [u8; 10] = rng.random();
+    uuid::Builder::from_unix_timestamp_millis(at.timestamp_millis().max(0) as u64, &bytes).into_uuid()
+}
+
+pub fn run(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<SeedSummary> {
+    conn.transaction(|conn| {
+        let mut rng = StdRng::seed_from_u64(opts.seed);
+        let anchor = start_of_day(opts.until);
+        let offices = ensure_offices(conn, opts)?;
+        conn.batch_execute(
+            "ALTER TABLE cases DISABLE TRIGGER cases_status_counts;
+             ALTER TABLE cases DISABLE TRIGGER cases_status_counts_update;
+             ALTER TABLE case_events DISABLE TRIGGER case_events_daily_activity;",
+        )?;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut next_nemid: i64 = diesel::sql_query("SELECT nextval('nemid_number_seq') AS n").get_result::<N>(conn)?.n;
+        let mut counters: HashMap<(Uuid, i32), i32> = case_number_counters::table
+            .select((case_number_counters::office_id, case_number_counters::year, case_number_counters::last))
+            .load::<(Uuid, i32, i32)>(conn)?
+            .into_iter()
+            .map(|(o, y, l)| ((o, y), l))
+            .collect();
+        let mut open_cprs: HashSet<String> = cases::table
+            .filter(cases::status.ne_all(["completed", "cancelled", "rejected"]))
+            .select(cases::applicant_cpr)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let holders: Vec<(String, NaiveDate)> = (0..(opts.cases / 20).max(50))
+            .map(|_| {
+                let born = opts.until - Duration::days(rng.random_range(20 * 365..80 * 365));
+                let since = opts.until - Duration::days(rng.random_range(3 * 365..15 * 365));
+                (cpr_for(&mut rng, born), since)
+            })
+            .collect();
+
+        let mut summary = SeedSummary { offices: offices.len(), ..Default::default() };
+        let mut batch = Batch::default();
+        for i in 0..opts.cases {
+            simulate(
+                &mut rng,
+                opts,
+                anchor,
+                &offices,
+                &holders,
+                &mut counters,
+                &mut next_nemid,
+                &mut open_cprs,
+                i,
+                &mut batch,
+            );
+            if batch.cases.len() >= BATCH || i + 1 == opts.cases {
+                summary.cases += batch.cases.len();
+                summary.events += batch.events.len();
+                flush(conn, &mut batch)?;
+            }
+        }
+        for ((office_id, year), last) in &counters {
+            diesel::insert_into(case_number_counters::table)
+                .values((
+                    case_number_counters::office_id.eq(office_id),
+                    case_number_counters::year.eq(year),
+                    case_number_counters::last.eq(last),
+                ))
+                .on_conflict((case_number_counters::office_id, case_number_counters::year))
+                .do_update()
+                .set(case_number_counters::last.eq(last))
+                .execute(conn)?;
+        }
+        diesel::sql_query("SELECT setval('nemid_number_seq', $1)")
+            .bind::<diesel::sql_types::BigInt, _>(next_nemid)
+            .execute(conn)?;
+        conn.batch_execute(
+            "ALTER TABLE cases ENABLE TRIGGER cases_status_counts;
+             ALTER TABLE cases ENABLE TRIGGER cases_status_counts_update;
+             ALTER TABLE case_events ENABLE TRIGGER case_events_daily_activity;
+             SELECT rebuild_report_summaries();
+             ANALYZE cases; ANALYZE case_events; ANALYZE daily_activity; ANALYZE case_status_counts;",
+        )?;
+        Ok(summary)
+    })
+}
+
+fn ensure_offices(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<Vec<Office>> {
+    let mut out = Vec::new();
+    for i in 0..opts.offices {
+        let bank = i % 3 == 2;
+        let code = if bank { format!("SEED-BANK-{i:04}") } else { format!("SEED-BS-{i:04}") };
+        let (pc, city) = CITIES[i % CITIES.len()];
+        diesel::insert_into(offices::table)
+            .values((
+                offices::id.eq(Uuid::now_v7()),
+                offices::code.eq(&code),
+                offices::name.eq(if bank {
+                    format!("Seed Bank branch {i}")
+                } else {
+                    format!("Borgerservice {city} {i}")
+                }),
+                offices::kind.eq(if bank { "bank_branch" } else { "citizen_service_centre" }),
+                offices::bank_name.eq(bank.then_some("Seed Bank")),
+                offices::street.eq(format!("Torvet {}", i + 1)),
+                offices::postal_code.eq(pc),
+                offices::city.eq(city),
+                offices::country.eq("DK"),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        let id = offices::table.filter(offices::code.eq(&code)).select(offices::id).first::<Uuid>(conn)?;
+        out.push(Office { id, code, bank });
+    }
+    Ok(out)
+}
+
+fn flush(conn: &mut PgConnection, b: &mut Batch) -> QueryResult<()> {
+    diesel::copy_from(cases::table).from_insertable(std::mem::take(&mut b.cases)).execute(conn)?;
+    diesel::copy_from(case_events::table).from_insertable(std::mem::take(&mut b.events)).execute(conn)?;
+    diesel::copy_from(identity_checks::table).from_insertable(std::mem::take(&mut b.identities)).execute(conn)?;
+    diesel::copy_from(holder_verifications::table).from_insertable(std::mem::take(&mut b.holders)).execute(conn)?;
+    Ok(())
+}
+
+/// One case through its life, stopping at `anchor` (the data set's "now").
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    rng: &mut StdRng,
+    opts: &SeedOptions,
+    anchor: DateTime<Utc>,
+    offices: &[Office],
+    holders: &[(String, NaiveDate)],
+    counters: &mut HashMap<(Uuid, i32), i32>,
+    next_nemid: &mut i64,
+    open_cprs: &mut HashSet<String>,
+    n: usize,
+    batch: &mut Batch,
+) {
+    let office = &offices[rng.random_range(0..offices.len())];
+    // The first five cases wait mid-way in the states a random draw could miss in a small data
+    // set (0 = opened, 1 = identity verified, 2 = first half issued / holder verified,
+    // 3 = returned mail not yet re-posted), so every state is always present.
+    let forced: Option<u8> = match n {
+        0 => Some(0),
+        1 => Some(1),
+        2 | 3 => Some(2),
+        4 => Some(3),
+        _ => None,
+    };
+    let age_secs = match forced {
+        Some(3) => rng.random_range(25 * 86_400..30 * 86_400),
+        Some(_) => rng.random_range(3_600..3 * 86_400),
+        None => rng.random_range(60..730 * 86_400),
+    };
+    let opened_at = anchor - Duration::seconds(age_secs);
+    let express = if forced.is_some() { n == 2 } else { rng.random_bool(0.2) };
+    let id = v7(rng, opened_at);
+    let year = copenhagen_day(opened_at).year();
+    let counter = counters.entry((office.id, year)).or_insert(0);
+    *counter += 1;
+    let (pc, city) = CITIES[rng.random_range(0..CITIES.len())];
+    let role = if office.bank { "bank" } else { "clerk" };
+    let actor = format!("seed-{}-{}", role, rng.random_range(1..6));
+    let applicant_name = name(rng);
+
+    let mut c = SeedCase {
+        id,
+        case_number: format!("{}-{year}-{:06}", office.code, counter),
+        office_id: office.id,
+        channel: if office.bank { "bank" } else { "desk" },
+        kind: if express { "express" } else { "standard" },
+        status: "opened",
+        applicant_cpr: String::new(),
+        applicant_name: applicant_name.clone(),
+        street: format!("Vestergade {}", rng.random_range(1..200)),
+        postal_code: pc.to_string(),
+        city: city.to_string(),
+        country: "DK",
+        online_banking_agreement: office.bank,
+        nemid_number: None,
+        opened_at,
+        identity_verified_at: None,
+        first_half_issued_at: None,
+        second_half_posted_at: None,
+        second_half_expected_by: None,
+        completed_at: None,
+        closed_at: None,
+        close_reason: None,
+        version: 0,
+    };
+    let mut events: Vec<(&'static str, &'static str, DateTime<Utc>, Value)> = Vec::new();
+    let mut t = opened_at;
+    // Each step happens at `t + delay` unless that is after the anchor; returns whether it happened.
+    let step = |t: &mut DateTime<Utc>, delay: Duration| -> bool {
+        if *t + delay > anchor {
+            return false;
+        }
+        *t += delay;
+        true
+    };
+
+    let roll: f64 = if forced.is_some() { 1.0 } else { rng.random() };
+    // A few recent cases wait mid-way (the citizen left the desk, a holder is still to come).
+    let stall: Option<u8> = forced
+        .or_else(|| (opened_at > anchor - Duration::days(60) && rng.random_bool(0.02)).then(|| rng.random_range(0..3)));
+    'life: {
+        if stall == Some(0) {
+            break 'life;
+        }
+        if roll < 0.02 {
+            if step(&mut t, minutes(rng, 5, 30)) {
+                c.closed_at = Some(t);
+                c.close_reason = Some("Could not document identity".into());
+                events.push(("reject", "rejected", t, json!({"reason": "Could not document identity"})));
+            }
+            break 'life;
+        }
+        if !step(&mut t, minutes(rng, 5, 40)) {
+            break 'life;
+        }
+        c.identity_verified_at = Some(t);
+        let photo_no = format!("P{:07}", rng.random_range(0..10_000_000));
+        let expires = copenhagen_day(t) + Duration::days(rng.random_range(30..3650));
+        batch.identities.push(SeedIdentity {
+            case_id: id,
+            photo_id_type: "passport",
+            photo_id_number: photo_no.clone(),
+            photo_id_expires_on: expires,
+            photo_id_issuing_country: "DK",
+            checked_at: t,
+        });
+        events.push((
+            "identity-check",
+            "identity_verified",
+            t,
+            json!({"photo_id": {"type": "passport", "number": photo_no, "expires_on": expires, "issuing_country": "DK"},
+                   "photo_matches": true, "health_card_presented": true, "health_card_cpr_masked": "__MASK__"}),
+        ));
+        if stall == Some(1) {
+            break 'life;
+        }
+        if stall.is_none() && rng.random_bool(0.015) {
+            if step(&mut t, minutes(rng, 10, 600)) {
+                c.closed_at = Some(t);
+                c.close_reason = Some("Withdrawn by the applicant".into());
+                events.push(("cancel", "cancelled", t, json!({"reason": "Withdrawn by the applicant"})));
+            }
+            break 'life;
+        }
+        if express {
+            if !step(&mut t, minutes(rng, 5, 30)) {
+                break 'life;
+            }
+            let (hcpr, since) = holders[rng.random_range(0..holders.len())].clone();
+            let hname = name(rng);
+            let hphoto = format!("D{:08}", rng.random_range(0..100_000_000));
+            let hexp = copenhagen_day(t) + Duration::days(rng.random_range(30..3650));
+            batch.holders.push(SeedHolder {
+                case_id: id,
+                holder_cpr: hcpr.clone(),
+                holder_name: hname.clone(),
+                photo_id_type: "drivers_licence",
+                photo_id_number: hphoto.clone(),
+                photo_id_expires_on: hexp,
+                photo_id_issuing_country: "DK",
+                nemid_active_since: since,
+                verified_on: copenhagen_day(t),
+                verified_at: t,
+            });
+            events.push((
+                "accompanying-holder",
+                "holder_verified",
+                t,
+                json!({"holder": {"cpr_masked": mask_digits(&hcpr), "name": hname,
+                    "photo_id": {"type": "drivers_licence", "number": hphoto, "expires_on": hexp, "issuing_country": "DK"},
+                    "nemid_card_presented": true, "nemid_active_since": since, "nemid_active_since_source": "declared"}}),
+            ));
+            if stall == Some(2) || !step(&mut t, minutes(rng, 1, 10)) {
+                break 'life;
+            }
+            let nemid = format!("{:09}", *next_nemid);
+            *next_nemid += 1;
+            c.nemid_number = Some(nemid.clone());
+            c.first_half_issued_at = Some(t);
+            c.completed_at = Some(t);
+            c.closed_at = Some(t);
+            events.push(("issue-in-full", "completed", t, json!({"nemid_number": nemid, "both_halves": true})));
+            break 'life;
+        }
+        if !step(&mut t, minutes(rng, 1, 10)) {
+            break 'life;
+        }
+        let nemid = format!("{:09}", *next_nemid);
+        *next_nemid += 1;
+        c.nemid_number = Some(nemid.clone());
+        c.first_half_issued_at = Some(t);
+        events.push(("first-half", "first_half_issued", t, json!({"nemid_number": nemid})));
+        if stall == Some(2) {
+            break 'life;
+        }
+        let mut posts = 0;
+        loop {
+            let delay = if posts == 0 { minutes(rng, 30, 2 * 24 * 60) } else { minutes(rng, 24 * 60, 5 * 24 * 60) };
+            if !step(&mut t, delay) {
+                break 'life;
+            }
+            posts += 1;
+            let expected = copenhagen_day(t) + Duration::days(i64::from(opts.posting_window_days));
+            c.second_half_posted_at = Some(t);
+            c.second_half_expected_by = Some(expected);
+            let corrected = posts > 1;
+            if corrected {
+                c.street = format!("Nørregade {}", rng.random_range(1..200));
+            }
+            events.push((
+                "second-half",
+                "second_half_posted",
+                t,
+                json!({"address_corrected": corrected, "expected_by": expected, "posting_window_days": opts.posting_window_days}),
+            ));
+            let fate: f64 = if stall == Some(3) { 0.0 } else { rng.random() };
+            if fate < 0.04 && posts < 3 {
+                if !step(&mut t, minutes(rng, 5 * 24 * 60, 12 * 24 * 60)) {
+                    break 'life;
+                }
+                events.push(("returned", "returned", t, json!({"reason": "Addressee unknown"})));
+                if stall == Some(3) {
+                    break 'life;
+                }
+                continue;
+            }
+            if fate < 0.07 {
+                // Lost in the post: never activated (overdue once the window has passed).
+                break 'life;
+            }
+            if fate < 0.09 {
+                if step(&mut t, minutes(rng, 20 * 24 * 60, 40 * 24 * 60)) {
+                    c.closed_at = Some(t);
+                    c.close_reason = Some("Code card never arrived".into());
+                    events.push(("cancel", "cancelled", t, json!({"reason": "Code card never arrived"})));
+                }
+                break 'life;
+            }
+            let wait = if fate < 0.16 {
+                minutes(rng, 14 * 24 * 60, 25 * 24 * 60)
+            } else {
+                minutes(rng, 2 * 24 * 60, 13 * 24 * 60)
+            };
+            if step(&mut t, wait) {
+                c.completed_at = Some(t);
+                c.closed_at = Some(t);
+                events.push(("activation", "completed", t, json!({})));
+            }
+            break 'life;
+        }
+    }
+
+    let status = events.last().map(|e| e.1).unwrap_or("opened");
+    c.status = status;
+    let is_open = !matches!(status, "completed" | "cancelled" | "rejected");
+    // One open case per CPR: draw until the number is free.
+    loop {
+        let born = copenhagen_day(opened_at) - Duration::days(rng.random_range(16 * 365..85 * 365));
+        let cpr = cpr_for(rng, born);
+        if !is_open || open_cprs.insert(cpr.clone()) {
+            c.applicant_cpr = cpr;
+            break;
+        }
+    }
+    let masked = mask_digits(&c.applicant_cpr);
+    c.version = events.len() as i32 + 1;
+    let office_code = Some(office.code.clone());
+    let actor_name = format!("Seed {role}");
+    let mk = |seq: i32,
+              action: &'static str,
+              from: Option<&'static str>,
+              to: &'static str,
+              at: DateTime<Utc>,
+              evidence: Value| SeedEvent {
+        case_id: id,
+        seq,
+        action,
+        from_status: from,
+        to_status: to,
+        actor_sub: actor.clone(),
+        actor_name: actor_name.clone(),
+        actor_role: role,
+        actor_office: office_code.clone(),
+        evidence,
+        request_id: format!("seed-{n}-{seq}"),
+        occurred_at: at,
+    };
+    batch.events.push(mk(
+        1,
+        "open",
+        None,
+        "opened",
+        opened_at,
+        json!({"kind": c.kind, "channel": c.channel, "applicant": {"cpr_masked": masked, "name": applicant_name}}),
+    ));
+    let mut from = "opened";
+    for (k, (action, to, at, mut evidence)) in events.into_iter().enumerate() {
+        if evidence.get("health_card_cpr_masked").is_some() {
+            evidence["health_card_cpr_masked"] = json!(masked);
+        }
+        batch.events.push(mk(k as i32 + 2, action, Some(from), to, at, evidence));
+        from = to;
+    }
+    batch.cases.push(c);
+}

@@ -1,0 +1,242 @@
+//! Report queries. Status and throughput read the summary tables kept by triggers
+//! (`case_status_counts`, `daily_activity`); the overdue list and durations read `cases` through
+//! partial indexes made for them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// Filters every report shares.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub office_id: Option<Uuid>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct StatusCount {
+    #[diesel(sql_type = SqlUuid)]
+    pub office_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+pub fn status_counts(conn: &mut PgConnection, s: &Scope) -> QueryResult<Vec<StatusCount>> {
+    diesel::sql_query(
+        "SELECT c.office_id, o.code AS office_code, c.status, sum(c.n)::bigint AS n
+         FROM case_status_counts c JOIN offices o ON o.id = c.office_id
+         WHERE ($1::uuid IS NULL OR c.office_id = $1) AND ($2::text IS NULL OR c.kind = $2)
+           AND ($3::text IS NULL OR c.channel = $3)
+         GROUP BY c.office_id, o.code, c.status
+         ORDER BY o.code, c.status",
+    )
+    .bind::<Nullable<SqlUuid>, _>(s.office_id)
+    .bind::<Nullable<Text>, _>(s.kind.as_deref())
+    .bind::<Nullable<Text>, _>(s.channel.as_deref())
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct OfficeCount {
+    #[diesel(sql_type = SqlUuid)]
+    pub office_id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// Posted cases whose expected day is before `today`, per office.
+pub fn overdue_counts(conn: &mut PgConnection, s: &Scope, today: NaiveDate) -> QueryResult<Vec<OfficeCount>> {
+    diesel::sql_query(
+        "SELECT office_id, count(*) AS n FROM cases
+         WHERE status = 'second_half_posted' AND second_half_expected_by < $1
+           AND ($2::uuid IS NULL OR office_id = $2) AND ($3::text IS NULL OR kind = $3)
+           AND ($4::text IS NULL OR channel = $4)
+         GROUP BY office_id",
+    )
+    .bind::<Date, _>(today)
+    .bind::<Nullable<SqlUuid>, _>(s.office_id)
+    .bind::<Nullable<Text>, _>(s.kind.as_deref())
+    .bind::<Nullable<Text>, _>(s.channel.as_deref())
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct OverdueRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub case_number: String,
+    #[diesel(sql_type = SqlUuid)]
+    pub office_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = Text)]
+    pub applicant_cpr: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub second_half_posted_at: DateTime<Utc>,
+    #[diesel(sql_type = Date)]
+    pub second_half_expected_by: NaiveDate,
+}
+
+/// Overdue cases, most overdue first (expected day, then id), after the keyset position `after`.
+pub fn overdue_page(
+    conn: &mut PgConnection,
+    office_id: Option<Uuid>,
+    today: NaiveDate,
+    after: Option<(NaiveDate, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<OverdueRow>> {
+    let (after_day, after_id) = match after {
+        Some((d, id)) => (Some(d), Some(id)),
+        None => (None, None),
+    };
+    diesel::sql_query(
+        "SELECT c.id, c.case_number, c.office_id, o.code AS office_code, c.applicant_cpr,
+                c.second_half_posted_at, c.second_half_expected_by
+         FROM cases c JOIN offices o ON o.id = c.office_id
+         WHERE c.status = 'second_half_posted' AND c.second_half_expected_by < $1
+           AND ($2::uuid IS NULL OR c.office_id = $2)
+           AND ($3::date IS NULL OR (c.second_half_expected_by, c.id) > ($3, $4::uuid))
+         ORDER BY c.second_half_expected_by, c.id
+         LIMIT $5",
+    )
+    .bind::<Date, _>(today)
+    .bind::<Nullable<SqlUuid>, _>(office_id)
+    .bind::<Nullable<Date>, _>(after_day)
+    .bind::<Nullable<SqlUuid>, _>(after_id)
+    .bind::<BigInt, _>(limit + 1)
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct ThroughputRow {
+    #[diesel(sql_type = Date)]
+    pub period_start: NaiveDate,
+    #[diesel(sql_type = SqlUuid)]
+    pub office_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = BigInt)]
+    pub opened: i64,
+    #[diesel(sql_type = BigInt)]
+    pub identity_verified: i64,
+    #[diesel(sql_type = BigInt)]
+    pub first_half_issued: i64,
+    #[diesel(sql_type = BigInt)]
+    pub second_half_posted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed_standard: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed_express: i64,
+    #[diesel(sql_type = BigInt)]
+    pub returned: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cancelled: i64,
+    #[diesel(sql_type = BigInt)]
+    pub rejected: i64,
+}
+
+/// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`.
+pub fn throughput(
+    conn: &mut PgConnection,
+    s: &Scope,
+    granularity: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<ThroughputRow>> {
+    diesel::sql_query(
+        "SELECT date_trunc($1, a.day)::date AS period_start, a.office_id, o.code AS office_code,
+                sum(a.opened)::bigint AS opened, sum(a.identity_verified)::bigint AS identity_verified,
+                sum(a.first_half_issued)::bigint AS first_half_issued,
+                sum(a.second_half_posted)::bigint AS second_half_posted,
+                sum(a.completed_standard)::bigint AS completed_standard,
+                sum(a.completed_express)::bigint AS completed_express,
+                sum(a.returned)::bigint AS returned, sum(a.cancelled)::bigint AS cancelled,
+                sum(a.rejected)::bigint AS rejected
+         FROM daily_activity a JOIN offices o ON o.id = a.office_id
+         WHERE a.day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR a.office_id = $4)
+           AND ($5::text IS NULL OR a.kind = $5) AND ($6::text IS NULL OR a.channel = $6)
+         GROUP BY 1, 2, 3
+         ORDER BY 1, 3",
+    )
+    .bind::<Text, _>(granularity)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Nullable<SqlUuid>, _>(s.office_id)
+    .bind::<Nullable<Text>, _>(s.kind.as_deref())
+    .bind::<Nullable<Text>, _>(s.channel.as_deref())
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct DurationStats {
+    #[diesel(sql_type = BigInt)]
+    pub completed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub standard_completed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub express_completed: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub first_half_median: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub first_half_p90: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub posted_median: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub posted_p90: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub express_median: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub express_p90: Option<f64>,
+    #[diesel(sql_type = BigInt)]
+    pub posted_completed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub within_window: i64,
+}
+
+/// Durations (seconds) of cases completed in [`from_ts`, `to_ts`).
+pub fn durations(
+    conn: &mut PgConnection,
+    office_id: Option<Uuid>,
+    kind: Option<&str>,
+    from_ts: DateTime<Utc>,
+    to_ts: DateTime<Utc>,
+) -> QueryResult<DurationStats> {
+    diesel::sql_query(
+        "WITH c AS (
+             SELECT kind, opened_at, first_half_issued_at, second_half_posted_at, second_half_expected_by, completed_at
+             FROM cases
+             WHERE status = 'completed' AND completed_at >= $1 AND completed_at < $2
+               AND ($3::uuid IS NULL OR office_id = $3) AND ($4::text IS NULL OR kind = $4))
+         SELECT count(*) AS completed,
+                count(*) FILTER (WHERE kind = 'standard') AS standard_completed,
+                count(*) FILTER (WHERE kind = 'express') AS express_completed,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_half_issued_at - opened_at))
+                    FILTER (WHERE kind = 'standard') AS first_half_median,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_half_issued_at - opened_at))
+                    FILTER (WHERE kind = 'standard') AS first_half_p90,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - second_half_posted_at))
+                    FILTER (WHERE kind = 'standard') AS posted_median,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - second_half_posted_at))
+                    FILTER (WHERE kind = 'standard') AS posted_p90,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - opened_at))
+                    FILTER (WHERE kind = 'express') AS express_median,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - opened_at))
+                    FILTER (WHERE kind = 'express') AS express_p90,
+                count(*) FILTER (WHERE second_half_posted_at IS NOT NULL) AS posted_completed,
+                count(*) FILTER (WHERE second_half_posted_at IS NOT NULL
+                    AND (completed_at AT TIME ZONE 'Europe/Copenhagen')::date <= second_half_expected_by) AS within_window
+         FROM c",
+    )
+    .bind::<Timestamptz, _>(from_ts)
+    .bind::<Timestamptz, _>(to_ts)
+    .bind::<Nullable<SqlUuid>, _>(office_id)
+    .bind::<Nullable<Text>, _>(kind)
+    .get_result(conn)
+}
