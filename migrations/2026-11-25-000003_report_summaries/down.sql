@@ -1,7 +1,9 @@
-DROP INDEX cases_completed_durations;
 CREATE INDEX cases_overdue ON cases (second_half_expected_by) WHERE status = 'second_half_posted';
 DROP INDEX cases_overdue_order;
 DROP FUNCTION rebuild_report_summaries();
+DROP TRIGGER cases_daily_durations ON cases;
+DROP FUNCTION cases_keep_daily_durations();
+DROP TABLE daily_durations;
 DROP TRIGGER case_events_daily_activity ON case_events;
 DROP FUNCTION case_events_keep_daily_activity();
 DROP TABLE daily_activity;

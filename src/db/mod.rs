@@ -60,8 +60,10 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         // Every session is bounded and named, so a runaway query is cut off and
         // pg_stat_activity tells which service holds a connection. Times are stored in UTC.
+        // 16 MB of work_mem lets report aggregates hash and sort in memory instead of spilling
+        // to disk (the default 4 MB does not); at most pool size × that, and only while reporting.
         conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET application_name = 'nemid-desk'; SET TIME ZONE 'UTC';",
+            "SET statement_timeout = {}; SET application_name = 'nemid-desk'; SET TIME ZONE 'UTC'; SET work_mem = '16MB';",
             self.statement_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)

@@ -6,6 +6,7 @@ pub mod cpr;
 pub mod office;
 pub mod role;
 pub mod rules;
+pub mod stats;
 
 /// A rule broken by one input field: which field (JSON path) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -143,6 +143,8 @@ pub struct ThroughputRow {
 }
 
 /// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`.
+/// Aggregated by office id first, then joined to the office codes: the grouping stays small
+/// enough to hash in memory.
 pub fn throughput(
     conn: &mut PgConnection,
     s: &Scope,
@@ -151,19 +153,21 @@ pub fn throughput(
     to: NaiveDate,
 ) -> QueryResult<Vec<ThroughputRow>> {
     diesel::sql_query(
-        "SELECT date_trunc($1, a.day)::date AS period_start, a.office_id, o.code AS office_code,
-                sum(a.opened)::bigint AS opened, sum(a.identity_verified)::bigint AS identity_verified,
-                sum(a.first_half_issued)::bigint AS first_half_issued,
-                sum(a.second_half_posted)::bigint AS second_half_posted,
-                sum(a.completed_standard)::bigint AS completed_standard,
-                sum(a.completed_express)::bigint AS completed_express,
-                sum(a.returned)::bigint AS returned, sum(a.cancelled)::bigint AS cancelled,
-                sum(a.rejected)::bigint AS rejected
-         FROM daily_activity a JOIN offices o ON o.id = a.office_id
-         WHERE a.day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR a.office_id = $4)
-           AND ($5::text IS NULL OR a.kind = $5) AND ($6::text IS NULL OR a.channel = $6)
-         GROUP BY 1, 2, 3
-         ORDER BY 1, 3",
+        "WITH p AS (
+             SELECT date_trunc($1, a.day::timestamp)::date AS period_start, a.office_id,
+                    sum(a.opened)::bigint AS opened, sum(a.identity_verified)::bigint AS identity_verified,
+                    sum(a.first_half_issued)::bigint AS first_half_issued,
+                    sum(a.second_half_posted)::bigint AS second_half_posted,
+                    sum(a.completed_standard)::bigint AS completed_standard,
+                    sum(a.completed_express)::bigint AS completed_express,
+                    sum(a.returned)::bigint AS returned, sum(a.cancelled)::bigint AS cancelled,
+                    sum(a.rejected)::bigint AS rejected
+             FROM daily_activity a
+             WHERE a.day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR a.office_id = $4)
+               AND ($5::text IS NULL OR a.kind = $5) AND ($6::text IS NULL OR a.channel = $6)
+             GROUP BY 1, 2)
+         SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id
+         ORDER BY p.period_start, o.code",
     )
     .bind::<Text, _>(granularity)
     .bind::<Date, _>(from)
@@ -174,69 +178,38 @@ pub fn throughput(
     .load(conn)
 }
 
+/// Durations (seconds) of the cases completed on each day of the range, per office and kind.
 #[derive(Debug, QueryableByName)]
-pub struct DurationStats {
-    #[diesel(sql_type = BigInt)]
-    pub completed: i64,
-    #[diesel(sql_type = BigInt)]
-    pub standard_completed: i64,
-    #[diesel(sql_type = BigInt)]
-    pub express_completed: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub first_half_median: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub first_half_p90: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub posted_median: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub posted_p90: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub express_median: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    pub express_p90: Option<f64>,
+pub struct DurationDay {
+    #[diesel(sql_type = diesel::sql_types::Array<Double>)]
+    pub opened_to_first_half: Vec<f64>,
+    #[diesel(sql_type = diesel::sql_types::Array<Double>)]
+    pub posted_to_completed: Vec<f64>,
+    #[diesel(sql_type = diesel::sql_types::Array<Double>)]
+    pub express_opened_to_completed: Vec<f64>,
     #[diesel(sql_type = BigInt)]
     pub posted_completed: i64,
     #[diesel(sql_type = BigInt)]
-    pub within_window: i64,
+    pub completed_within_window: i64,
 }
 
-/// Durations (seconds) of cases completed in [`from_ts`, `to_ts`).
+/// The summary rows of cases completed on Copenhagen days `from`..=`to`.
 pub fn durations(
     conn: &mut PgConnection,
     office_id: Option<Uuid>,
     kind: Option<&str>,
-    from_ts: DateTime<Utc>,
-    to_ts: DateTime<Utc>,
-) -> QueryResult<DurationStats> {
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<DurationDay>> {
     diesel::sql_query(
-        "WITH c AS (
-             SELECT kind, opened_at, first_half_issued_at, second_half_posted_at, second_half_expected_by, completed_at
-             FROM cases
-             WHERE status = 'completed' AND completed_at >= $1 AND completed_at < $2
-               AND ($3::uuid IS NULL OR office_id = $3) AND ($4::text IS NULL OR kind = $4))
-         SELECT count(*) AS completed,
-                count(*) FILTER (WHERE kind = 'standard') AS standard_completed,
-                count(*) FILTER (WHERE kind = 'express') AS express_completed,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_half_issued_at - opened_at))
-                    FILTER (WHERE kind = 'standard') AS first_half_median,
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_half_issued_at - opened_at))
-                    FILTER (WHERE kind = 'standard') AS first_half_p90,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - second_half_posted_at))
-                    FILTER (WHERE kind = 'standard') AS posted_median,
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - second_half_posted_at))
-                    FILTER (WHERE kind = 'standard') AS posted_p90,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - opened_at))
-                    FILTER (WHERE kind = 'express') AS express_median,
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM completed_at - opened_at))
-                    FILTER (WHERE kind = 'express') AS express_p90,
-                count(*) FILTER (WHERE second_half_posted_at IS NOT NULL) AS posted_completed,
-                count(*) FILTER (WHERE second_half_posted_at IS NOT NULL
-                    AND (completed_at AT TIME ZONE 'Europe/Copenhagen')::date <= second_half_expected_by) AS within_window
-         FROM c",
+        "SELECT opened_to_first_half, posted_to_completed, express_opened_to_completed,
+                posted_completed, completed_within_window
+         FROM daily_durations
+         WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR office_id = $3) AND ($4::text IS NULL OR kind = $4)",
     )
-    .bind::<Timestamptz, _>(from_ts)
-    .bind::<Timestamptz, _>(to_ts)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
     .bind::<Nullable<SqlUuid>, _>(office_id)
     .bind::<Nullable<Text>, _>(kind)
-    .get_result(conn)
+    .load(conn)
 }

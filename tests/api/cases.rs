@@ -91,6 +91,16 @@ fn standard_journey_with_its_audit_trail() {
     let log = logs::text();
     assert!(log.contains(case["id"].as_str().unwrap()), "the journey was logged");
     assert!(!log.contains("170893"), "a CPR number reached the log");
+    // One JSON object per line, and every line a request wrote carries its request id.
+    let mut request_lines = 0;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["target"].as_str().is_some_and(|t| t.starts_with("nemid_desk::http")) {
+            assert!(v["span"]["request_id"].is_string(), "no request id: {line}");
+            request_lines += 1;
+        }
+    }
+    assert!(request_lines >= 10, "{request_lines} request lines");
 }
 
 #[test]

@@ -421,4 +421,16 @@ fn summaries_follow_live_changes_through_the_api() {
     assert_eq!(row["opened"], 1);
     assert_eq!(row["identity_verified"], 1);
     assert_eq!(row["cancelled"], 1);
+    // A completion today shows in today's durations.
+    let path = format!("/api/v1/reports/durations?from={t}&to={t}");
+    assert_eq!(get(&app, &path, &clerk)["completed"], 0);
+    let ex = app.open_case(&clerk, "020255-1234", "express");
+    let ex = app.step(&clerk, &ex, "identity-check", &crate::common::cases::identity("020255-1234"));
+    let ex =
+        app.step(&clerk, &ex, "accompanying-holder", &crate::common::cases::holder("030366-1234", Some("2015-01-01")));
+    app.step(&clerk, &ex, "issue-in-full", &json!({}));
+    let d = get(&app, &path, &clerk);
+    assert_eq!(d["completed"], 1);
+    assert_eq!(d["express_opened_to_completed"]["count"], 1);
+    assert!(d["express_opened_to_completed"]["median_seconds"].as_f64().unwrap() >= 0.0);
 }
