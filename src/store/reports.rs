@@ -147,7 +147,7 @@ pub struct ThroughputRow {
 /// enough to hash in memory.
 pub fn throughput(
     conn: &mut PgConnection,
-    s: &Scope,
+    office_id: Option<Uuid>,
     granularity: &str,
     from: NaiveDate,
     to: NaiveDate,
@@ -164,7 +164,6 @@ pub fn throughput(
                     sum(a.rejected)::bigint AS rejected
              FROM daily_activity a
              WHERE a.day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR a.office_id = $4)
-               AND ($5::text IS NULL OR a.kind = $5) AND ($6::text IS NULL OR a.channel = $6)
              GROUP BY 1, 2)
          SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id
          ORDER BY p.period_start, o.code",
@@ -172,9 +171,7 @@ pub fn throughput(
     .bind::<Text, _>(granularity)
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
-    .bind::<Nullable<SqlUuid>, _>(s.office_id)
-    .bind::<Nullable<Text>, _>(s.kind.as_deref())
-    .bind::<Nullable<Text>, _>(s.channel.as_deref())
+    .bind::<Nullable<SqlUuid>, _>(office_id)
     .load(conn)
 }
 

@@ -9,7 +9,7 @@ use crate::http::auth::{Bearer, authorize};
 use crate::http::cases::READERS;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::state::AppState;
-use crate::store::{self, reports::Scope};
+use crate::store;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -125,8 +125,8 @@ pub async fn throughput_report(
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
-            let scope = Scope { office_id: office_scope(&who, q.office_id)?, kind: None, channel: None };
-            let rows = store::reports::throughput(conn, &scope, granularity.as_str(), q.from, q.to)?
+            let office = office_scope(&who, q.office_id)?;
+            let rows = store::reports::throughput(conn, office, granularity.as_str(), q.from, q.to)?
                 .into_iter()
                 .map(|r| ThroughputRow {
                     period_start: r.period_start,
