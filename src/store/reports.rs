@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 /// Filters every report shares.
@@ -175,15 +175,16 @@ pub fn throughput(
     .load(conn)
 }
 
-/// Durations (seconds) of the cases completed on each day of the range, per office and kind.
+/// Durations (seconds) of the cases completed on each day of the range, per office and kind,
+/// packed as big-endian float8 values (see `unpack_seconds`).
 #[derive(Debug, QueryableByName)]
 pub struct DurationDay {
-    #[diesel(sql_type = diesel::sql_types::Array<Double>)]
-    pub opened_to_first_half: Vec<f64>,
-    #[diesel(sql_type = diesel::sql_types::Array<Double>)]
-    pub posted_to_completed: Vec<f64>,
-    #[diesel(sql_type = diesel::sql_types::Array<Double>)]
-    pub express_opened_to_completed: Vec<f64>,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    pub opened_to_first_half: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    pub posted_to_completed: Vec<u8>,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    pub express_opened_to_completed: Vec<u8>,
     #[diesel(sql_type = BigInt)]
     pub posted_completed: i64,
     #[diesel(sql_type = BigInt)]
@@ -209,4 +210,9 @@ pub fn durations(
     .bind::<Nullable<SqlUuid>, _>(office_id)
     .bind::<Nullable<Text>, _>(kind)
     .load(conn)
+}
+
+/// Appends the float8 values packed in `bytes` (PostgreSQL `float8send`) to `out`.
+pub fn unpack_seconds(bytes: &[u8], out: &mut Vec<f64>) {
+    out.extend(bytes.chunks_exact(8).map(|c| f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])));
 }

@@ -113,9 +113,9 @@ pub async fn durations_report(
             let (mut first_half, mut posted, mut express) = (Vec::new(), Vec::new(), Vec::new());
             let (mut posted_completed, mut within) = (0, 0);
             for d in days {
-                first_half.extend(d.opened_to_first_half);
-                posted.extend(d.posted_to_completed);
-                express.extend(d.express_opened_to_completed);
+                store::reports::unpack_seconds(&d.opened_to_first_half, &mut first_half);
+                store::reports::unpack_seconds(&d.posted_to_completed, &mut posted);
+                store::reports::unpack_seconds(&d.express_opened_to_completed, &mut express);
                 posted_completed += d.posted_completed;
                 within += d.completed_within_window;
             }
