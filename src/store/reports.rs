@@ -142,9 +142,9 @@ pub struct ThroughputRow {
     pub rejected: i64,
 }
 
-/// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`.
-/// Aggregated by office id first, then joined to the office codes: the grouping stays small
-/// enough to hash in memory.
+/// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`,
+/// in no particular order. Days are the summary's own rows; weeks and months are aggregated by
+/// office id before the join to the office codes, so the grouping hashes in memory.
 pub fn throughput(
     conn: &mut PgConnection,
     office_id: Option<Uuid>,
@@ -152,27 +152,29 @@ pub fn throughput(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<ThroughputRow>> {
-    diesel::sql_query(
-        "WITH p AS (
-             SELECT date_trunc($1, a.day::timestamp)::date AS period_start, a.office_id,
-                    sum(a.opened)::bigint AS opened, sum(a.identity_verified)::bigint AS identity_verified,
-                    sum(a.first_half_issued)::bigint AS first_half_issued,
-                    sum(a.second_half_posted)::bigint AS second_half_posted,
-                    sum(a.completed_standard)::bigint AS completed_standard,
-                    sum(a.completed_express)::bigint AS completed_express,
-                    sum(a.returned)::bigint AS returned, sum(a.cancelled)::bigint AS cancelled,
-                    sum(a.rejected)::bigint AS rejected
-             FROM daily_activity a
-             WHERE a.day BETWEEN $2 AND $3 AND ($4::uuid IS NULL OR a.office_id = $4)
-             GROUP BY 1, 2)
-         SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id
-         ORDER BY p.period_start, o.code",
-    )
-    .bind::<Text, _>(granularity)
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .bind::<Nullable<SqlUuid>, _>(office_id)
-    .load(conn)
+    const COLUMNS: &str = "opened, identity_verified, first_half_issued, second_half_posted, completed_standard, \
+                           completed_express, returned, cancelled, rejected";
+    let sql = if granularity == "day" {
+        format!(
+            "SELECT a.day AS period_start, a.office_id, o.code AS office_code,
+                    {}
+             FROM daily_activity a JOIN offices o ON o.id = a.office_id
+             WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)",
+            COLUMNS.split(", ").map(|c| format!("a.{c}::bigint AS {c}")).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        format!(
+            "WITH p AS (
+                 SELECT date_trunc('{}', a.day::timestamp)::date AS period_start, a.office_id, {}
+                 FROM daily_activity a
+                 WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)
+                 GROUP BY 1, 2)
+             SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id",
+            if granularity == "week" { "week" } else { "month" },
+            COLUMNS.split(", ").map(|c| format!("sum(a.{c})::bigint AS {c}")).collect::<Vec<_>>().join(", ")
+        )
+    };
+    diesel::sql_query(sql).bind::<Date, _>(from).bind::<Date, _>(to).bind::<Nullable<SqlUuid>, _>(office_id).load(conn)
 }
 
 /// Durations (seconds) of the cases completed on each day of the range, per office and kind,

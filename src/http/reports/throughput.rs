@@ -126,7 +126,9 @@ pub async fn throughput_report(
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let office = office_scope(&who, q.office_id)?;
-            let rows = store::reports::throughput(conn, office, granularity.as_str(), q.from, q.to)?
+            let mut found = store::reports::throughput(conn, office, granularity.as_str(), q.from, q.to)?;
+            found.sort_unstable_by(|a, b| (a.period_start, &a.office_code).cmp(&(b.period_start, &b.office_code)));
+            let rows = found
                 .into_iter()
                 .map(|r| ThroughputRow {
                     period_start: r.period_start,
