@@ -511,6 +511,42 @@ fn a_retried_create_with_the_same_key_returns_the_same_case() {
 }
 
 #[test]
+fn a_key_still_in_flight_is_409_and_a_failed_attempt_frees_it() {
+    let (app, clerk) = setup();
+    let tok = match &clerk {
+        Tok::Raw(t) => t.clone(),
+        Tok::None => unreachable!(),
+    };
+    let body = json!({"kind": "standard", "applicant": applicant("010190-1234")});
+    let fingerprint = format!(
+        "POST /api/v1/cases {}",
+        nemid_desk::http::json::hex_sha256(serde_json::to_vec(&body).unwrap().as_slice())
+    );
+    // Another request with this key has claimed it and not finished.
+    app.db
+        .conn()
+        .batch_execute(&format!(
+            "INSERT INTO idempotency_keys (actor_sub, key, fingerprint) VALUES ('clerk-1', 'busy', '{fingerprint}')"
+        ))
+        .unwrap();
+    let send = |key: &str| {
+        app.client
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&tok)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(problem(send("busy"), 409)["kind"], "idempotency_key_in_flight");
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM cases"), 0);
+    // A record older than 24 hours no longer counts: the key is used afresh.
+    app.db.conn().batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").unwrap();
+    assert_eq!(send("busy").status(), 201);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM cases"), 1);
+}
+
+#[test]
 fn events_cannot_be_changed_or_deleted() {
     let (app, clerk) = setup();
     app.open_case(&clerk, "010190-1234", "standard");
