@@ -29,6 +29,12 @@ fn main() -> ExitCode {
         Command::Token { role, office, name, sub, ttl } => token(&config, &role, office, &name, sub, &ttl),
         Command::Seed { cases, offices, seed, until } => {
             telemetry::init(config.log_format, std::io::stderr);
+            if config.app_env == nemid_desk::config::AppEnv::Production {
+                eprintln!(
+                    "nemid-desk seed: refused with APP_ENV=production (it writes made-up people and locks the case tables)"
+                );
+                return ExitCode::from(2);
+            }
             if cases == 0 || cases > 20_000_000 || offices == 0 || offices > 10_000 {
                 eprintln!("nemid-desk seed: --cases must be 1..=20000000 and --offices 1..=10000");
                 return ExitCode::from(2);

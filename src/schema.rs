@@ -27,6 +27,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_status_counts (office_id, kind, channel, status) {
+        office_id -> Uuid,
+        kind -> Text,
+        channel -> Text,
+        status -> Text,
+        n -> Int8,
+    }
+}
+
+diesel::table! {
     cases (id) {
         id -> Uuid,
         case_number -> Text,
@@ -50,6 +60,74 @@ diesel::table! {
         completed_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         close_reason -> Nullable<Text>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    daily_activity (day, office_id) {
+        day -> Date,
+        office_id -> Uuid,
+        opened -> Int4,
+        identity_verified -> Int4,
+        first_half_issued -> Int4,
+        second_half_posted -> Int4,
+        completed_standard -> Int4,
+        completed_express -> Int4,
+        returned -> Int4,
+        cancelled -> Int4,
+        rejected -> Int4,
+    }
+}
+
+diesel::table! {
+    daily_durations (day, office_id, kind) {
+        day -> Date,
+        office_id -> Uuid,
+        kind -> Text,
+        opened_to_first_half -> Bytea,
+        posted_to_completed -> Bytea,
+        express_opened_to_completed -> Bytea,
+        posted_completed -> Int8,
+        completed_within_window -> Int8,
+    }
+}
+
+diesel::table! {
+    exemption_events (id) {
+        id -> Int8,
+        exemption_id -> Uuid,
+        seq -> Int4,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_sub -> Text,
+        actor_name -> Text,
+        actor_role -> Text,
+        actor_office -> Nullable<Text>,
+        evidence -> Jsonb,
+        request_id -> Text,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    exemptions (id) {
+        id -> Uuid,
+        office_id -> Uuid,
+        status -> Text,
+        citizen_cpr -> Text,
+        citizen_name -> Text,
+        reason -> Text,
+        note -> Nullable<Text>,
+        declaration -> Text,
+        proxy_name -> Nullable<Text>,
+        proxy_cpr -> Nullable<Text>,
+        registered_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        decision_reason -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoke_reason -> Nullable<Text>,
         version -> Int4,
     }
 }
@@ -113,14 +191,24 @@ diesel::table! {
 
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_number_counters -> offices (office_id));
+diesel::joinable!(case_status_counts -> offices (office_id));
 diesel::joinable!(cases -> offices (office_id));
+diesel::joinable!(daily_activity -> offices (office_id));
+diesel::joinable!(daily_durations -> offices (office_id));
+diesel::joinable!(exemption_events -> exemptions (exemption_id));
+diesel::joinable!(exemptions -> offices (office_id));
 diesel::joinable!(holder_verifications -> cases (case_id));
 diesel::joinable!(identity_checks -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     case_number_counters,
+    case_status_counts,
     cases,
+    daily_activity,
+    daily_durations,
+    exemption_events,
+    exemptions,
     holder_verifications,
     idempotency_keys,
     identity_checks,

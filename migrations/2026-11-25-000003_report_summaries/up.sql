@@ -26,13 +26,20 @@ BEGIN
 END;
 $$;
 
+-- On an update the two counter rows are touched in a fixed order (by status name), so two
+-- transactions moving cases in opposite directions cannot deadlock on them.
 CREATE FUNCTION cases_keep_status_counts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP = 'DELETE' THEN
         PERFORM case_status_counts_apply(OLD.office_id, OLD.kind, OLD.channel, OLD.status, -1);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    ELSIF TG_OP = 'INSERT' THEN
         PERFORM case_status_counts_apply(NEW.office_id, NEW.kind, NEW.channel, NEW.status, 1);
+    ELSIF OLD.status <= NEW.status THEN
+        PERFORM case_status_counts_apply(OLD.office_id, OLD.kind, OLD.channel, OLD.status, -1);
+        PERFORM case_status_counts_apply(NEW.office_id, NEW.kind, NEW.channel, NEW.status, 1);
+    ELSE
+        PERFORM case_status_counts_apply(NEW.office_id, NEW.kind, NEW.channel, NEW.status, 1);
+        PERFORM case_status_counts_apply(OLD.office_id, OLD.kind, OLD.channel, OLD.status, -1);
     END IF;
     RETURN NULL;
 END;

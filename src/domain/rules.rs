@@ -122,7 +122,7 @@ pub struct HolderEvidence {
 /// What the system knows of the holder.
 #[derive(Debug, Clone, Default)]
 pub struct HolderHistory {
-    /// The day a case of theirs completed here, if one did: their NemID is active since then.
+    /// The day their latest case here completed, if one did: their NemID is active since then.
     pub completed_here_on: Option<NaiveDate>,
     /// Days they were verified as accompanying holder, on any case at any office.
     pub accompanied_on: Vec<NaiveDate>,
@@ -147,12 +147,10 @@ pub fn holder_slot_frees_on(dates: &[NaiveDate], today: NaiveDate) -> Option<Nai
     Some(pivot + Days::new(HOLDER_WINDOW_DAYS))
 }
 
-/// The effective "active since": the earlier of what was declared and what the system knows.
+/// The effective "active since": a NemID issued here counts from that completion (DOMAIN.md
+/// rule 4), whatever was declared; otherwise the declared date.
 pub fn holder_active_since(ev: &HolderEvidence, history: &HolderHistory) -> Option<NaiveDate> {
-    match (ev.nemid_active_since, history.completed_here_on) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    history.completed_here_on.or(ev.nemid_active_since)
 }
 
 /// Rule 4: every reason the holder does not qualify today.
@@ -362,8 +360,11 @@ mod tests {
             fields(check_holder(&holder(None), &applicant(), &recent, &types(), today())),
             ["holder.nemid_active_since"]
         );
-        // A declared earlier date wins over the system's later one.
-        assert!(check_holder(&holder(Some(d(2020, 1, 1))), &applicant(), &recent, &types(), today()).is_empty());
+        // The system's date wins over a declared earlier one.
+        assert_eq!(
+            fields(check_holder(&holder(Some(d(2020, 1, 1))), &applicant(), &recent, &types(), today())),
+            ["holder.nemid_active_since"]
+        );
     }
 
     #[test]

@@ -333,6 +333,13 @@ impl From<DieselError> for ApiError {
             DieselError::NotFound => ApiError::not_found("no such resource"),
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => ApiError::unavailable(&e),
             DieselError::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => ApiError::unavailable(&e),
+            // A serialization failure or deadlock: nothing was written; a retry will succeed.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => ApiError::unavailable(&e),
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().contains("deadlock detected") =>
+            {
+                ApiError::unavailable(&e)
+            }
             // 57014: statement_timeout fired; 57P01..57P03: the server is shutting down / starting.
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if info.message().contains("canceling statement due to statement timeout")

@@ -15,8 +15,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use diesel::Connection;
 use diesel::pg::PgConnection;
 
+use super::auth::{Bearer, authorize};
 use super::error::{ApiError, ApiResult};
 use super::state::Db;
+use crate::domain::role::Role;
 use crate::store::idempotency;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -79,18 +81,33 @@ impl Answer {
     }
 }
 
-/// Runs `work` in one transaction, at most once per (sub, key, fingerprint).
-pub async fn run<F>(db: &Db, sub: String, key: IdempotencyKey, fingerprint: String, work: F) -> ApiResult<HttpResponse>
+/// Runs `work` in one transaction, at most once per (sub, key, fingerprint). A stored answer is
+/// replayed only to a caller who may still do the request now (`roles`, office checks).
+pub async fn run<F>(
+    db: &Db,
+    bearer: &Bearer,
+    roles: &'static [Role],
+    key: IdempotencyKey,
+    fingerprint: String,
+    work: F,
+) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&mut PgConnection) -> ApiResult<Answer> + Send + 'static,
 {
+    let sub = bearer.0.sub.clone();
     let Some(key) = key.0 else {
         let answer = db.run(move |conn| conn.transaction(work)).await?;
         return Ok(answer.response(false));
     };
 
-    let (s, k, f) = (sub.clone(), key.clone(), fingerprint.clone());
-    if let Some(known) = db.run(move |conn| Ok(idempotency::claim(conn, &s, &k, &f)?)).await? {
+    let (s, k, f, b) = (sub.clone(), key.clone(), fingerprint.clone(), bearer.clone());
+    let claimed = db
+        .run(move |conn| {
+            authorize(conn, &b, roles)?;
+            Ok(idempotency::claim(conn, &s, &k, &f)?)
+        })
+        .await?;
+    if let Some(known) = claimed {
         if known.fingerprint != fingerprint {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -104,7 +104,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 
 /// serde_json appends " at line L column C"; the field path already says where. Runs of six or
 /// more digits are blanked: serde echoes wrongly typed values, and one could be a CPR number.
-fn strip_position(msg: &str) -> String {
+pub fn strip_position(msg: &str) -> String {
     let msg = match msg.rfind(" at line ") {
         Some(i) => &msg[..i],
         None => msg,

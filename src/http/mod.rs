@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod etag;
+pub mod exemptions;
 pub mod health;
 pub mod idempotency;
 pub mod json;

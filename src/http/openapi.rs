@@ -26,6 +26,7 @@ use super::state::AppState;
         (name = "meta", description = "This document"),
         (name = "offices", description = "Citizen service centres and bank branches"),
         (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail"),
+        (name = "exemptions", description = "Exemption from Digital Post: register, decide, revoke"),
         (name = "reports", description = "Status, overdue posts, throughput and durations (JSON or CSV)")
     )
 )]

@@ -22,7 +22,9 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Accepts a caller's id if it is 1–64 characters of `[A-Za-z0-9._:-]`; otherwise makes one.
+/// Accepts a caller's id if it is 1–64 characters of `[A-Za-z0-9._:-]` with no run of six or
+/// more digits (it is logged and stored, and must not be able to carry a CPR number); otherwise
+/// makes one.
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(&REQUEST_ID)
@@ -31,6 +33,7 @@ fn request_id(req: &ServiceRequest) -> String {
             !v.is_empty()
                 && v.len() <= 64
                 && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+                && !v.as_bytes().windows(6).any(|w| w.iter().all(u8::is_ascii_digit))
         })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())

@@ -10,7 +10,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{cases, health, offices, openapi, reports, request_context};
+use super::{cases, exemptions, health, offices, openapi, reports, request_context};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -39,6 +39,12 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(cases::issue_in_full)
         .service(cases::reject)
         .service(cases::cancel)
+        .service(exemptions::search_exemptions)
+        .service(exemptions::create_exemption)
+        .service(exemptions::get_exemption)
+        .service(exemptions::decide_exemption)
+        .service(exemptions::revoke_exemption)
+        .service(exemptions::list_exemption_events)
         .service(reports::status_report)
         .service(reports::overdue_report)
         .service(reports::throughput_report)
@@ -69,8 +75,9 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("no such resource").into()))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             let msg = e.to_string();
-            let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg).to_string();
-            ApiError::bad_parameter("query", msg).into()
+            let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);
+            // Redacted like body errors: a wrongly placed CPR number must not be echoed.
+            ApiError::bad_parameter("query", super::json::strip_position(msg)).into()
         }))
         .configure(routes)
         .default_service(web::to(fallback))

@@ -187,12 +187,12 @@ pub fn accompanied_on(conn: &mut PgConnection, holder_cpr: &str, since: NaiveDat
         .load(conn)
 }
 
-/// When a case of this person's first completed here, if one did.
-pub fn first_completion(conn: &mut PgConnection, cpr: &str) -> QueryResult<Option<DateTime<Utc>>> {
+/// When this person's latest case here completed (their current NemID), if one did.
+pub fn latest_completion(conn: &mut PgConnection, cpr: &str) -> QueryResult<Option<DateTime<Utc>>> {
     cases::table
         .filter(cases::applicant_cpr.eq(cpr))
         .filter(cases::status.eq("completed"))
-        .select(diesel::dsl::min(cases::completed_at))
+        .select(diesel::dsl::max(cases::completed_at))
         .first::<Option<DateTime<Utc>>>(conn)
 }
 

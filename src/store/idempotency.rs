@@ -21,12 +21,17 @@ pub struct IdempotencyRow {
 /// Claims `(sub, key)` for a request with `fingerprint`. `Ok(None)`: claimed, go ahead.
 /// `Ok(Some(row))`: the key is known (compare fingerprints, replay or report in flight).
 pub fn claim(conn: &mut PgConnection, sub: &str, key: &str, fingerprint: &str) -> QueryResult<Option<IdempotencyRow>> {
-    // A record past its lifetime no longer counts: remove it so the key can be used afresh.
-    diesel::sql_query("DELETE FROM idempotency_keys WHERE actor_sub = $1 AND key = $2 AND created_at < now() - make_interval(hours => $3)")
-        .bind::<diesel::sql_types::Text, _>(sub)
-        .bind::<diesel::sql_types::Text, _>(key)
-        .bind::<diesel::sql_types::Integer, _>(TTL_HOURS)
-        .execute(conn)?;
+    // A record past its lifetime no longer counts, nor a claim left without an answer for longer
+    // than any request may run (its process died): remove it so the key can be used afresh.
+    diesel::sql_query(
+        "DELETE FROM idempotency_keys WHERE actor_sub = $1 AND key = $2
+           AND (created_at < now() - make_interval(hours => $3)
+                OR (status_code IS NULL AND created_at < now() - interval '10 minutes'))",
+    )
+    .bind::<diesel::sql_types::Text, _>(sub)
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::Integer, _>(TTL_HOURS)
+    .execute(conn)?;
     let inserted = diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::actor_sub.eq(sub),

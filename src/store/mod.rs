@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod events;
+pub mod exemptions;
 pub mod idempotency;
 pub mod offices;
 pub mod reports;

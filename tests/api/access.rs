@@ -81,6 +81,8 @@ struct Fixture<'a> {
     kbh: Value,
     /// A case of KBH01, opened by its clerk.
     case: Value,
+    /// An exemption request registered at KBH01.
+    exemption: Value,
 }
 
 impl Fixture<'_> {
@@ -270,7 +272,14 @@ fn every_endpoint_with_every_caller() {
     );
     assert_eq!(res.status(), 200);
     let case = app.open_case(&Tok::clerk("KBH01"), "010190-1234", "standard");
-    let fixture = Fixture { app: &app, kbh, case };
+    let res = app.post(
+        "/api/v1/exemptions",
+        &Tok::clerk("KBH01"),
+        &json!({"citizen": {"cpr": "010150-1234", "name": "Else"}, "reason": "language", "declaration": "in_person"}),
+    );
+    assert_eq!(res.status(), 201);
+    let exemption: Value = res.json().unwrap();
+    let fixture = Fixture { app: &app, kbh, case, exemption };
 
     let mut n = 0;
     let mut failures = Vec::new();

@@ -6,6 +6,7 @@ mod access;
 mod auth;
 mod cases;
 mod errors;
+mod exemptions;
 mod health;
 mod offices;
 mod openapi_contract;

@@ -82,9 +82,8 @@ async fn act(
     let fingerprint = format!("POST /api/v1/cases/{id}/{} {expected} {digest}", action.as_str());
     let roles: &'static [Role] =
         if action == Action::Cancel { &[Role::Clerk, Role::Bank, Role::Supervisor] } else { WORKERS };
-    let sub = bearer.0.sub.clone();
     let st = state.clone();
-    idempotency::run(&state.db, sub, key, fingerprint, move |conn| {
+    idempotency::run(&state.db, &bearer.clone(), roles, key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, roles)?;
         let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain)?;
         Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)

@@ -76,8 +76,7 @@ pub async fn create_case(
     };
 
     let fingerprint = format!("POST /api/v1/cases {digest}");
-    let sub = bearer.0.sub.clone();
-    idempotency::run(&state.db, sub, key, fingerprint, move |conn| {
+    idempotency::run(&state.db, &bearer.clone(), WORKERS, key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, WORKERS)?;
         let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
         let channel = match office.kind {

@@ -41,7 +41,7 @@ pub async fn get_case(
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
-            Ok(CaseView::new(row, code, moment.today, true))
+            super::full_view(conn, row, code, moment.today)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))

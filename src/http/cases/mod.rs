@@ -50,6 +50,23 @@ pub fn load_visible(conn: &mut PgConnection, who: &Principal, id: Uuid) -> ApiRe
     }
 }
 
+/// The single-read view of a case: the full CPR number and, once completed, whether the
+/// applicant holds a granted exemption from Digital Post.
+pub fn full_view(
+    conn: &mut PgConnection,
+    row: CaseRow,
+    office_code: String,
+    today: NaiveDate,
+) -> ApiResult<view::CaseView> {
+    let completed = row.status == crate::domain::case::Status::Completed.as_str();
+    let exempt = completed && crate::store::exemptions::granted_for(conn, &row.applicant_cpr)?;
+    let mut v = view::CaseView::new(row, office_code, today, true);
+    if exempt {
+        v.digital_post_exemption = Some(crate::domain::exemption::ExemptionStatus::Granted);
+    }
+    Ok(v)
+}
+
 /// The moment and calendar day a request acts in, and its id for the audit trail.
 #[derive(Debug, Clone)]
 pub struct Moment {

@@ -152,7 +152,7 @@ pub fn perform(
                 cases::lock_holder(conn, &hc.digits())?;
                 let since = moment.today - Days::new(rules::HOLDER_WINDOW_DAYS);
                 history.accompanied_on = cases::accompanied_on(conn, &hc.digits(), since)?;
-                history.completed_here_on = cases::first_completion(conn, &hc.digits())?.map(copenhagen_day);
+                history.completed_here_on = cases::latest_completion(conn, &hc.digits())?.map(copenhagen_day);
             }
             let ev = HolderEvidence {
                 cpr: h.cpr.clone(),
@@ -165,7 +165,7 @@ pub fn perform(
             let hc = holder_cpr.ok_or_else(|| ApiError::internal("holder CPR passed the checks unparsed"))?;
             let active_since = rules::holder_active_since(&ev, &history)
                 .ok_or_else(|| ApiError::internal("holder active-since passed the checks unset"))?;
-            let source = if Some(active_since) == h.nemid_active_since { "declared" } else { "issued_here" };
+            let source = if history.completed_here_on.is_some() { "issued_here" } else { "declared" };
             cases::insert_holder_verification(
                 conn,
                 &NewHolderVerification {
@@ -230,5 +230,5 @@ pub fn perform(
         },
     )?;
     tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");
-    Ok(CaseView::new(updated, office_code, moment.today, true))
+    super::full_view(conn, updated, office_code, moment.today)
 }

@@ -103,6 +103,9 @@ async fn run_search(
     let moment = Moment::of(&req);
     let limit = pagination::limit(body.limit)?;
     let after = body.cursor.as_deref().map(decode_cursor).transpose()?;
+    if body.status.as_ref().is_some_and(|s| s.len() > 9) {
+        return Err(ApiError::field("status", "lists at most the 9 states"));
+    }
     let cpr = match &body.cpr {
         None => None,
         Some(c) => Some(Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits()),

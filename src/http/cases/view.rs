@@ -55,6 +55,10 @@ pub struct CaseView {
     pub close_reason: Option<String>,
     /// Posted, and the expected day has passed (derived when read).
     pub overdue: bool,
+    /// `granted` when the case is completed and the applicant holds a granted exemption from
+    /// Digital Post, so the clerk can offer to revoke it; on single reads and action answers.
+    #[schema(example = json!(null))]
+    pub digital_post_exemption: Option<crate::domain::exemption::ExemptionStatus>,
     /// Equals the number of events; the ETag is this number, quoted.
     pub version: i32,
 }
@@ -95,6 +99,7 @@ impl CaseView {
             closed_at: row.closed_at,
             close_reason: row.close_reason,
             overdue: status == Status::SecondHalfPosted && rules::is_overdue(row.second_half_expected_by, today),
+            digital_post_exemption: None,
             version: row.version,
         }
     }
@@ -123,8 +128,9 @@ pub struct EventView {
     pub seq: i32,
     /// `open` or the action's name.
     pub action: String,
-    pub from_status: Option<Status>,
-    pub to_status: Status,
+    /// The state before (a case's or an exemption's); `null` for the first event.
+    pub from_status: Option<String>,
+    pub to_status: String,
     pub actor: Actor,
     /// What was recorded, CPR numbers masked.
     #[schema(value_type = Object)]
@@ -138,8 +144,8 @@ impl From<EventRow> for EventView {
         EventView {
             seq: r.seq,
             action: r.action,
-            from_status: r.from_status.as_deref().and_then(Status::parse),
-            to_status: Status::parse(&r.to_status).unwrap_or(Status::Opened),
+            from_status: r.from_status,
+            to_status: r.to_status,
             actor: Actor { sub: r.actor_sub, name: r.actor_name, role: r.actor_role, office: r.actor_office },
             evidence: r.evidence,
             request_id: r.request_id,

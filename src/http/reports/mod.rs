@@ -41,7 +41,8 @@ pub fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     if to < from {
         return Err(ApiError::field("to", "must not be before from"));
     }
-    if from.checked_add_months(Months::new(24)).is_none_or(|limit| to > limit) {
+    // Both ends count: from 2024-01-01 the last allowed day is 2025-12-31.
+    if from.checked_add_months(Months::new(24)).is_none_or(|limit| to >= limit) {
         return Err(ApiError::field("to", "the range may be at most 2 years long"));
     }
     Ok(())
@@ -75,9 +76,10 @@ mod tests {
 
     #[test]
     fn ranges_are_ordered_and_at_most_two_years() {
-        assert!(check_range(d(2024, 1, 1), d(2026, 1, 1)).is_ok());
-        assert!(check_range(d(2024, 1, 1), d(2026, 1, 2)).is_err());
-        assert!(check_range(d(2024, 2, 29), d(2026, 2, 28)).is_ok());
+        assert!(check_range(d(2024, 1, 1), d(2025, 12, 31)).is_ok());
+        assert!(check_range(d(2024, 1, 1), d(2026, 1, 1)).is_err());
+        assert!(check_range(d(2024, 2, 29), d(2026, 2, 27)).is_ok());
+        assert!(check_range(d(2024, 2, 29), d(2026, 2, 28)).is_err());
         assert!(check_range(d(2026, 1, 2), d(2026, 1, 1)).is_err());
         assert!(check_range(d(2026, 1, 1), d(2026, 1, 1)).is_ok());
     }

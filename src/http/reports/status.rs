@@ -80,6 +80,14 @@ pub struct StatusRow {
     pub counts: StatusCounts,
 }
 
+/// Exemptions from Digital Post with one status and reason.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExemptionCount {
+    pub status: crate::domain::exemption::ExemptionStatus,
+    pub reason: crate::domain::exemption::ExemptionReason,
+    pub count: i64,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StatusReport {
     /// The Copenhagen day "overdue" is judged on.
@@ -88,6 +96,8 @@ pub struct StatusReport {
     pub rows: Vec<StatusRow>,
     /// All rows added up.
     pub totals: StatusCounts,
+    /// Exemptions from Digital Post by status and reason, in the same office scope (JSON only).
+    pub exemptions: Vec<ExemptionCount>,
 }
 
 const HEADER: [&str; 12] = [
@@ -110,7 +120,8 @@ const HEADER: [&str; 12] = [
     operation_id = "status_report",
     tag = "reports",
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Counts of cases per \
-                   status (all nine) per office, plus `overdue`. `Accept: text/csv` gives the rows as CSV (no totals row).",
+                   status (all nine) per office, plus `overdue`, and exemptions from Digital Post by status and \
+                   reason. `Accept: text/csv` gives the case rows as CSV (no totals, no exemptions).",
     params(StatusQuery),
     responses(
         (status = 200, description = "The report", content(
@@ -179,7 +190,17 @@ pub async fn status_report(
                     r
                 })
                 .collect();
-            Ok(StatusReport { today, rows, totals })
+            let exemptions = store::exemptions::counts(conn, scope.office_id)?
+                .into_iter()
+                .filter_map(|c| {
+                    Some(ExemptionCount {
+                        status: crate::domain::exemption::ExemptionStatus::parse(&c.status)?,
+                        reason: crate::domain::exemption::ExemptionReason::parse(&c.reason)?,
+                        count: c.n,
+                    })
+                })
+                .collect();
+            Ok(StatusReport { today, rows, totals, exemptions })
         })
         .await?;
     Ok(respond(&req, &report, || {

@@ -1,0 +1,2 @@
+DROP TABLE exemption_events;
+DROP TABLE exemptions;

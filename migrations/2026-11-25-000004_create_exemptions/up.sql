@@ -1,0 +1,50 @@
+-- Exemptions from Digital Post: registered at a citizen service centre, decided by a supervisor.
+CREATE TABLE exemptions (
+    id                     uuid        PRIMARY KEY,
+    office_id              uuid        NOT NULL REFERENCES offices (id),
+    status                 text        NOT NULL CHECK (status IN ('pending', 'granted', 'refused', 'revoked')),
+    citizen_cpr            text        NOT NULL CHECK (citizen_cpr ~ '^[0-9]{10}$'),
+    citizen_name           text        NOT NULL CHECK (char_length(citizen_name) BETWEEN 1 AND 200),
+    reason                 text        NOT NULL CHECK (reason IN ('language', 'cognitive_disability',
+                               'physical_disability', 'no_digital_access', 'other')),
+    note                   text        CHECK (char_length(note) BETWEEN 1 AND 1000),
+    declaration            text        NOT NULL CHECK (declaration IN ('in_person', 'proxy')),
+    proxy_name             text        CHECK (char_length(proxy_name) BETWEEN 1 AND 200),
+    proxy_cpr              text        CHECK (proxy_cpr ~ '^[0-9]{10}$'),
+    registered_at          timestamptz NOT NULL,
+    decided_at             timestamptz,
+    decision_reason        text        CHECK (char_length(decision_reason) BETWEEN 1 AND 500),
+    revoked_at             timestamptz,
+    revoke_reason          text        CHECK (char_length(revoke_reason) BETWEEN 1 AND 500),
+    version                integer     NOT NULL CHECK (version >= 1),
+    CONSTRAINT exemptions_note_for_other CHECK (reason <> 'other' OR note IS NOT NULL),
+    CONSTRAINT exemptions_proxy_iff_declared CHECK ((declaration = 'proxy') = (proxy_cpr IS NOT NULL AND proxy_name IS NOT NULL))
+);
+
+-- One pending or granted exemption per CPR at a time.
+CREATE UNIQUE INDEX exemptions_one_active_per_cpr ON exemptions (citizen_cpr) WHERE status IN ('pending', 'granted');
+CREATE INDEX exemptions_citizen_cpr ON exemptions (citizen_cpr);
+CREATE INDEX exemptions_registered_order ON exemptions (registered_at DESC, id DESC);
+CREATE INDEX exemptions_office_registered_order ON exemptions (office_id, registered_at DESC, id DESC);
+
+-- The same shape as case events, append-only by the same trigger function.
+CREATE TABLE exemption_events (
+    id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    exemption_id uuid        NOT NULL REFERENCES exemptions (id),
+    seq          integer     NOT NULL CHECK (seq >= 1),
+    action       text        NOT NULL,
+    from_status  text,
+    to_status    text        NOT NULL,
+    actor_sub    text        NOT NULL,
+    actor_name   text        NOT NULL,
+    actor_role   text        NOT NULL,
+    actor_office text,
+    evidence     jsonb       NOT NULL DEFAULT '{}'::jsonb,
+    request_id   text        NOT NULL,
+    occurred_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (exemption_id, seq)
+);
+CREATE TRIGGER exemption_events_append_only BEFORE UPDATE OR DELETE ON exemption_events
+    FOR EACH ROW EXECUTE FUNCTION reject_event_change();
+CREATE TRIGGER exemption_events_no_truncate BEFORE TRUNCATE ON exemption_events
+    FOR EACH STATEMENT EXECUTE FUNCTION reject_event_change();

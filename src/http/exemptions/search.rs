@@ -1,0 +1,136 @@
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::READERS;
+use super::view::{ExemptionPage, ExemptionView};
+use crate::domain::cpr::Cpr;
+use crate::domain::exemption::{ExemptionReason, ExemptionStatus};
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::json::JsonBody;
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store::exemptions::{self as store, Search};
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": ["pending"], "limit": 20}))]
+pub struct ExemptionSearchBody {
+    #[serde(default)]
+    #[schema(nullable = false, max_items = 4)]
+    pub status: Option<Vec<ExemptionStatus>>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub reason: Option<ExemptionReason>,
+    /// Supervisors: one office; clerks may only name their own.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub office_id: Option<Uuid>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub registered_from: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub registered_to: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[schema(nullable = false, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    pub cpr: Option<String>,
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+fn decode_cursor(c: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
+    let raw = pagination::decode(c, "exemption")?;
+    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
+    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
+    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+/// Search exemptions.
+#[utoipa::path(
+    operation_id = "search_exemptions",
+    tag = "exemptions",
+    description = "Roles: clerk (own office), supervisor (all, or one `office_id`). Newest first, keyset-paginated; \
+                   citizens carry `cpr_masked` only.",
+    request_body(content = ExemptionSearchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A page of exemptions", body = ExemptionPage),
+        (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not read exemptions, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/exemptions/search")]
+pub async fn search_exemptions(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    body: JsonBody<ExemptionSearchBody>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let limit = pagination::limit(b.limit)?;
+    let after = b.cursor.as_deref().map(decode_cursor).transpose()?;
+    if b.status.as_ref().is_some_and(|s| s.len() > 4) {
+        return Err(ApiError::field("status", "lists at most the 4 states"));
+    }
+    let cpr = match &b.cpr {
+        None => None,
+        Some(c) => Some(Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits()),
+    };
+    let mut search = Search {
+        office_id: b.office_id,
+        statuses: b.status.unwrap_or_default().iter().map(|s| s.as_str().to_string()).collect(),
+        reason: b.reason.map(|r| r.as_str().to_string()),
+        registered_from: b.registered_from,
+        registered_to: b.registered_to,
+        cpr,
+        after,
+        limit,
+    };
+    let page = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, READERS)?;
+            if who.role != Role::Supervisor {
+                let own = who.office.as_ref().map(|o| o.id);
+                if search.office_id.is_some() && search.office_id != own {
+                    return Err(ApiError::forbidden("only supervisors may list another office's exemptions"));
+                }
+                search.office_id = own;
+            }
+            let mut rows = store::search(conn, &search)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let items: Vec<ExemptionView> =
+                rows.into_iter().map(|(r, code)| ExemptionView::new(r, code, false)).collect();
+            let next_cursor = if more {
+                items.last().map(|v| {
+                    pagination::encode(&format!(
+                        "exemption:{}|{}",
+                        v.registered_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                        v.id
+                    ))
+                })
+            } else {
+                None
+            };
+            Ok(ExemptionPage { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

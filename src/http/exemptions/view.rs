@@ -1,0 +1,135 @@
+//! Exemptions as the API shows them, and the bodies it accepts.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::cpr;
+use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus, Outcome, allowed_actions};
+use crate::store::exemptions::ExemptionRow;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CitizenView {
+    /// Full CPR number: only on the single read of an exemption.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "010150-1234")]
+    pub cpr: Option<String>,
+    #[schema(example = "010150-XXXX")]
+    pub cpr_masked: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProxyView {
+    pub name: String,
+    pub cpr_masked: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExemptionView {
+    pub id: Uuid,
+    pub office_id: Uuid,
+    pub office_code: String,
+    pub status: ExemptionStatus,
+    /// `decision` (pending) or `revoke` (granted).
+    pub allowed_actions: Vec<String>,
+    pub citizen: CitizenView,
+    pub reason: ExemptionReason,
+    pub note: Option<String>,
+    pub declaration: Declaration,
+    pub proxy: Option<ProxyView>,
+    pub registered_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoke_reason: Option<String>,
+    /// Equals the number of events; the ETag is this number, quoted.
+    pub version: i32,
+}
+
+impl ExemptionView {
+    pub fn new(r: ExemptionRow, office_code: String, full_cpr: bool) -> ExemptionView {
+        let status = ExemptionStatus::parse(&r.status).unwrap_or(ExemptionStatus::Pending);
+        ExemptionView {
+            id: r.id,
+            office_id: r.office_id,
+            office_code,
+            status,
+            allowed_actions: allowed_actions(status).into_iter().map(str::to_string).collect(),
+            citizen: CitizenView {
+                cpr: full_cpr.then(|| cpr::format_digits(&r.citizen_cpr)),
+                cpr_masked: cpr::mask_digits(&r.citizen_cpr),
+                name: r.citizen_name,
+            },
+            reason: ExemptionReason::parse(&r.reason).unwrap_or(ExemptionReason::Other),
+            note: r.note,
+            declaration: Declaration::parse(&r.declaration).unwrap_or(Declaration::InPerson),
+            proxy: match (r.proxy_name, r.proxy_cpr) {
+                (Some(name), Some(c)) => Some(ProxyView { name, cpr_masked: cpr::mask_digits(&c) }),
+                _ => None,
+            },
+            registered_at: r.registered_at,
+            decided_at: r.decided_at,
+            decision_reason: r.decision_reason,
+            revoked_at: r.revoked_at,
+            revoke_reason: r.revoke_reason,
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExemptionPage {
+    pub items: Vec<ExemptionView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenBody {
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "010150-1234")]
+    pub cpr: String,
+    #[schema(min_length = 1, max_length = 200, example = "Else Hansen")]
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyBody {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    pub cpr: String,
+    /// The clerk saw the power of attorney; must be true.
+    pub power_of_attorney_seen: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"citizen": {"cpr": "010150-1234", "name": "Else Hansen"}, "reason": "language",
+    "declaration": "in_person"}))]
+pub struct NewExemptionBody {
+    pub citizen: CitizenBody,
+    pub reason: ExemptionReason,
+    /// Required when the reason is `other`.
+    #[serde(default)]
+    #[schema(nullable = false, min_length = 1, max_length = 1000)]
+    pub note: Option<String>,
+    pub declaration: Declaration,
+    /// Required for `proxy` declarations, absent otherwise.
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub proxy: Option<ProxyBody>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "refused", "reason": "The citizen uses online banking daily"}))]
+pub struct DecisionBody {
+    pub outcome: Outcome,
+    /// Required when refused.
+    #[serde(default)]
+    #[schema(nullable = false, min_length = 1, max_length = 500)]
+    pub reason: Option<String>,
+}
