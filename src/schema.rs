@@ -186,6 +186,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        created_by -> Text,
+        updated_by -> Text,
     }
 }
 

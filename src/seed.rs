@@ -268,6 +268,8 @@ fn ensure_offices(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<Ve
                 offices::postal_code.eq(pc),
                 offices::city.eq(city),
                 offices::country.eq("DK"),
+                offices::created_by.eq("seed"),
+                offices::updated_by.eq("seed"),
             ))
             .on_conflict_do_nothing()
             .execute(conn)?;

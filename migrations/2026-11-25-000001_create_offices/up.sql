@@ -14,6 +14,9 @@ CREATE TABLE offices (
     version     integer     NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- Who made the office and who changed it last (the token's `sub`).
+    created_by  text        NOT NULL,
+    updated_by  text        NOT NULL,
     -- A bank branch names its bank; a citizen service centre has none.
     CONSTRAINT offices_bank_name_iff_branch CHECK ((kind = 'bank_branch') = (bank_name IS NOT NULL))
 );

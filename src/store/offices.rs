@@ -22,6 +22,8 @@ pub struct OfficeRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_by: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -36,6 +38,8 @@ pub struct NewOffice<'a> {
     pub postal_code: &'a str,
     pub city: &'a str,
     pub country: &'a str,
+    pub created_by: &'a str,
+    pub updated_by: &'a str,
 }
 
 /// The fields an administrator may change; `None` leaves a field as it is.
@@ -48,6 +52,7 @@ pub struct OfficeChanges<'a> {
     pub city: Option<&'a str>,
     pub country: Option<&'a str>,
     pub active: Option<bool>,
+    pub updated_by: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewOffice<'_>) -> QueryResult<OfficeRow> {

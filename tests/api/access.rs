@@ -255,6 +255,60 @@ fn endpoints() -> Vec<Endpoint> {
                 })
             },
         },
+        Endpoint {
+            name: "status_report",
+            method: Method::GET,
+            path: |_| "/api/v1/reports/status".into(),
+            body: |_, _| None,
+            expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
+        },
+        Endpoint {
+            name: "overdue_report",
+            method: Method::GET,
+            path: |_| "/api/v1/reports/overdue".into(),
+            body: |_, _| None,
+            expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
+        },
+        Endpoint {
+            name: "create_exemption",
+            method: Method::POST,
+            path: |_| "/api/v1/exemptions".into(),
+            body: |_, n| {
+                Some(json!({"citizen": {"cpr": format!("{:02}0460-{:04}", n % 28 + 1, n), "name": "A"},
+                    "reason": "language", "declaration": "in_person"}))
+            },
+            expect: |c| {
+                gate(c).unwrap_or(match c {
+                    Caller::Clerk | Caller::ClerkOfAnotherOffice => 201,
+                    _ => 403,
+                })
+            },
+        },
+        Endpoint {
+            name: "get_exemption",
+            method: Method::GET,
+            path: |f| format!("/api/v1/exemptions/{}", f.exemption["id"].as_str().unwrap()),
+            body: |_, _| None,
+            expect: |c| {
+                gate(c).unwrap_or(match c {
+                    Caller::Clerk | Caller::Supervisor => 200,
+                    Caller::ClerkOfAnotherOffice => 404,
+                    _ => 403,
+                })
+            },
+        },
+        Endpoint {
+            name: "search_exemptions",
+            method: Method::POST,
+            path: |_| "/api/v1/exemptions/search".into(),
+            body: |_, _| Some(json!({})),
+            expect: |c| {
+                gate(c).unwrap_or(match c {
+                    Caller::Clerk | Caller::Supervisor | Caller::ClerkOfAnotherOffice => 200,
+                    _ => 403,
+                })
+            },
+        },
     ]
 }
 

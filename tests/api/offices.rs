@@ -19,6 +19,7 @@ fn create_read_update_an_office() {
     assert_eq!(created["kind"], "bank_branch");
     assert_eq!(created["bank_name"], "Danske Bank");
     assert_eq!(created["active"], true);
+    assert_eq!(created["created_by"], "admin-1", "who registered it is recorded");
 
     let res = app.get(&location, &Tok::bank("DANSKE-0417"));
     assert_eq!(res.status(), 200);
@@ -46,6 +47,7 @@ fn create_read_update_an_office() {
     assert_eq!(updated["name"], "Danske Bank Vejle C");
     assert_eq!(updated["address"]["street"], "Torvegade 4");
     assert_eq!(updated["code"], "DANSKE-0417");
+    assert_eq!(updated["updated_by"], "admin-1");
 
     // Code and kind never change: they are unknown fields to PATCH.
     let body = problem(app.patch(&location, &Tok::admin(), &json!({"code": "X1"})), 422);

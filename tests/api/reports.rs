@@ -398,6 +398,27 @@ fn a_clerk_reports_on_their_own_office_only() {
     let tp = get(&app, &format!("/api/v1/reports/throughput?from={}&to={t}", t - Days::new(300)), &clerk);
     assert!(tp["rows"].as_array().unwrap().iter().all(|r| r["office_id"] == own_id.to_string()));
     problem(app.get(&format!("/api/v1/reports/status?office_id={other}"), &clerk), 403);
+    // Content negotiation honours quality values: JSON preferred here, CSV there.
+    let t = match &clerk {
+        Tok::Raw(t) => t.clone(),
+        Tok::None => unreachable!(),
+    };
+    let res = app
+        .client
+        .get(app.url("/api/v1/reports/status"))
+        .bearer_auth(&t)
+        .header("accept", "application/json, text/csv;q=0.5")
+        .send()
+        .unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let res = app
+        .client
+        .get(app.url("/api/v1/reports/status"))
+        .bearer_auth(&t)
+        .header("accept", "text/csv, application/json;q=0.5")
+        .send()
+        .unwrap();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     problem(app.get("/api/v1/reports/status", &Tok::admin()), 403);
 }
 

@@ -63,7 +63,7 @@ pub async fn create_office(
     let view = state
         .db
         .run(move |conn| {
-            authorize(conn, &bearer, &[Role::Admin])?;
+            let who = authorize(conn, &bearer, &[Role::Admin])?;
             let new = NewOffice {
                 id: Uuid::now_v7(),
                 code: &body.code,
@@ -74,6 +74,8 @@ pub async fn create_office(
                 postal_code: body.address.postal_code.trim(),
                 city: body.address.city.trim(),
                 country: &body.address.country,
+                created_by: &who.sub,
+                updated_by: &who.sub,
             };
             match store::offices::insert(conn, &new) {
                 Ok(row) => Ok(OfficeView::from(row)),

@@ -66,7 +66,7 @@ pub async fn update_office(
     let view = state
         .db
         .run(move |conn| {
-            authorize(conn, &bearer, &[Role::Admin])?;
+            let who = authorize(conn, &bearer, &[Role::Admin])?;
             let changes = OfficeChanges {
                 name: body.name.as_deref().map(str::trim),
                 street: body.address.as_ref().map(|a| a.street.trim()),
@@ -74,6 +74,7 @@ pub async fn update_office(
                 city: body.address.as_ref().map(|a| a.city.trim()),
                 country: body.address.as_ref().map(|a| a.country.as_str()),
                 active: body.active,
+                updated_by: Some(&who.sub),
             };
             use diesel::Connection;
             conn.transaction(|conn| match store::offices::update(conn, id, expected, &changes)? {

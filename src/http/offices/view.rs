@@ -24,6 +24,10 @@ pub struct OfficeView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Staff id (`sub`) of the administrator who registered the office.
+    pub created_by: String,
+    /// Staff id (`sub`) of the administrator who changed it last.
+    pub updated_by: String,
 }
 
 impl From<OfficeRow> for OfficeView {
@@ -39,6 +43,8 @@ impl From<OfficeRow> for OfficeView {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            created_by: r.created_by,
+            updated_by: r.updated_by,
         }
     }
 }

@@ -48,13 +48,22 @@ pub fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
     Ok(())
 }
 
-/// Whether the client asked for CSV.
+/// Whether the client prefers CSV: `text/csv` with a higher quality than JSON (or `*/*`).
 pub fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|m| m.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("text/csv"))
+    let mut csv = 0.0f32;
+    let mut json = 0.0f32;
+    for range in req.headers().get_all(header::ACCEPT).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')) {
+        let mut parts = range.split(';');
+        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q =
+            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        match mime.as_str() {
+            "text/csv" => csv = csv.max(q),
+            "application/json" | "*/*" | "application/*" => json = json.max(q),
+            _ => {}
+        }
+    }
+    csv > 0.0 && csv > json
 }
 
 /// Answers `json` as JSON, or `csv` rows as CSV when asked for.
