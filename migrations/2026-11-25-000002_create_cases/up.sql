@@ -58,12 +58,15 @@ CREATE TABLE case_events (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     case_id      uuid        NOT NULL REFERENCES cases (id),
     seq          integer     NOT NULL CHECK (seq >= 1),
-    action       text        NOT NULL,
-    from_status  text,
-    to_status    text        NOT NULL,
+    action       text        NOT NULL CHECK (action IN ('open', 'identity-check', 'first-half', 'second-half',
+                                 'returned', 'activation', 'accompanying-holder', 'issue-in-full', 'reject', 'cancel')),
+    from_status  text        CHECK (from_status IN ('opened', 'identity_verified', 'first_half_issued',
+                                 'second_half_posted', 'returned', 'holder_verified')),
+    to_status    text        NOT NULL CHECK (to_status IN ('opened', 'identity_verified', 'first_half_issued',
+                                 'second_half_posted', 'returned', 'holder_verified', 'completed', 'cancelled', 'rejected')),
     actor_sub    text        NOT NULL,
     actor_name   text        NOT NULL,
-    actor_role   text        NOT NULL,
+    actor_role   text        NOT NULL CHECK (actor_role IN ('clerk', 'bank', 'supervisor', 'admin')),
     actor_office text,
     evidence     jsonb       NOT NULL DEFAULT '{}'::jsonb,
     request_id   text        NOT NULL,
@@ -85,21 +88,21 @@ CREATE TRIGGER case_events_no_truncate BEFORE TRUNCATE ON case_events
 
 CREATE TABLE identity_checks (
     case_id                  uuid        PRIMARY KEY REFERENCES cases (id),
-    photo_id_type            text        NOT NULL,
-    photo_id_number          text        NOT NULL,
+    photo_id_type            text        NOT NULL CHECK (char_length(photo_id_type) BETWEEN 1 AND 40),
+    photo_id_number          text        NOT NULL CHECK (char_length(photo_id_number) BETWEEN 1 AND 40),
     photo_id_expires_on      date        NOT NULL,
-    photo_id_issuing_country text        NOT NULL,
+    photo_id_issuing_country text        NOT NULL CHECK (photo_id_issuing_country ~ '^[A-Z]{2}$'),
     checked_at               timestamptz NOT NULL
 );
 
 CREATE TABLE holder_verifications (
     case_id                  uuid        PRIMARY KEY REFERENCES cases (id),
     holder_cpr               text        NOT NULL CHECK (holder_cpr ~ '^[0-9]{10}$'),
-    holder_name              text        NOT NULL,
-    photo_id_type            text        NOT NULL,
-    photo_id_number          text        NOT NULL,
+    holder_name              text        NOT NULL CHECK (char_length(holder_name) BETWEEN 1 AND 200),
+    photo_id_type            text        NOT NULL CHECK (char_length(photo_id_type) BETWEEN 1 AND 40),
+    photo_id_number          text        NOT NULL CHECK (char_length(photo_id_number) BETWEEN 1 AND 40),
     photo_id_expires_on      date        NOT NULL,
-    photo_id_issuing_country text        NOT NULL,
+    photo_id_issuing_country text        NOT NULL CHECK (photo_id_issuing_country ~ '^[A-Z]{2}$'),
     nemid_active_since       date        NOT NULL,
     verified_on              date        NOT NULL,
     verified_at              timestamptz NOT NULL

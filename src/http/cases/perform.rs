@@ -59,7 +59,9 @@ pub fn perform(
     moment: &Moment,
     cfg: &DomainConfig,
 ) -> ApiResult<CaseView> {
-    // Serialise with other actions on this case; the version check below then sees their result.
+    // Only a case the caller may see is locked; the lock serialises actions on it, and the
+    // second read sees the version the previous action left.
+    load_visible(conn, who, id)?;
     cases::lock(conn, id)?;
     let (row, office_code) = load_visible(conn, who, id)?;
     if row.version != expected_version {

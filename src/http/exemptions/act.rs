@@ -78,6 +78,7 @@ fn change(
     reason: Option<&str>,
     moment: &Moment,
 ) -> ApiResult<ExemptionView> {
+    load_visible(conn, who, id)?;
     store::lock(conn, id)?;
     let (row, code) = load_visible(conn, who, id)?;
     if row.version != expected {

@@ -150,57 +150,62 @@ pub async fn status_report(
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
-            let scope = Scope {
-                office_id: office_scope(&who, q.office_id)?,
-                kind: q.kind.map(|k| k.as_str().to_string()),
-                channel: q.channel.map(|c| c.as_str().to_string()),
-            };
-            let mut rows: BTreeMap<String, StatusRow> = BTreeMap::new();
-            for c in store::reports::status_counts(conn, &scope)? {
-                let row = rows.entry(c.office_code.clone()).or_insert_with(|| StatusRow {
-                    office_id: c.office_id,
-                    office_code: c.office_code.clone(),
-                    counts: StatusCounts::default(),
-                });
-                if let Some(s) = Status::parse(&c.status) {
-                    row.counts.add(s, c.n);
-                }
-            }
-            let overdue: BTreeMap<Uuid, i64> =
-                store::reports::overdue_counts(conn, &scope, today)?.into_iter().map(|r| (r.office_id, r.n)).collect();
-            let mut totals = StatusCounts::default();
-            let rows: Vec<StatusRow> = rows
-                .into_values()
-                .map(|mut r| {
-                    r.counts.overdue = overdue.get(&r.office_id).copied().unwrap_or(0);
-                    for (t, v) in [
-                        (&mut totals.opened, r.counts.opened),
-                        (&mut totals.identity_verified, r.counts.identity_verified),
-                        (&mut totals.first_half_issued, r.counts.first_half_issued),
-                        (&mut totals.second_half_posted, r.counts.second_half_posted),
-                        (&mut totals.returned, r.counts.returned),
-                        (&mut totals.holder_verified, r.counts.holder_verified),
-                        (&mut totals.completed, r.counts.completed),
-                        (&mut totals.cancelled, r.counts.cancelled),
-                        (&mut totals.rejected, r.counts.rejected),
-                        (&mut totals.overdue, r.counts.overdue),
-                    ] {
-                        *t += v;
+            // Counts, overdue and exemptions from one snapshot, so they agree with each other.
+            conn.build_transaction().read_only().repeatable_read().run(|conn| {
+                let scope = Scope {
+                    office_id: office_scope(&who, q.office_id)?,
+                    kind: q.kind.map(|k| k.as_str().to_string()),
+                    channel: q.channel.map(|c| c.as_str().to_string()),
+                };
+                let mut rows: BTreeMap<String, StatusRow> = BTreeMap::new();
+                for c in store::reports::status_counts(conn, &scope)? {
+                    let row = rows.entry(c.office_code.clone()).or_insert_with(|| StatusRow {
+                        office_id: c.office_id,
+                        office_code: c.office_code.clone(),
+                        counts: StatusCounts::default(),
+                    });
+                    if let Some(s) = Status::parse(&c.status) {
+                        row.counts.add(s, c.n);
                     }
-                    r
-                })
-                .collect();
-            let exemptions = store::exemptions::counts(conn, scope.office_id)?
-                .into_iter()
-                .filter_map(|c| {
-                    Some(ExemptionCount {
-                        status: crate::domain::exemption::ExemptionStatus::parse(&c.status)?,
-                        reason: crate::domain::exemption::ExemptionReason::parse(&c.reason)?,
-                        count: c.n,
+                }
+                let overdue: BTreeMap<Uuid, i64> = store::reports::overdue_counts(conn, &scope, today)?
+                    .into_iter()
+                    .map(|r| (r.office_id, r.n))
+                    .collect();
+                let mut totals = StatusCounts::default();
+                let rows: Vec<StatusRow> = rows
+                    .into_values()
+                    .map(|mut r| {
+                        r.counts.overdue = overdue.get(&r.office_id).copied().unwrap_or(0);
+                        for (t, v) in [
+                            (&mut totals.opened, r.counts.opened),
+                            (&mut totals.identity_verified, r.counts.identity_verified),
+                            (&mut totals.first_half_issued, r.counts.first_half_issued),
+                            (&mut totals.second_half_posted, r.counts.second_half_posted),
+                            (&mut totals.returned, r.counts.returned),
+                            (&mut totals.holder_verified, r.counts.holder_verified),
+                            (&mut totals.completed, r.counts.completed),
+                            (&mut totals.cancelled, r.counts.cancelled),
+                            (&mut totals.rejected, r.counts.rejected),
+                            (&mut totals.overdue, r.counts.overdue),
+                        ] {
+                            *t += v;
+                        }
+                        r
                     })
-                })
-                .collect();
-            Ok(StatusReport { today, rows, totals, exemptions })
+                    .collect();
+                let exemptions = store::exemptions::counts(conn, scope.office_id)?
+                    .into_iter()
+                    .filter_map(|c| {
+                        Some(ExemptionCount {
+                            status: crate::domain::exemption::ExemptionStatus::parse(&c.status)?,
+                            reason: crate::domain::exemption::ExemptionReason::parse(&c.reason)?,
+                            count: c.n,
+                        })
+                    })
+                    .collect();
+                Ok(StatusReport { today, rows, totals, exemptions })
+            })
         })
         .await?;
     Ok(respond(&req, &report, || {
