@@ -35,6 +35,12 @@ pub enum Command {
     },
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Re-encrypt stored CPR numbers under the newest key of CPR_ENCRYPTION_KEYS (resumable).
+    RotateKeys {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: i64,
+    },
     /// Fill the database with a realistic, reproducible data set (bulk COPY, one transaction).
     Seed {
         /// How many cases.

@@ -70,6 +70,13 @@ pub struct PublicKeySpec {
     pub path: PathBuf,
 }
 
+/// Keys for CPR numbers at rest (see `vault`).
+#[derive(Debug, Clone)]
+pub struct CprKeys {
+    pub encryption_keys: Option<String>,
+    pub index_key: Option<String>,
+}
+
 /// Domain settings.
 #[derive(Debug, Clone)]
 pub struct DomainConfig {
@@ -87,6 +94,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub domain: DomainConfig,
+    pub cpr: CprKeys,
 }
 
 /// Where values come from; a closure so tests can pass a map instead of the process environment.
@@ -181,6 +189,13 @@ impl Config {
             ));
         }
         let leeway_secs = parse_num(src, "JWT_LEEWAY_SECS", 30u64, 0, 30)?;
+        let cpr = CprKeys { encryption_keys: src.get("CPR_ENCRYPTION_KEYS"), index_key: src.get("CPR_INDEX_KEY") };
+        if app_env == AppEnv::Production && (cpr.encryption_keys.is_none() || cpr.index_key.is_none()) {
+            return Err(ConfigError::new(
+                "CPR_ENCRYPTION_KEYS",
+                "APP_ENV=production requires CPR_ENCRYPTION_KEYS and CPR_INDEX_KEY; no key is generated in production",
+            ));
+        }
         let posting_window_days = parse_num(src, "POSTING_WINDOW_DAYS", 14u32, 1, 90)?;
         let photo_id_types: Vec<String> = src
             .get("PHOTO_ID_TYPES")
@@ -217,6 +232,7 @@ impl Config {
                 leeway_secs,
             },
             domain: DomainConfig { posting_window_days, photo_id_types },
+            cpr,
         })
     }
 }
@@ -332,7 +348,18 @@ mod tests {
     fn production_requires_keys() {
         let e = cfg(&[("APP_ENV", "production")]).unwrap_err();
         assert_eq!(e.var, "JWT_PUBLIC_KEYS");
-        assert!(cfg(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]).is_ok());
+        let secret = "s".repeat(32);
+        let e = cfg(&[("APP_ENV", "production"), ("JWT_SECRET", &secret)]).unwrap_err();
+        assert_eq!(e.var, "CPR_ENCRYPTION_KEYS");
+        assert!(
+            cfg(&[
+                ("APP_ENV", "production"),
+                ("JWT_SECRET", &secret),
+                ("CPR_ENCRYPTION_KEYS", "k:x"),
+                ("CPR_INDEX_KEY", "y")
+            ])
+            .is_ok()
+        );
     }
 
     #[test]

@@ -47,12 +47,20 @@ fn main() -> ExitCode {
                 until,
                 posting_window_days: config.domain.posting_window_days,
             };
+            let vault = match nemid_desk::vault::CprVault::from_config(&config) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("nemid-desk: configuration error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let started = std::time::Instant::now();
             let result = db::resolve_url(&config).and_then(|url| {
                 db::migrate::run(&url)?;
                 let mut conn =
                     <diesel::PgConnection as diesel::Connection>::establish(&url).map_err(|e| e.to_string())?;
-                nemid_desk::seed::run(&mut conn, &opts).map_err(|e| format!("seeding failed, nothing was written: {e}"))
+                nemid_desk::seed::run(&mut conn, &opts, &vault)
+                    .map_err(|e| format!("seeding failed, nothing was written: {e}"))
             });
             match result {
                 Ok(s) => {
@@ -65,6 +73,40 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::RotateKeys { batch } => {
+            telemetry::init(config.log_format, std::io::stderr);
+            if !(1..=100_000).contains(&batch) {
+                eprintln!("nemid-desk rotate-keys: --batch must be 1..=100000");
+                return ExitCode::from(2);
+            }
+            let vault = match nemid_desk::vault::CprVault::from_config(&config) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("nemid-desk: configuration error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let result = db::resolve_url(&config).and_then(|url| {
+                let mut conn =
+                    <diesel::PgConnection as diesel::Connection>::establish(&url).map_err(|e| e.to_string())?;
+                let s = nemid_desk::rotate::rotate(&mut conn, &vault, batch)?;
+                let bad = nemid_desk::rotate::unreadable(&mut conn, &vault)?;
+                Ok((s, bad))
+            });
+            match result {
+                Ok((s, 0)) => {
+                    println!(
+                        "examined {} sealed values, re-encrypted {} under key `{}`",
+                        s.examined,
+                        s.rotated,
+                        vault.newest_kid()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok((_, bad)) => fail(&format!("{bad} sealed values open with no configured key; keep the old keys")),
                 Err(e) => fail(&e),
             }
         }

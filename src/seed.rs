@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::domain::clock::{copenhagen_day, start_of_day};
-use crate::domain::cpr::mask_digits;
 use crate::schema::{case_events, case_number_counters, cases, holder_verifications, identity_checks, offices};
+use crate::vault::CprVault;
 
 #[derive(Debug, Clone)]
 pub struct SeedOptions {
@@ -47,7 +47,8 @@ struct SeedCase {
     channel: &'static str,
     kind: &'static str,
     status: &'static str,
-    applicant_cpr: String,
+    applicant_cpr_sealed: Vec<u8>,
+    applicant_cpr_index: String,
     applicant_name: String,
     street: String,
     postal_code: String,
@@ -98,7 +99,8 @@ struct SeedIdentity {
 #[diesel(table_name = holder_verifications, treat_none_as_default_value = false)]
 struct SeedHolder {
     case_id: Uuid,
-    holder_cpr: String,
+    holder_cpr_sealed: Vec<u8>,
+    holder_cpr_index: String,
     holder_name: String,
     photo_id_type: &'static str,
     photo_id_number: String,
@@ -107,6 +109,12 @@ struct SeedHolder {
     nemid_active_since: NaiveDate,
     verified_on: NaiveDate,
     verified_at: DateTime<Utc>,
+}
+
+struct Holder {
+    digits: String,
+    index: String,
+    since: NaiveDate,
 }
 
 struct Office {
@@ -155,15 +163,15 @@ fn v7(rng: &mut StdRng, at: DateTime<Utc>) -> Uuid {
     uuid::Builder::from_unix_timestamp_millis(at.timestamp_millis().max(0) as u64, &bytes).into_uuid()
 }
 
-pub fn run(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<SeedSummary> {
-    let summary = load(conn, opts)?;
+pub fn run(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryResult<SeedSummary> {
+    let summary = load(conn, opts, vault)?;
     // Outside the transaction (VACUUM cannot run in one): sets the visibility map, so the
     // reports' index-only scans need not visit the heap, and refreshes the planner's statistics.
     conn.batch_execute("VACUUM (ANALYZE) cases, case_events, daily_activity, daily_durations, case_status_counts")?;
     Ok(summary)
 }
 
-fn load(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<SeedSummary> {
+fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryResult<SeedSummary> {
     conn.transaction(|conn| {
         let mut rng = StdRng::seed_from_u64(opts.seed);
         let anchor = start_of_day(opts.until);
@@ -188,15 +196,16 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<SeedSummary>
             .collect();
         let mut open_cprs: HashSet<String> = cases::table
             .filter(cases::status.ne_all(["completed", "cancelled", "rejected"]))
-            .select(cases::applicant_cpr)
+            .select(cases::applicant_cpr_index)
             .load::<String>(conn)?
             .into_iter()
             .collect();
-        let holders: Vec<(String, NaiveDate)> = (0..(opts.cases / 20).max(50))
+        let holders: Vec<Holder> = (0..(opts.cases / 20).max(50))
             .map(|_| {
                 let born = opts.until - Duration::days(rng.random_range(20 * 365..80 * 365));
                 let since = opts.until - Duration::days(rng.random_range(3 * 365..15 * 365));
-                (cpr_for(&mut rng, born), since)
+                let digits = cpr_for(&mut rng, born);
+                Holder { index: vault.blind(&digits), digits, since }
             })
             .collect();
 
@@ -206,6 +215,7 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<SeedSummary>
             simulate(
                 &mut rng,
                 opts,
+                vault,
                 anchor,
                 &offices,
                 &holders,
@@ -292,9 +302,10 @@ fn flush(conn: &mut PgConnection, b: &mut Batch) -> QueryResult<()> {
 fn simulate(
     rng: &mut StdRng,
     opts: &SeedOptions,
+    vault: &CprVault,
     anchor: DateTime<Utc>,
     offices: &[Office],
-    holders: &[(String, NaiveDate)],
+    holders: &[Holder],
     counters: &mut HashMap<(Uuid, i32), i32>,
     next_nemid: &mut i64,
     open_cprs: &mut HashSet<String>,
@@ -335,7 +346,8 @@ fn simulate(
         channel: if office.bank { "bank" } else { "desk" },
         kind: if express { "express" } else { "standard" },
         status: "opened",
-        applicant_cpr: String::new(),
+        applicant_cpr_sealed: Vec::new(),
+        applicant_cpr_index: String::new(),
         applicant_name: applicant_name.clone(),
         street: format!("Vestergade {}", rng.random_range(1..200)),
         postal_code: pc.to_string(),
@@ -399,7 +411,7 @@ fn simulate(
             "identity_verified",
             t,
             json!({"photo_id": {"type": "passport", "number": photo_no, "expires_on": expires, "issuing_country": "DK"},
-                   "photo_matches": true, "health_card_presented": true, "health_card_cpr_masked": "__MASK__"}),
+                   "photo_matches": true, "health_card_presented": true, "health_card_shows_applicant": true}),
         ));
         if stall == Some(1) {
             break 'life;
@@ -416,13 +428,15 @@ fn simulate(
             if !step(&mut t, minutes(rng, 5, 30)) {
                 break 'life;
             }
-            let (hcpr, since) = holders[rng.random_range(0..holders.len())].clone();
+            let holder = &holders[rng.random_range(0..holders.len())];
+            let since = holder.since;
             let hname = name(rng);
             let hphoto = format!("D{:08}", rng.random_range(0..100_000_000));
             let hexp = copenhagen_day(t) + Duration::days(rng.random_range(30..3650));
             batch.holders.push(SeedHolder {
                 case_id: id,
-                holder_cpr: hcpr.clone(),
+                holder_cpr_sealed: vault.seal(&holder.digits),
+                holder_cpr_index: holder.index.clone(),
                 holder_name: hname.clone(),
                 photo_id_type: "drivers_licence",
                 photo_id_number: hphoto.clone(),
@@ -436,7 +450,7 @@ fn simulate(
                 "accompanying-holder",
                 "holder_verified",
                 t,
-                json!({"holder": {"cpr_masked": mask_digits(&hcpr), "name": hname,
+                json!({"holder": {"name": hname,
                     "photo_id": {"type": "drivers_licence", "number": hphoto, "expires_on": hexp, "issuing_country": "DK"},
                     "nemid_card_presented": true, "nemid_active_since": since, "nemid_active_since_source": "declared"}}),
             ));
@@ -526,13 +540,14 @@ fn simulate(
     // One open case per CPR: draw until the number is free.
     loop {
         let born = copenhagen_day(opened_at) - Duration::days(rng.random_range(16 * 365..85 * 365));
-        let cpr = cpr_for(rng, born);
-        if !is_open || open_cprs.insert(cpr.clone()) {
-            c.applicant_cpr = cpr;
+        let digits = cpr_for(rng, born);
+        let index = vault.blind(&digits);
+        if !is_open || open_cprs.insert(index.clone()) {
+            c.applicant_cpr_sealed = vault.seal(&digits);
+            c.applicant_cpr_index = index;
             break;
         }
     }
-    let masked = mask_digits(&c.applicant_cpr);
     c.version = events.len() as i32 + 1;
     let office_code = Some(office.code.clone());
     let actor_name = format!("Seed {role}");
@@ -561,13 +576,10 @@ fn simulate(
         None,
         "opened",
         opened_at,
-        json!({"kind": c.kind, "channel": c.channel, "applicant": {"cpr_masked": masked, "name": applicant_name}}),
+        json!({"kind": c.kind, "channel": c.channel, "applicant": {"name": applicant_name}}),
     ));
     let mut from = "opened";
-    for (k, (action, to, at, mut evidence)) in events.into_iter().enumerate() {
-        if evidence.get("health_card_cpr_masked").is_some() {
-            evidence["health_card_cpr_masked"] = json!(masked);
-        }
+    for (k, (action, to, at, evidence)) in events.into_iter().enumerate() {
         batch.events.push(mk(k as i32 + 2, action, Some(from), to, at, evidence));
         from = to;
     }

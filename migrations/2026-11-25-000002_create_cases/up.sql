@@ -10,7 +10,10 @@ CREATE TABLE cases (
     status                   text        NOT NULL CHECK (status IN ('opened', 'identity_verified',
                                  'first_half_issued', 'second_half_posted', 'returned', 'holder_verified',
                                  'completed', 'cancelled', 'rejected')),
-    applicant_cpr            text        NOT NULL CHECK (applicant_cpr ~ '^[0-9]{10}$'),
+    -- The CPR number is never stored in clear: AES-256-GCM ciphertext (key id inside) and a keyed
+    -- blind index (HMAC-SHA256, hex) for equality. See src/vault.rs.
+    applicant_cpr_sealed     bytea       NOT NULL,
+    applicant_cpr_index      text        NOT NULL CHECK (applicant_cpr_index ~ '^[0-9a-f]{64}$'),
     applicant_name           text        NOT NULL CHECK (char_length(applicant_name) BETWEEN 1 AND 200),
     street                   text        NOT NULL CHECK (char_length(street) BETWEEN 1 AND 200),
     postal_code              text        NOT NULL CHECK (char_length(postal_code) BETWEEN 1 AND 16),
@@ -34,9 +37,9 @@ CREATE TABLE cases (
 CREATE UNIQUE INDEX cases_case_number_key ON cases (case_number);
 CREATE UNIQUE INDEX cases_nemid_number_key ON cases (nemid_number);
 -- One open case per CPR number, anywhere.
-CREATE UNIQUE INDEX cases_one_open_per_cpr ON cases (applicant_cpr)
+CREATE UNIQUE INDEX cases_one_open_per_cpr ON cases (applicant_cpr_index)
     WHERE status NOT IN ('completed', 'cancelled', 'rejected');
-CREATE INDEX cases_applicant_cpr ON cases (applicant_cpr);
+CREATE INDEX cases_applicant_cpr ON cases (applicant_cpr_index);
 -- Keyset order of lists, overall and per office.
 CREATE INDEX cases_opened_order ON cases (opened_at DESC, id DESC);
 CREATE INDEX cases_office_opened_order ON cases (office_id, opened_at DESC, id DESC);
@@ -97,7 +100,8 @@ CREATE TABLE identity_checks (
 
 CREATE TABLE holder_verifications (
     case_id                  uuid        PRIMARY KEY REFERENCES cases (id),
-    holder_cpr               text        NOT NULL CHECK (holder_cpr ~ '^[0-9]{10}$'),
+    holder_cpr_sealed        bytea       NOT NULL,
+    holder_cpr_index         text        NOT NULL CHECK (holder_cpr_index ~ '^[0-9a-f]{64}$'),
     holder_name              text        NOT NULL CHECK (char_length(holder_name) BETWEEN 1 AND 200),
     photo_id_type            text        NOT NULL CHECK (char_length(photo_id_type) BETWEEN 1 AND 40),
     photo_id_number          text        NOT NULL CHECK (char_length(photo_id_number) BETWEEN 1 AND 40),
@@ -108,7 +112,7 @@ CREATE TABLE holder_verifications (
     verified_at              timestamptz NOT NULL
 );
 -- The 3-in-120-days rule looks a holder up across all offices.
-CREATE INDEX holder_verifications_holder ON holder_verifications (holder_cpr, verified_on);
+CREATE INDEX holder_verifications_holder ON holder_verifications (holder_cpr_index, verified_on);
 
 -- Idempotency-Key records, scoped to the caller's sub; expire after 24 hours.
 CREATE TABLE idempotency_keys (

@@ -3,14 +3,15 @@ CREATE TABLE exemptions (
     id                     uuid        PRIMARY KEY,
     office_id              uuid        NOT NULL REFERENCES offices (id),
     status                 text        NOT NULL CHECK (status IN ('pending', 'granted', 'refused', 'revoked')),
-    citizen_cpr            text        NOT NULL CHECK (citizen_cpr ~ '^[0-9]{10}$'),
+    citizen_cpr_sealed     bytea       NOT NULL,
+    citizen_cpr_index      text        NOT NULL CHECK (citizen_cpr_index ~ '^[0-9a-f]{64}$'),
     citizen_name           text        NOT NULL CHECK (char_length(citizen_name) BETWEEN 1 AND 200),
     reason                 text        NOT NULL CHECK (reason IN ('language', 'cognitive_disability',
                                'physical_disability', 'no_digital_access', 'other')),
     note                   text        CHECK (char_length(note) BETWEEN 1 AND 1000),
     declaration            text        NOT NULL CHECK (declaration IN ('in_person', 'proxy')),
     proxy_name             text        CHECK (char_length(proxy_name) BETWEEN 1 AND 200),
-    proxy_cpr              text        CHECK (proxy_cpr ~ '^[0-9]{10}$'),
+    proxy_cpr_sealed       bytea,
     registered_at          timestamptz NOT NULL,
     decided_at             timestamptz,
     decision_reason        text        CHECK (char_length(decision_reason) BETWEEN 1 AND 500),
@@ -18,12 +19,12 @@ CREATE TABLE exemptions (
     revoke_reason          text        CHECK (char_length(revoke_reason) BETWEEN 1 AND 500),
     version                integer     NOT NULL CHECK (version >= 1),
     CONSTRAINT exemptions_note_for_other CHECK (reason <> 'other' OR note IS NOT NULL),
-    CONSTRAINT exemptions_proxy_iff_declared CHECK ((declaration = 'proxy') = (proxy_cpr IS NOT NULL AND proxy_name IS NOT NULL))
+    CONSTRAINT exemptions_proxy_iff_declared CHECK ((declaration = 'proxy') = (proxy_cpr_sealed IS NOT NULL AND proxy_name IS NOT NULL))
 );
 
 -- One pending or granted exemption per CPR at a time.
-CREATE UNIQUE INDEX exemptions_one_active_per_cpr ON exemptions (citizen_cpr) WHERE status IN ('pending', 'granted');
-CREATE INDEX exemptions_citizen_cpr ON exemptions (citizen_cpr);
+CREATE UNIQUE INDEX exemptions_one_active_per_cpr ON exemptions (citizen_cpr_index) WHERE status IN ('pending', 'granted');
+CREATE INDEX exemptions_citizen_cpr ON exemptions (citizen_cpr_index);
 CREATE INDEX exemptions_registered_order ON exemptions (registered_at DESC, id DESC);
 CREATE INDEX exemptions_office_registered_order ON exemptions (office_id, registered_at DESC, id DESC);
 

@@ -352,6 +352,14 @@ impl From<DieselError> for ApiError {
     }
 }
 
+impl From<crate::vault::VaultError> for ApiError {
+    #[track_caller]
+    fn from(e: crate::vault::VaultError) -> Self {
+        // A key is missing or a value was tampered with: an operator must look, not the client.
+        ApiError::internal(e)
+    }
+}
+
 impl From<r2d2::Error> for ApiError {
     #[track_caller]
     fn from(e: r2d2::Error) -> Self {

@@ -15,11 +15,13 @@ use crate::db::DbPool;
 
 pub fn state(config: Config, pool: DbPool) -> Result<web::Data<AppState>, ConfigError> {
     let keys = KeySet::load(&config)?;
+    let vault = Arc::new(crate::vault::CprVault::from_config(&config)?);
     Ok(web::Data::new(AppState {
         config,
         db: Db::new(pool),
         keys,
         api_doc: Arc::new(ApiDoc::new(&routes::document())),
+        vault,
     }))
 }
 

@@ -15,6 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub keys: KeySet,
     pub api_doc: Arc<super::openapi::ApiDoc>,
+    /// Seals and opens CPR numbers; cloned into database closures.
+    pub vault: Arc<crate::vault::CprVault>,
 }
 
 /// Runs blocking diesel work off the actix worker threads. Pool checkout blocks too, so it

@@ -15,7 +15,8 @@ pub struct CaseRow {
     pub channel: String,
     pub kind: String,
     pub status: String,
-    pub applicant_cpr: String,
+    pub applicant_cpr_sealed: Vec<u8>,
+    pub applicant_cpr_index: String,
     pub applicant_name: String,
     pub street: String,
     pub postal_code: String,
@@ -46,7 +47,8 @@ pub struct NewCase<'a> {
     pub channel: &'a str,
     pub kind: &'a str,
     pub status: &'a str,
-    pub applicant_cpr: &'a str,
+    pub applicant_cpr_sealed: &'a [u8],
+    pub applicant_cpr_index: &'a str,
     pub applicant_name: &'a str,
     pub street: &'a str,
     pub postal_code: &'a str,
@@ -154,7 +156,8 @@ pub fn insert_identity_check(conn: &mut PgConnection, new: &NewIdentityCheck<'_>
 #[diesel(table_name = holder_verifications)]
 pub struct NewHolderVerification<'a> {
     pub case_id: Uuid,
-    pub holder_cpr: &'a str,
+    pub holder_cpr_sealed: &'a [u8],
+    pub holder_cpr_index: &'a str,
     pub holder_name: &'a str,
     pub photo_id_type: &'a str,
     pub photo_id_number: &'a str,
@@ -171,26 +174,26 @@ pub fn insert_holder_verification(conn: &mut PgConnection, new: &NewHolderVerifi
 
 /// Serialises holder checks for one person across all offices until the transaction ends, so
 /// two desks cannot both take the last of a holder's three slots.
-pub fn lock_holder(conn: &mut PgConnection, holder_cpr: &str) -> QueryResult<()> {
+pub fn lock_holder(conn: &mut PgConnection, holder_index: &str) -> QueryResult<()> {
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('holder:' || $1, 0))")
-        .bind::<diesel::sql_types::Text, _>(holder_cpr)
+        .bind::<diesel::sql_types::Text, _>(holder_index)
         .execute(conn)
         .map(|_| ())
 }
 
 /// Days the person accompanied an express case on or after `since`, at any office.
-pub fn accompanied_on(conn: &mut PgConnection, holder_cpr: &str, since: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
+pub fn accompanied_on(conn: &mut PgConnection, holder_index: &str, since: NaiveDate) -> QueryResult<Vec<NaiveDate>> {
     holder_verifications::table
-        .filter(holder_verifications::holder_cpr.eq(holder_cpr))
+        .filter(holder_verifications::holder_cpr_index.eq(holder_index))
         .filter(holder_verifications::verified_on.ge(since))
         .select(holder_verifications::verified_on)
         .load(conn)
 }
 
 /// When this person's latest case here completed (their current NemID), if one did.
-pub fn latest_completion(conn: &mut PgConnection, cpr: &str) -> QueryResult<Option<DateTime<Utc>>> {
+pub fn latest_completion(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Option<DateTime<Utc>>> {
     cases::table
-        .filter(cases::applicant_cpr.eq(cpr))
+        .filter(cases::applicant_cpr_index.eq(cpr_index))
         .filter(cases::status.eq("completed"))
         .select(diesel::dsl::max(cases::completed_at))
         .first::<Option<DateTime<Utc>>>(conn)
@@ -208,7 +211,8 @@ pub struct Search {
     /// `Some(true)`: posted and expected before `today`; `Some(false)`: all others.
     pub overdue: Option<bool>,
     pub today: Option<NaiveDate>,
-    pub cpr: Option<String>,
+    /// Blind index of the applicant's CPR number.
+    pub cpr_index: Option<String>,
     /// Keyset position: rows strictly after (opened_at, id) in descending order.
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
@@ -244,8 +248,8 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<CaseWithOf
             q.filter(cases::status.ne("second_half_posted").or(cases::second_half_expected_by.ge(today)))
         };
     }
-    if let Some(cpr) = &s.cpr {
-        q = q.filter(cases::applicant_cpr.eq(cpr.clone()));
+    if let Some(idx) = &s.cpr_index {
+        q = q.filter(cases::applicant_cpr_index.eq(idx.clone()));
     }
     if let Some((at, id)) = s.after {
         q = q.filter(cases::opened_at.lt(at).or(cases::opened_at.eq(at).and(cases::id.lt(id))));

@@ -13,13 +13,14 @@ pub struct ExemptionRow {
     pub id: Uuid,
     pub office_id: Uuid,
     pub status: String,
-    pub citizen_cpr: String,
+    pub citizen_cpr_sealed: Vec<u8>,
+    pub citizen_cpr_index: String,
     pub citizen_name: String,
     pub reason: String,
     pub note: Option<String>,
     pub declaration: String,
     pub proxy_name: Option<String>,
-    pub proxy_cpr: Option<String>,
+    pub proxy_cpr_sealed: Option<Vec<u8>>,
     pub registered_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<String>,
@@ -36,13 +37,14 @@ pub struct NewExemption<'a> {
     pub id: Uuid,
     pub office_id: Uuid,
     pub status: &'a str,
-    pub citizen_cpr: &'a str,
+    pub citizen_cpr_sealed: &'a [u8],
+    pub citizen_cpr_index: &'a str,
     pub citizen_name: &'a str,
     pub reason: &'a str,
     pub note: Option<&'a str>,
     pub declaration: &'a str,
     pub proxy_name: Option<&'a str>,
-    pub proxy_cpr: Option<&'a str>,
+    pub proxy_cpr_sealed: Option<&'a [u8]>,
     pub registered_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -90,9 +92,9 @@ pub fn update_if_version(
 }
 
 /// Whether the person holds a granted exemption now.
-pub fn granted_for(conn: &mut PgConnection, cpr: &str) -> QueryResult<bool> {
+pub fn granted_for(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        exemptions::table.filter(exemptions::citizen_cpr.eq(cpr)).filter(exemptions::status.eq("granted")),
+        exemptions::table.filter(exemptions::citizen_cpr_index.eq(cpr_index)).filter(exemptions::status.eq("granted")),
     ))
     .get_result(conn)
 }
@@ -104,7 +106,8 @@ pub struct Search {
     pub reason: Option<String>,
     pub registered_from: Option<DateTime<Utc>>,
     pub registered_to: Option<DateTime<Utc>>,
-    pub cpr: Option<String>,
+    /// Blind index of the citizen's CPR number.
+    pub cpr_index: Option<String>,
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
 }
@@ -128,8 +131,8 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<ExemptionW
     if let Some(to) = s.registered_to {
         q = q.filter(exemptions::registered_at.lt(to));
     }
-    if let Some(cpr) = &s.cpr {
-        q = q.filter(exemptions::citizen_cpr.eq(cpr.clone()));
+    if let Some(idx) = &s.cpr_index {
+        q = q.filter(exemptions::citizen_cpr_index.eq(idx.clone()));
     }
     if let Some((at, id)) = s.after {
         q = q.filter(exemptions::registered_at.lt(at).or(exemptions::registered_at.eq(at).and(exemptions::id.lt(id))));

@@ -76,8 +76,8 @@ pub struct OverdueRow {
     pub office_id: Uuid,
     #[diesel(sql_type = Text)]
     pub office_code: String,
-    #[diesel(sql_type = Text)]
-    pub applicant_cpr: String,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    pub applicant_cpr_sealed: Vec<u8>,
     #[diesel(sql_type = Timestamptz)]
     pub second_half_posted_at: DateTime<Utc>,
     #[diesel(sql_type = Date)]
@@ -97,7 +97,7 @@ pub fn overdue_page(
         None => (None, None),
     };
     diesel::sql_query(
-        "SELECT c.id, c.case_number, c.office_id, o.code AS office_code, c.applicant_cpr,
+        "SELECT c.id, c.case_number, c.office_id, o.code AS office_code, c.applicant_cpr_sealed,
                 c.second_half_posted_at, c.second_half_expected_by
          FROM cases c JOIN offices o ON o.id = c.office_id
          WHERE c.status = 'second_half_posted' AND c.second_half_expected_by < $1

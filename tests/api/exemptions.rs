@@ -79,7 +79,7 @@ fn register_grant_revoke_with_its_audit_trail() {
     let evs = events(&app, &sup, &ex3);
     assert_eq!(evs.len(), 3);
     check_event(&evs[0], 1, "register", Value::Null, "pending", "clerk");
-    assert_eq!(evs[0]["evidence"]["citizen"]["cpr_masked"], "010150-XXXX");
+    assert_eq!(evs[0]["evidence"]["citizen"]["name"], "Else Hansen");
     assert_eq!(evs[0]["evidence"]["reason"], "language");
     check_event(&evs[1], 2, "grant", json!("pending"), "granted", "supervisor");
     check_event(&evs[2], 3, "revoke", json!("granted"), "revoked", "clerk");

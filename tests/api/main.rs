@@ -10,5 +10,6 @@ mod exemptions;
 mod health;
 mod offices;
 mod openapi_contract;
+mod privacy;
 mod process;
 mod reports;

@@ -24,7 +24,7 @@ fn seeded() -> TestApp {
     let app = TestApp::spawn();
     let opts =
         nemid_desk::seed::SeedOptions { cases: 3000, offices: 5, seed: 11, until: today(), posting_window_days: 14 };
-    nemid_desk::seed::run(&mut app.db.conn(), &opts).unwrap();
+    nemid_desk::seed::run(&mut app.db.conn(), &opts, &crate::common::app::test_vault()).unwrap();
     app
 }
 
@@ -42,8 +42,8 @@ struct CaseRow {
     channel: String,
     #[diesel(sql_type = Text)]
     status: String,
-    #[diesel(sql_type = Text)]
-    applicant_cpr: String,
+    #[diesel(sql_type = diesel::sql_types::Binary)]
+    applicant_cpr_sealed: Vec<u8>,
     #[diesel(sql_type = Timestamptz)]
     opened_at: DateTime<Utc>,
     #[diesel(sql_type = Nullable<Timestamptz>)]
@@ -58,7 +58,7 @@ struct CaseRow {
 
 fn all_cases(app: &TestApp) -> Vec<CaseRow> {
     diesel::sql_query(
-        "SELECT id, case_number, office_id, kind, channel, status, applicant_cpr, opened_at, first_half_issued_at,
+        "SELECT id, case_number, office_id, kind, channel, status, applicant_cpr_sealed, opened_at, first_half_issued_at,
                 second_half_posted_at, second_half_expected_by, completed_at FROM cases",
     )
     .load(&mut app.db.conn())
@@ -207,7 +207,8 @@ fn overdue_list_matches_the_cases_page_by_page() {
     for (g, e) in got.iter().zip(&expected) {
         assert_eq!(g["case_id"], e.id.to_string());
         assert_eq!(g["case_number"], e.case_number);
-        assert_eq!(g["cpr_masked"], format!("{}-XXXX", &e.applicant_cpr[..6]));
+        let digits = crate::common::app::test_vault().open(&e.applicant_cpr_sealed).unwrap();
+        assert_eq!(g["cpr_masked"], format!("{}-XXXX", &digits[..6]));
         assert_eq!(g["second_half_expected_by"], e.second_half_expected_by.unwrap().to_string());
         assert_eq!(g["days_overdue"], (today() - e.second_half_expected_by.unwrap()).num_days());
     }

@@ -85,7 +85,7 @@ async fn act(
     let st = state.clone();
     idempotency::run(&state.db, &bearer.clone(), roles, key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, roles)?;
-        let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain)?;
+        let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain, &st.vault)?;
         Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
     })
     .await

@@ -76,6 +76,7 @@ pub async fn create_case(
     };
 
     let fingerprint = format!("POST /api/v1/cases {digest}");
+    let vault = state.vault.clone();
     idempotency::run(&state.db, &bearer.clone(), WORKERS, key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, WORKERS)?;
         let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
@@ -101,7 +102,8 @@ pub async fn create_case(
         let year = moment.today.year();
         let n = store::cases::next_case_number(conn, office.id, year)?;
         let case_number = format!("{}-{year}-{n:06}", office.code);
-        let digits = cpr.digits();
+        let sealed = vault.seal(&cpr.digits());
+        let index = vault.blind(&cpr.digits());
         let a = &body.applicant;
         let new = NewCase {
             id: Uuid::now_v7(),
@@ -110,7 +112,8 @@ pub async fn create_case(
             channel: channel.as_str(),
             kind: body.kind.as_str(),
             status: Status::Opened.as_str(),
-            applicant_cpr: &digits,
+            applicant_cpr_sealed: &sealed,
+            applicant_cpr_index: &index,
             applicant_name: a.name.trim(),
             street: a.address.street.trim(),
             postal_code: a.address.postal_code.trim(),
@@ -130,7 +133,7 @@ pub async fn create_case(
         let evidence = json!({
             "kind": body.kind.as_str(),
             "channel": channel.as_str(),
-            "applicant": {"cpr_masked": cpr.masked(), "name": a.name.trim()},
+            "applicant": {"name": a.name.trim()},
         });
         store::events::insert(
             conn,
@@ -150,7 +153,7 @@ pub async fn create_case(
             },
         )?;
         tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
-        let view = CaseView::new(row, office.code.clone(), moment.today, true);
+        let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
         let location = format!("/api/v1/cases/{}", view.id);
         Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
     })

@@ -36,12 +36,13 @@ pub async fn get_case(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let moment = Moment::of(&req);
+    let vault = state.vault.clone();
     let view = state
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
-            super::full_view(conn, row, code, moment.today)
+            super::full_view(conn, row, code, moment.today, &vault)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))

@@ -57,10 +57,11 @@ pub fn full_view(
     row: CaseRow,
     office_code: String,
     today: NaiveDate,
+    vault: &crate::vault::CprVault,
 ) -> ApiResult<view::CaseView> {
     let completed = row.status == crate::domain::case::Status::Completed.as_str();
-    let exempt = completed && crate::store::exemptions::granted_for(conn, &row.applicant_cpr)?;
-    let mut v = view::CaseView::new(row, office_code, today, true);
+    let exempt = completed && crate::store::exemptions::granted_for(conn, &row.applicant_cpr_index)?;
+    let mut v = view::CaseView::new(row, office_code, today, true, vault)?;
     if exempt {
         v.digital_post_exemption = Some(crate::domain::exemption::ExemptionStatus::Granted);
     }

@@ -58,6 +58,7 @@ pub fn perform(
     input: Input,
     moment: &Moment,
     cfg: &DomainConfig,
+    vault: &crate::vault::CprVault,
 ) -> ApiResult<CaseView> {
     // Only a case the caller may see is locked; the lock serialises actions on it, and the
     // second read sees the version the previous action left.
@@ -88,7 +89,7 @@ pub fn perform(
     let evidence: Value;
     match (action, &input) {
         (Action::IdentityCheck, Input::Identity(b)) => {
-            let applicant = Cpr::parse(&row.applicant_cpr).map_err(ApiError::internal)?;
+            let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let ev = IdentityEvidence {
                 photo_id: (&b.photo_id).into(),
                 photo_matches: b.photo_matches,
@@ -112,7 +113,7 @@ pub fn perform(
                 "photo_id": photo_json(&b.photo_id),
                 "photo_matches": true,
                 "health_card_presented": true,
-                "health_card_cpr_masked": applicant.masked(),
+                "health_card_shows_applicant": true,
             });
         }
         (Action::FirstHalf, Input::Nothing) => {
@@ -146,15 +147,16 @@ pub fn perform(
             evidence = json!({});
         }
         (Action::AccompanyingHolder, Input::Holder(h)) => {
-            let applicant = Cpr::parse(&row.applicant_cpr).map_err(ApiError::internal)?;
+            let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let holder_cpr = Cpr::parse(&h.cpr).ok();
             let mut history = HolderHistory::default();
-            if let Some(hc) = &holder_cpr {
+            let holder_index = holder_cpr.as_ref().map(|hc| vault.blind(&hc.digits()));
+            if let Some(idx) = &holder_index {
                 // Two desks verifying the same holder at once must not both take the last slot.
-                cases::lock_holder(conn, &hc.digits())?;
+                cases::lock_holder(conn, idx)?;
                 let since = moment.today - Days::new(rules::HOLDER_WINDOW_DAYS);
-                history.accompanied_on = cases::accompanied_on(conn, &hc.digits(), since)?;
-                history.completed_here_on = cases::latest_completion(conn, &hc.digits())?.map(copenhagen_day);
+                history.accompanied_on = cases::accompanied_on(conn, idx, since)?;
+                history.completed_here_on = cases::latest_completion(conn, idx)?.map(copenhagen_day);
             }
             let ev = HolderEvidence {
                 cpr: h.cpr.clone(),
@@ -172,7 +174,8 @@ pub fn perform(
                 conn,
                 &NewHolderVerification {
                     case_id: id,
-                    holder_cpr: &hc.digits(),
+                    holder_cpr_sealed: &vault.seal(&hc.digits()),
+                    holder_cpr_index: holder_index.as_deref().unwrap_or_default(),
                     holder_name: h.name.trim(),
                     photo_id_type: &h.photo_id.kind,
                     photo_id_number: h.photo_id.number.trim(),
@@ -185,7 +188,6 @@ pub fn perform(
             )?;
             evidence = json!({
                 "holder": {
-                    "cpr_masked": hc.masked(),
                     "name": h.name.trim(),
                     "photo_id": photo_json(&h.photo_id),
                     "nemid_card_presented": true,
@@ -232,5 +234,5 @@ pub fn perform(
         },
     )?;
     tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");
-    super::full_view(conn, updated, office_code, moment.today)
+    super::full_view(conn, updated, office_code, moment.today, vault)
 }

@@ -124,10 +124,11 @@ async fn run_search(
         opened_to: body.opened_to,
         overdue: body.overdue,
         today: Some(moment.today),
-        cpr,
+        cpr_index: cpr.map(|d| state.vault.blind(&d)),
         after,
         limit,
     };
+    let vault = state.vault.clone();
     let page = state
         .db
         .run(move |conn| {
@@ -142,8 +143,10 @@ async fn run_search(
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let items: Vec<CaseView> =
-                rows.into_iter().map(|(row, code)| CaseView::new(row, code, moment.today, false)).collect();
+            let items = rows
+                .into_iter()
+                .map(|(row, code)| CaseView::new(row, code, moment.today, false, &vault))
+                .collect::<Result<Vec<CaseView>, _>>()?;
             let next_cursor = if more { items.last().map(encode_cursor) } else { None };
             Ok(CasePage { items, next_cursor })
         })

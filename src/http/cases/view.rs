@@ -65,10 +65,17 @@ pub struct CaseView {
 
 impl CaseView {
     /// `full_cpr`: whether this answer may carry the full CPR number (single reads and actions).
-    pub fn new(row: CaseRow, office_code: String, today: NaiveDate, full_cpr: bool) -> CaseView {
+    pub fn new(
+        row: CaseRow,
+        office_code: String,
+        today: NaiveDate,
+        full_cpr: bool,
+        vault: &crate::vault::CprVault,
+    ) -> Result<CaseView, crate::vault::VaultError> {
+        let digits = vault.open(&row.applicant_cpr_sealed)?;
         let status = Status::parse(&row.status).unwrap_or(Status::Opened);
         let kind = Kind::parse(&row.kind).unwrap_or(Kind::Standard);
-        CaseView {
+        Ok(CaseView {
             id: row.id,
             case_number: row.case_number,
             office_id: row.office_id,
@@ -78,8 +85,8 @@ impl CaseView {
             status,
             allowed_actions: crate::domain::case::allowed_actions(status, kind),
             applicant: ApplicantView {
-                cpr: full_cpr.then(|| cpr::format_digits(&row.applicant_cpr)),
-                cpr_masked: cpr::mask_digits(&row.applicant_cpr),
+                cpr: full_cpr.then(|| cpr::format_digits(&digits)),
+                cpr_masked: cpr::mask_digits(&digits),
                 name: row.applicant_name,
                 address: Address {
                     street: row.street,
@@ -101,7 +108,7 @@ impl CaseView {
             overdue: status == Status::SecondHalfPosted && rules::is_overdue(row.second_half_expected_by, today),
             digital_post_exemption: None,
             version: row.version,
-        }
+        })
     }
 }
 

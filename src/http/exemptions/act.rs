@@ -69,6 +69,7 @@ pub enum ExemptionActionResponses {
     Unavailable(Problem),
 }
 
+#[allow(clippy::too_many_arguments)]
 fn change(
     conn: &mut diesel::PgConnection,
     who: &Principal,
@@ -77,6 +78,7 @@ fn change(
     action: ExemptionAction,
     reason: Option<&str>,
     moment: &Moment,
+    vault: &crate::vault::CprVault,
 ) -> ApiResult<ExemptionView> {
     load_visible(conn, who, id)?;
     store::lock(conn, id)?;
@@ -127,7 +129,7 @@ fn change(
         },
     )?;
     tracing::info!(exemption.id = %id, exemption.status = to.as_str(), "exemption changed");
-    Ok(ExemptionView::new(updated, code, true))
+    Ok(ExemptionView::new(updated, code, true, vault)?)
 }
 
 /// Grant or refuse a pending exemption.
@@ -168,10 +170,11 @@ pub async fn decide_exemption(
     }
     let moment = Moment::of(&req);
     let fingerprint = format!("POST /api/v1/exemptions/{id}/decision {expected} {digest}");
+    let vault = state.vault.clone();
     idempotency::run(&state.db, &bearer.clone(), &[Role::Supervisor], key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, &[Role::Supervisor])?;
         let reason = b.reason.as_deref().map(str::trim);
-        let view = change(conn, &who, id, expected, ExemptionAction::Decide(b.outcome), reason, &moment)?;
+        let view = change(conn, &who, id, expected, ExemptionAction::Decide(b.outcome), reason, &moment, &vault)?;
         Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
     })
     .await
@@ -211,9 +214,10 @@ pub async fn revoke_exemption(
     }
     let moment = Moment::of(&req);
     let fingerprint = format!("POST /api/v1/exemptions/{id}/revoke {expected} {digest}");
+    let vault = state.vault.clone();
     idempotency::run(&state.db, &bearer.clone(), READERS, key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, READERS)?;
-        let view = change(conn, &who, id, expected, ExemptionAction::Revoke, Some(b.reason.trim()), &moment)?;
+        let view = change(conn, &who, id, expected, ExemptionAction::Revoke, Some(b.reason.trim()), &moment, &vault)?;
         Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
     })
     .await

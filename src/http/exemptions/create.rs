@@ -61,22 +61,25 @@ pub async fn create_exemption(
         proxy: b.proxy.as_ref().map(|p| (p.name.as_str(), p.cpr.as_str(), p.power_of_attorney_seen)),
     })?;
     let fingerprint = format!("POST /api/v1/exemptions {digest}");
+    let vault = state.vault.clone();
     idempotency::run(&state.db, &bearer.clone(), &[Role::Clerk], key, fingerprint, move |conn| {
         let who = authorize(conn, &bearer, &[Role::Clerk])?;
         let office = who.office.clone().ok_or_else(|| ApiError::internal("clerk without office"))?;
-        let digits = citizen.digits();
-        let proxy_digits = proxy_cpr.as_ref().map(|p| p.digits());
+        let sealed = vault.seal(&citizen.digits());
+        let index = vault.blind(&citizen.digits());
+        let proxy_sealed = proxy_cpr.as_ref().map(|p| vault.seal(&p.digits()));
         let new = NewExemption {
             id: Uuid::now_v7(),
             office_id: office.id,
             status: ExemptionStatus::Pending.as_str(),
-            citizen_cpr: &digits,
+            citizen_cpr_sealed: &sealed,
+            citizen_cpr_index: &index,
             citizen_name: b.citizen.name.trim(),
             reason: b.reason.as_str(),
             note: b.note.as_deref().map(str::trim),
             declaration: b.declaration.as_str(),
             proxy_name: b.proxy.as_ref().map(|p| p.name.trim()),
-            proxy_cpr: proxy_digits.as_deref(),
+            proxy_cpr_sealed: proxy_sealed.as_deref(),
             registered_at: moment.now,
             version: 1,
         };
@@ -91,12 +94,11 @@ pub async fn create_exemption(
             Err(e) => return Err(e.into()),
         };
         let evidence = json!({
-            "citizen": {"cpr_masked": citizen.masked(), "name": b.citizen.name.trim()},
+            "citizen": {"name": b.citizen.name.trim()},
             "reason": b.reason.as_str(),
             "note": b.note,
             "declaration": b.declaration.as_str(),
-            "proxy": proxy_cpr.as_ref().map(|p| json!({"cpr_masked": p.masked(),
-                "name": b.proxy.as_ref().map(|x| x.name.trim()), "power_of_attorney_seen": true})),
+            "proxy": b.proxy.as_ref().map(|x| json!({"name": x.name.trim(), "power_of_attorney_seen": true})),
         });
         store::exemptions::insert_event(
             conn,
@@ -116,7 +118,7 @@ pub async fn create_exemption(
             },
         )?;
         tracing::info!(exemption.id = %row.id, "exemption registered");
-        let view = ExemptionView::new(row, office.code.clone(), true);
+        let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
         let location = format!("/api/v1/exemptions/{}", view.id);
         Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
     })

@@ -29,12 +29,13 @@ use crate::http::state::AppState;
 #[get("/exemptions/{id}")]
 pub async fn get_exemption(state: web::Data<AppState>, bearer: Bearer, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let vault = state.vault.clone();
     let view = state
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
-            Ok(ExemptionView::new(row, code, true))
+            Ok(ExemptionView::new(row, code, true, &vault)?)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))

@@ -98,10 +98,11 @@ pub async fn search_exemptions(
         reason: b.reason.map(|r| r.as_str().to_string()),
         registered_from: b.registered_from,
         registered_to: b.registered_to,
-        cpr,
+        cpr_index: cpr.map(|d| state.vault.blind(&d)),
         after,
         limit,
     };
+    let vault = state.vault.clone();
     let page = state
         .db
         .run(move |conn| {
@@ -116,8 +117,10 @@ pub async fn search_exemptions(
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let items: Vec<ExemptionView> =
-                rows.into_iter().map(|(r, code)| ExemptionView::new(r, code, false)).collect();
+            let items = rows
+                .into_iter()
+                .map(|(r, code)| ExemptionView::new(r, code, false, &vault))
+                .collect::<Result<Vec<ExemptionView>, _>>()?;
             let next_cursor = if more {
                 items.last().map(|v| {
                     pagination::encode(&format!(

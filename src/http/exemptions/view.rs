@@ -49,23 +49,30 @@ pub struct ExemptionView {
 }
 
 impl ExemptionView {
-    pub fn new(r: ExemptionRow, office_code: String, full_cpr: bool) -> ExemptionView {
+    pub fn new(
+        r: ExemptionRow,
+        office_code: String,
+        full_cpr: bool,
+        vault: &crate::vault::CprVault,
+    ) -> Result<ExemptionView, crate::vault::VaultError> {
         let status = ExemptionStatus::parse(&r.status).unwrap_or(ExemptionStatus::Pending);
-        ExemptionView {
+        let digits = vault.open(&r.citizen_cpr_sealed)?;
+        let proxy_digits = r.proxy_cpr_sealed.as_deref().map(|p| vault.open(p)).transpose()?;
+        Ok(ExemptionView {
             id: r.id,
             office_id: r.office_id,
             office_code,
             status,
             allowed_actions: allowed_actions(status).into_iter().map(str::to_string).collect(),
             citizen: CitizenView {
-                cpr: full_cpr.then(|| cpr::format_digits(&r.citizen_cpr)),
-                cpr_masked: cpr::mask_digits(&r.citizen_cpr),
+                cpr: full_cpr.then(|| cpr::format_digits(&digits)),
+                cpr_masked: cpr::mask_digits(&digits),
                 name: r.citizen_name,
             },
             reason: ExemptionReason::parse(&r.reason).unwrap_or(ExemptionReason::Other),
             note: r.note,
             declaration: Declaration::parse(&r.declaration).unwrap_or(Declaration::InPerson),
-            proxy: match (r.proxy_name, r.proxy_cpr) {
+            proxy: match (r.proxy_name, proxy_digits) {
                 (Some(name), Some(c)) => Some(ProxyView { name, cpr_masked: cpr::mask_digits(&c) }),
                 _ => None,
             },
@@ -75,7 +82,7 @@ impl ExemptionView {
             revoked_at: r.revoked_at,
             revoke_reason: r.revoke_reason,
             version: r.version,
-        }
+        })
     }
 }
 

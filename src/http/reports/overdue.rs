@@ -101,6 +101,7 @@ pub async fn overdue_report(
     let limit = pagination::limit(q.limit)?;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let today = Moment::of(&req).today;
+    let vault = state.vault.clone();
     let page = state
         .db
         .run(move |conn| {
@@ -109,19 +110,21 @@ pub async fn overdue_report(
             let mut rows = store::reports::overdue_page(conn, office, today, after, limit)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let items: Vec<OverdueItem> = rows
+            let items = rows
                 .into_iter()
-                .map(|r| OverdueItem {
-                    case_id: r.id,
-                    case_number: r.case_number,
-                    office_id: r.office_id,
-                    office_code: r.office_code,
-                    cpr_masked: mask_digits(&r.applicant_cpr),
-                    second_half_posted_at: r.second_half_posted_at,
-                    second_half_expected_by: r.second_half_expected_by,
-                    days_overdue: (today - r.second_half_expected_by).num_days(),
+                .map(|r| -> ApiResult<OverdueItem> {
+                    Ok(OverdueItem {
+                        case_id: r.id,
+                        case_number: r.case_number,
+                        office_id: r.office_id,
+                        office_code: r.office_code,
+                        cpr_masked: mask_digits(&vault.open(&r.applicant_cpr_sealed)?),
+                        second_half_posted_at: r.second_half_posted_at,
+                        second_half_expected_by: r.second_half_expected_by,
+                        days_overdue: (today - r.second_half_expected_by).num_days(),
+                    })
                 })
-                .collect();
+                .collect::<ApiResult<Vec<OverdueItem>>>()?;
             let next_cursor = if more {
                 items
                     .last()

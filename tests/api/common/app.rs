@@ -14,12 +14,21 @@ use super::db::TestDb;
 use super::tokens::{self, Tok};
 
 pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+/// Fixed CPR keys for tests (key id `t1`), so a test can open what a server sealed.
+pub const TEST_CPR_KEYS: &str = "t1:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+pub const TEST_CPR_INDEX_KEY: &str = "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=";
+
+pub fn test_vault() -> nemid_desk::vault::CprVault {
+    nemid_desk::vault::CprVault::new(TEST_CPR_KEYS, TEST_CPR_INDEX_KEY).expect("test keys")
+}
 
 /// Settings every test server gets; `extra` overrides or adds.
 pub fn env(db_url: &str, data_dir: &str, extra: &[(&str, &str)]) -> HashMap<String, String> {
     let mut m: HashMap<String, String> = [
         ("DATABASE_URL", db_url),
         ("JWT_SECRET", TEST_SECRET),
+        ("CPR_ENCRYPTION_KEYS", TEST_CPR_KEYS),
+        ("CPR_INDEX_KEY", TEST_CPR_INDEX_KEY),
         ("DATA_DIR", data_dir),
         ("HTTP_WORKERS", "2"),
         ("DB_POOL_SIZE", "4"),
@@ -94,6 +103,8 @@ impl ServerProcess {
             .env("DATABASE_URL", db_url)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("JWT_SECRET", TEST_SECRET)
+            .env("CPR_ENCRYPTION_KEYS", TEST_CPR_KEYS)
+            .env("CPR_INDEX_KEY", TEST_CPR_INDEX_KEY)
             .env("DB_POOL_SIZE", "4")
             .env("HTTP_WORKERS", "2")
             .stdin(std::process::Stdio::null())
