@@ -11,58 +11,21 @@ use super::{Moment, WORKERS};
 use crate::domain::case::Action;
 use crate::domain::role::Role;
 use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::{ActionErrors, ApiResult};
 use crate::http::etag;
 use crate::http::idempotency::{self, Answer, IdempotencyKey};
 use crate::http::json::JsonBody;
 use crate::http::state::AppState;
 
-/// The answers every action can give; a type for the document only, never built.
+/// A case action's success answer; its errors are `ActionErrors`. For the document only.
 #[derive(utoipa::IntoResponses)]
-#[allow(dead_code, clippy::large_enum_variant)]
-pub enum ActionResponses {
+#[allow(dead_code)]
+pub enum CaseChanged {
     /// The case after the action.
     #[response(status = 200, headers(
         ("ETag" = String, description = "Entity tag of the new version"),
         ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key")))]
     Changed(CaseView),
-    /// Malformed JSON, If-Match or Idempotency-Key.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// Missing or invalid token.
-    #[response(status = 401, content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "Bearer challenge")))]
-    Unauthorized(Problem),
-    /// The role may not take this action, or the token's office is unknown or inactive.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// No such case (or not visible to the caller).
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// The action is not allowed in the case's state (`allowed_actions` lists what is), or the
-    /// Idempotency-Key is still in flight.
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(Problem),
-    /// The case changed since the entity tag in If-Match.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-    /// Body too large.
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(Problem),
-    /// Body is not JSON.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// Evidence breaks a rule (one entry per field, with the reason), or the Idempotency-Key was
-    /// used for another body.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Unprocessable(Problem),
-    /// If-Match is missing.
-    #[response(status = 428, content_type = "application/problem+json")]
-    PreconditionRequired(Problem),
-    /// Database unavailable.
-    #[response(status = 503, content_type = "application/problem+json",
-        headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Unavailable(Problem),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -103,7 +66,7 @@ async fn act(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = IdentityCheckBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/identity-check")]
@@ -129,7 +92,7 @@ pub async fn identity_check(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/first-half")]
@@ -157,7 +120,7 @@ pub async fn first_half(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = SecondHalfBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/second-half")]
@@ -183,7 +146,7 @@ pub async fn second_half(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/returned")]
@@ -209,7 +172,7 @@ pub async fn returned(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/activation")]
@@ -238,7 +201,7 @@ pub async fn activation(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = AccompanyingHolderBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/accompanying-holder")]
@@ -265,7 +228,7 @@ pub async fn accompanying_holder(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/issue-in-full")]
@@ -291,7 +254,7 @@ pub async fn issue_in_full(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/reject")]
@@ -317,7 +280,7 @@ pub async fn reject(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(ActionResponses),
+    responses(CaseChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/cases/{id}/cancel")]

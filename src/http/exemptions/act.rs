@@ -16,57 +16,22 @@ use crate::domain::role::Role;
 use crate::http::auth::{Bearer, authorize};
 use crate::http::cases::Moment;
 use crate::http::cases::view::{EventList, EventView, ReasonBody};
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ActionErrors, ApiError, ApiResult, Problem};
 use crate::http::etag;
 use crate::http::idempotency::{self, Answer, IdempotencyKey};
 use crate::http::json::JsonBody;
 use crate::http::state::AppState;
 use crate::store::exemptions::{self as store, ExemptionChanges, NewExemptionEvent};
 
-/// The answers deciding or revoking can give; a type for the document only, never built.
+/// Deciding's or revoking's success answer; its errors are `ActionErrors`. For the document only.
 #[derive(utoipa::IntoResponses)]
-#[allow(dead_code, clippy::large_enum_variant)]
-pub enum ExemptionActionResponses {
+#[allow(dead_code)]
+pub enum ExemptionChanged {
     /// The exemption after the change.
     #[response(status = 200, headers(
         ("ETag" = String, description = "Entity tag of the new version"),
         ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key")))]
     Changed(ExemptionView),
-    /// Malformed JSON, If-Match or Idempotency-Key.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// Missing or invalid token.
-    #[response(status = 401, content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "Bearer challenge")))]
-    Unauthorized(Problem),
-    /// The role may not do this, or the token's office is unknown or inactive.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// No such exemption (or not visible to the caller).
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// Not allowed in the exemption's state (`allowed_actions` lists what is), or the key is in flight.
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(Problem),
-    /// The exemption changed since the entity tag in If-Match.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-    /// Body too large.
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(Problem),
-    /// Body is not JSON.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// Invalid fields, or the Idempotency-Key was used for another body.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Unprocessable(Problem),
-    /// If-Match is missing.
-    #[response(status = 428, content_type = "application/problem+json")]
-    PreconditionRequired(Problem),
-    /// Database unavailable.
-    #[response(status = 503, content_type = "application/problem+json",
-        headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Unavailable(Problem),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -144,7 +109,7 @@ fn change(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = DecisionBody, content_type = "application/json"),
-    responses(ExemptionActionResponses),
+    responses(ExemptionChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/exemptions/{id}/decision")]
@@ -192,7 +157,7 @@ pub async fn decide_exemption(
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(ExemptionActionResponses),
+    responses(ExemptionChanged, ActionErrors),
     security(("bearer" = []))
 )]
 #[post("/exemptions/{id}/revoke")]
