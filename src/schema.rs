@@ -1,6 +1,23 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        actor_sub -> Text,
+        actor_name -> Text,
+        actor_role -> Text,
+        actor_office -> Nullable<Text>,
+        subject_kind -> Text,
+        case_id -> Nullable<Uuid>,
+        exemption_id -> Nullable<Uuid>,
+        cpr_index -> Nullable<Text>,
+        endpoint -> Text,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
     case_events (id) {
         id -> Int8,
         case_id -> Uuid,
@@ -194,6 +211,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(access_log -> cases (case_id));
+diesel::joinable!(access_log -> exemptions (exemption_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_number_counters -> offices (office_id));
 diesel::joinable!(case_status_counts -> offices (office_id));
@@ -206,6 +225,7 @@ diesel::joinable!(holder_verifications -> cases (case_id));
 diesel::joinable!(identity_checks -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
     case_events,
     case_number_counters,
     case_status_counts,

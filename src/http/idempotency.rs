@@ -16,8 +16,10 @@ use diesel::Connection;
 use diesel::pg::PgConnection;
 
 use super::auth::{Bearer, authorize};
+use super::cases::Moment;
 use super::error::{ApiError, ApiResult};
 use super::state::Db;
+use crate::auth::Principal;
 use crate::domain::role::Role;
 use crate::store::idempotency;
 
@@ -81,12 +83,23 @@ impl Answer {
     }
 }
 
+/// What a successful answer shows, so a replay of it is recorded in the access log too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reveals {
+    Case,
+    Exemption,
+}
+
 /// Runs `work` in one transaction, at most once per (sub, key, fingerprint). A stored answer is
-/// replayed only to a caller who may still do the request now (`roles`, office checks).
+/// replayed only to a caller who may still do the request now (`roles`, office checks), and the
+/// replay is an access like the original.
+#[allow(clippy::too_many_arguments)]
 pub async fn run<F>(
     db: &Db,
     bearer: &Bearer,
     roles: &'static [Role],
+    reveals: Reveals,
+    moment: &Moment,
     key: IdempotencyKey,
     fingerprint: String,
     work: F,
@@ -100,11 +113,18 @@ where
         return Ok(answer.response(false));
     };
 
-    let (s, k, f, b) = (sub.clone(), key.clone(), fingerprint.clone(), bearer.clone());
+    let (s, k, f, b, m) = (sub.clone(), key.clone(), fingerprint.clone(), bearer.clone(), moment.clone());
     let claimed = db
         .run(move |conn| {
-            authorize(conn, &b, roles)?;
-            Ok(idempotency::claim(conn, &s, &k, &f)?)
+            let who = authorize(conn, &b, roles)?;
+            let known = idempotency::claim(conn, &s, &k, &f)?;
+            if let Some(row) = &known
+                && row.fingerprint == f
+                && row.status_code.is_some_and(|c| (200..300).contains(&c))
+            {
+                record_replay(conn, &who, &m, reveals, row.response_body.as_deref().unwrap_or_default())?;
+            }
+            Ok(known)
         })
         .await?;
     if let Some(known) = claimed {
@@ -161,6 +181,35 @@ where
                 let _ = db.run(move |conn| Ok(idempotency::release(conn, &s, &k)?)).await;
             }
             Err(e)
+        }
+    }
+}
+
+/// Records the access a replayed answer makes: the record's id is in the stored body.
+fn record_replay(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    reveals: Reveals,
+    body: &[u8],
+) -> ApiResult<()> {
+    use diesel::prelude::*;
+    let id = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["id"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()))
+        .ok_or_else(|| ApiError::internal("stored answer without an id"))?;
+    match reveals {
+        Reveals::Case => {
+            let index: String =
+                crate::schema::cases::table.find(id).select(crate::schema::cases::applicant_cpr_index).first(conn)?;
+            super::audit::record(conn, who, moment, super::audit::Subject::Case { id, cpr_index: &index })
+        }
+        Reveals::Exemption => {
+            let index: String = crate::schema::exemptions::table
+                .find(id)
+                .select(crate::schema::exemptions::citizen_cpr_index)
+                .first(conn)?;
+            super::audit::record(conn, who, moment, super::audit::Subject::Exemption { id, cpr_index: &index })
         }
     }
 }

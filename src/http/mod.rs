@@ -1,5 +1,6 @@
 //! The HTTP layer: handlers, extractors and the one error type. Only this layer speaks HTTP.
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod json;
 pub mod offices;
 pub mod openapi;
 pub mod pagination;
+pub mod privacy;
 pub mod reports;
 pub mod request_context;
 pub mod routes;

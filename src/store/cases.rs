@@ -256,3 +256,23 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<CaseWithOf
     }
     q.order((cases::opened_at.desc(), cases::id.desc())).limit(s.limit + 1).load(conn)
 }
+
+/// Every case of the person (by blind index), oldest first, with office codes.
+pub fn of_person(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Vec<CaseWithOffice>> {
+    cases::table
+        .inner_join(offices::table)
+        .filter(cases::applicant_cpr_index.eq(cpr_index))
+        .order(cases::opened_at.asc())
+        .select((CaseRow::as_select(), offices::code))
+        .load(conn)
+}
+
+/// Cases the person accompanied as holder: (case id, case number, day).
+pub fn accompanied_by(conn: &mut PgConnection, holder_index: &str) -> QueryResult<Vec<(Uuid, String, NaiveDate)>> {
+    holder_verifications::table
+        .inner_join(cases::table)
+        .filter(holder_verifications::holder_cpr_index.eq(holder_index))
+        .order(holder_verifications::verified_on.asc())
+        .select((cases::id, cases::case_number, holder_verifications::verified_on))
+        .load(conn)
+}

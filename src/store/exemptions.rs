@@ -204,3 +204,13 @@ pub fn events(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<EventRow>> {
         ))
         .load(conn)
 }
+
+/// Every exemption of the person (by blind index), oldest first, with office codes.
+pub fn of_person(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Vec<ExemptionWithOffice>> {
+    exemptions::table
+        .inner_join(offices::table)
+        .filter(exemptions::citizen_cpr_index.eq(cpr_index))
+        .order(exemptions::registered_at.asc())
+        .select((ExemptionRow::as_select(), offices::code))
+        .load(conn)
+}

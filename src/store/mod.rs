@@ -1,6 +1,7 @@
 //! The store layer: diesel queries only, one module per aggregate. Functions take
 //! `&mut PgConnection` and return `QueryResult`; transactions are opened by the caller.
 
+pub mod access;
 pub mod cases;
 pub mod events;
 pub mod exemptions;

@@ -298,6 +298,20 @@ fn endpoints() -> Vec<Endpoint> {
             },
         },
         Endpoint {
+            name: "search_access_log",
+            method: Method::POST,
+            path: |_| "/api/v1/access-log/search".into(),
+            body: |_, _| Some(json!({})),
+            expect: |c| gate(c).unwrap_or(if c == Caller::Supervisor { 200 } else { 403 }),
+        },
+        Endpoint {
+            name: "subject_access",
+            method: Method::POST,
+            path: |_| "/api/v1/subject-access".into(),
+            body: |_, _| Some(json!({"cpr": "010150-1234"})),
+            expect: |c| gate(c).unwrap_or(if c == Caller::Supervisor { 200 } else { 403 }),
+        },
+        Endpoint {
             name: "search_exemptions",
             method: Method::POST,
             path: |_| "/api/v1/exemptions/search".into(),

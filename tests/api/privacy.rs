@@ -143,3 +143,129 @@ fn rows_sealed_under_key_a_survive_rotation_to_key_b() {
         .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
+
+#[derive(diesel::QueryableByName)]
+struct N {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn accesses(app: &TestApp) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT count(*) AS n FROM access_log").get_result::<N>(&mut app.db.conn()).unwrap().n
+}
+
+#[test]
+fn every_revealing_response_leaves_exactly_one_access_record_and_lists_none() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let sup = Tok::supervisor();
+    let t = |tok: &Tok| match tok {
+        Tok::Raw(t) => t.clone(),
+        Tok::None => unreachable!(),
+    };
+    let mut expect = |n: i64, what: &str, app: &TestApp, before: &mut i64| {
+        let now = accesses(app);
+        assert_eq!(now - *before, n, "{what}");
+        *before = now;
+    };
+    let mut seen = accesses(&app);
+    let send = |key: &str| {
+        app.client
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(t(&clerk))
+            .header("idempotency-key", key)
+            .json(&json!({"kind": "standard", "applicant": crate::common::cases::applicant("010190-1234")}))
+            .send()
+            .unwrap()
+    };
+    let case: Value = send("k1").json().unwrap();
+    expect(1, "create", &app, &mut seen);
+    send("k1");
+    expect(1, "a replayed create", &app, &mut seen);
+    let id = case["id"].as_str().unwrap().to_string();
+    app.get(&format!("/api/v1/cases/{id}"), &clerk);
+    expect(1, "single read", &app, &mut seen);
+    let case = app.step(&clerk, &case, "identity-check", &identity("010190-1234"));
+    expect(1, "an action", &app, &mut seen);
+    let list: Value = app.get("/api/v1/cases", &clerk).json().unwrap();
+    assert!(list["items"][0]["applicant"].get("address").is_none(), "lists carry no address");
+    assert!(list["items"][0]["applicant"].get("cpr").is_none());
+    app.post("/api/v1/cases/search", &clerk, &json!({"status": ["identity_verified"]}));
+    app.get(&format!("/api/v1/cases/{id}/events"), &clerk);
+    app.get("/api/v1/reports/overdue", &sup);
+    expect(0, "lists, events and reports", &app, &mut seen);
+    app.post("/api/v1/cases/search", &clerk, &json!({"cpr": "010190-1234"}));
+    expect(1, "search by CPR", &app, &mut seen);
+    let res = app.post(
+        "/api/v1/exemptions",
+        &clerk,
+        &json!({"citizen": {"cpr": "150540-2468", "name": "Else"}, "reason": "language", "declaration": "in_person"}),
+    );
+    let ex: Value = res.json().unwrap();
+    expect(1, "register exemption", &app, &mut seen);
+    app.get(&format!("/api/v1/exemptions/{}", ex["id"].as_str().unwrap()), &sup);
+    expect(1, "exemption read", &app, &mut seen);
+    app.post("/api/v1/exemptions/search", &sup, &json!({}));
+    expect(0, "exemption list", &app, &mut seen);
+    app.post("/api/v1/subject-access", &sup, &json!({"cpr": "010190-1234"}));
+    expect(1, "subject access", &app, &mut seen);
+    app.post("/api/v1/access-log/search", &sup, &json!({}));
+    expect(0, "the access log itself", &app, &mut seen);
+
+    // Searchable by case, person and staff member; supervisors only.
+    let by_case: Value = app.post("/api/v1/access-log/search", &sup, &json!({"case_id": id})).json().unwrap();
+    let kinds: Vec<&str> =
+        by_case["items"].as_array().unwrap().iter().map(|i| i["endpoint"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "POST /api/v1/cases/{id}/identity-check",
+            "GET /api/v1/cases/{id}",
+            "POST /api/v1/cases",
+            "POST /api/v1/cases"
+        ]
+    );
+    let by_person: Value =
+        app.post("/api/v1/access-log/search", &sup, &json!({"cpr": "0101901234", "limit": 2})).json().unwrap();
+    assert_eq!(by_person["items"].as_array().unwrap().len(), 2);
+    assert!(by_person["next_cursor"].is_string());
+    let by_staff: Value =
+        app.post("/api/v1/access-log/search", &sup, &json!({"actor_sub": "supervisor-1"})).json().unwrap();
+    assert_eq!(by_staff["items"].as_array().unwrap().len(), 2, "the exemption read and the subject access");
+    crate::common::problem(app.post("/api/v1/access-log/search", &clerk, &json!({})), 403);
+    // Append-only.
+    use diesel::connection::SimpleConnection;
+    assert!(app.db.conn().batch_execute("DELETE FROM access_log").is_err());
+    let _ = case;
+}
+
+#[test]
+fn subject_access_returns_cases_from_two_offices_and_the_access_records() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    app.office("AAR01", "citizen_service_centre");
+    let (kbh, aar, sup) = (Tok::clerk("KBH01"), Tok::clerk("AAR01"), Tok::supervisor());
+    let first = app.open_case(&kbh, "010190-1234", "standard");
+    app.step(&kbh, &first, "cancel", &json!({"reason": "Moved to Aarhus"}));
+    let second = app.open_case(&aar, "010190-1234", "express");
+    app.get(&format!("/api/v1/cases/{}", second["id"].as_str().unwrap()), &aar);
+    // Someone else's case must not appear.
+    app.open_case(&kbh, "020290-1234", "standard");
+
+    let report: Value = app.post("/api/v1/subject-access", &sup, &json!({"cpr": "010190-1234"})).json().unwrap();
+    let cases = report["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    assert_eq!(cases[0]["case"]["office_code"], "KBH01");
+    assert_eq!(cases[0]["case"]["applicant"]["cpr"], "010190-1234");
+    assert_eq!(cases[0]["events"].as_array().unwrap().len(), 2);
+    assert_eq!(cases[1]["case"]["office_code"], "AAR01");
+    let records = report["access_records"].as_array().unwrap();
+    // Two opens, the cancel and the read; the subject access itself comes after.
+    assert_eq!(records.len(), 4, "{records:?}");
+    assert!(records.iter().any(|r| r["actor"]["office"] == "AAR01" && r["endpoint"] == "GET /api/v1/cases/{id}"));
+    let again: Value = app.post("/api/v1/subject-access", &sup, &json!({"cpr": "010190-1234"})).json().unwrap();
+    assert_eq!(again["access_records"].as_array().unwrap().last().unwrap()["subject_kind"], "subject_access");
+    crate::common::problem(app.post("/api/v1/subject-access", &kbh, &json!({"cpr": "010190-1234"})), 403);
+}

@@ -46,11 +46,20 @@ async fn act(
     let roles: &'static [Role] =
         if action == Action::Cancel { &[Role::Clerk, Role::Bank, Role::Supervisor] } else { WORKERS };
     let st = state.clone();
-    idempotency::run(&state.db, &bearer.clone(), roles, key, fingerprint, move |conn| {
-        let who = authorize(conn, &bearer, roles)?;
-        let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain, &st.vault)?;
-        Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
-    })
+    idempotency::run(
+        &state.db,
+        &bearer.clone(),
+        roles,
+        idempotency::Reveals::Case,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, roles)?;
+            let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain, &st.vault)?;
+            Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
+        },
+    )
     .await
 }
 

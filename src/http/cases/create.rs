@@ -77,85 +77,100 @@ pub async fn create_case(
 
     let fingerprint = format!("POST /api/v1/cases {digest}");
     let vault = state.vault.clone();
-    idempotency::run(&state.db, &bearer.clone(), WORKERS, key, fingerprint, move |conn| {
-        let who = authorize(conn, &bearer, WORKERS)?;
-        let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
-        let channel = match office.kind {
-            OfficeKind::CitizenServiceCentre => Channel::Desk,
-            OfficeKind::BankBranch => Channel::Bank,
-        };
-        match (channel, body.online_banking_agreement) {
-            (Channel::Bank, Some(true)) | (Channel::Desk, None | Some(false)) => {}
-            (Channel::Bank, _) => {
-                return Err(ApiError::field(
-                    "online_banking_agreement",
-                    "a bank case requires an online banking agreement: send true",
-                ));
+    idempotency::run(
+        &state.db,
+        &bearer.clone(),
+        WORKERS,
+        idempotency::Reveals::Case,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, WORKERS)?;
+            let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
+            let channel = match office.kind {
+                OfficeKind::CitizenServiceCentre => Channel::Desk,
+                OfficeKind::BankBranch => Channel::Bank,
+            };
+            match (channel, body.online_banking_agreement) {
+                (Channel::Bank, Some(true)) | (Channel::Desk, None | Some(false)) => {}
+                (Channel::Bank, _) => {
+                    return Err(ApiError::field(
+                        "online_banking_agreement",
+                        "a bank case requires an online banking agreement: send true",
+                    ));
+                }
+                (Channel::Desk, Some(true)) => {
+                    return Err(ApiError::field(
+                        "online_banking_agreement",
+                        "only bank branches record an online banking agreement",
+                    ));
+                }
             }
-            (Channel::Desk, Some(true)) => {
-                return Err(ApiError::field(
-                    "online_banking_agreement",
-                    "only bank branches record an online banking agreement",
-                ));
-            }
-        }
-        let year = moment.today.year();
-        let n = store::cases::next_case_number(conn, office.id, year)?;
-        let case_number = format!("{}-{year}-{n:06}", office.code);
-        let sealed = vault.seal(&cpr.digits());
-        let index = vault.blind(&cpr.digits());
-        let a = &body.applicant;
-        let new = NewCase {
-            id: Uuid::now_v7(),
-            case_number: &case_number,
-            office_id: office.id,
-            channel: channel.as_str(),
-            kind: body.kind.as_str(),
-            status: Status::Opened.as_str(),
-            applicant_cpr_sealed: &sealed,
-            applicant_cpr_index: &index,
-            applicant_name: a.name.trim(),
-            street: a.address.street.trim(),
-            postal_code: a.address.postal_code.trim(),
-            city: a.address.city.trim(),
-            country: &a.address.country,
-            online_banking_agreement: channel == Channel::Bank,
-            opened_at: moment.now,
-            version: 1,
-        };
-        let row = match store::cases::insert(conn, &new) {
-            Ok(r) => r,
-            Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
-                return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let evidence = json!({
-            "kind": body.kind.as_str(),
-            "channel": channel.as_str(),
-            "applicant": {"name": a.name.trim()},
-        });
-        store::events::insert(
-            conn,
-            &NewEvent {
-                case_id: row.id,
-                seq: 1,
-                action: "open",
-                from_status: None,
-                to_status: Status::Opened.as_str(),
-                actor_sub: &who.sub,
-                actor_name: &who.name,
-                actor_role: who.role.as_str(),
-                actor_office: Some(&office.code),
-                evidence: &evidence,
-                request_id: &moment.request_id,
-                occurred_at: moment.now,
-            },
-        )?;
-        tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
-        let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
-        let location = format!("/api/v1/cases/{}", view.id);
-        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
-    })
+            let year = moment.today.year();
+            let n = store::cases::next_case_number(conn, office.id, year)?;
+            let case_number = format!("{}-{year}-{n:06}", office.code);
+            let sealed = vault.seal(&cpr.digits());
+            let index = vault.blind(&cpr.digits());
+            let a = &body.applicant;
+            let new = NewCase {
+                id: Uuid::now_v7(),
+                case_number: &case_number,
+                office_id: office.id,
+                channel: channel.as_str(),
+                kind: body.kind.as_str(),
+                status: Status::Opened.as_str(),
+                applicant_cpr_sealed: &sealed,
+                applicant_cpr_index: &index,
+                applicant_name: a.name.trim(),
+                street: a.address.street.trim(),
+                postal_code: a.address.postal_code.trim(),
+                city: a.address.city.trim(),
+                country: &a.address.country,
+                online_banking_agreement: channel == Channel::Bank,
+                opened_at: moment.now,
+                version: 1,
+            };
+            let row = match store::cases::insert(conn, &new) {
+                Ok(r) => r,
+                Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
+                    return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let evidence = json!({
+                "kind": body.kind.as_str(),
+                "channel": channel.as_str(),
+                "applicant": {"name": a.name.trim()},
+            });
+            store::events::insert(
+                conn,
+                &NewEvent {
+                    case_id: row.id,
+                    seq: 1,
+                    action: "open",
+                    from_status: None,
+                    to_status: Status::Opened.as_str(),
+                    actor_sub: &who.sub,
+                    actor_name: &who.name,
+                    actor_role: who.role.as_str(),
+                    actor_office: Some(&office.code),
+                    evidence: &evidence,
+                    request_id: &moment.request_id,
+                    occurred_at: moment.now,
+                },
+            )?;
+            crate::http::audit::record(
+                conn,
+                &who,
+                &moment,
+                crate::http::audit::Subject::Case { id: row.id, cpr_index: &index },
+            )?;
+            tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
+            let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
+            let location = format!("/api/v1/cases/{}", view.id);
+            Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+        },
+    )
     .await
 }

@@ -42,6 +42,13 @@ pub async fn get_case(
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
+            let index = row.applicant_cpr_index.clone();
+            crate::http::audit::record(
+                conn,
+                &who,
+                &moment,
+                crate::http::audit::Subject::Case { id, cpr_index: &index },
+            )?;
             super::full_view(conn, row, code, moment.today, &vault)
         })
         .await?;

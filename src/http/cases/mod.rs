@@ -74,12 +74,15 @@ pub struct Moment {
     pub now: DateTime<Utc>,
     pub today: NaiveDate,
     pub request_id: String,
+    /// `METHOD /route/{pattern}`, for the access log.
+    pub endpoint: String,
 }
 
 impl Moment {
     pub fn of(req: &HttpRequest) -> Moment {
         let now = Utc::now();
         let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-        Moment { now, today: copenhagen_day(now), request_id }
+        let endpoint = format!("{} {}", req.method(), req.match_pattern().unwrap_or_else(|| req.path().to_string()));
+        Moment { now, today: copenhagen_day(now), request_id, endpoint }
     }
 }

@@ -233,6 +233,12 @@ pub fn perform(
             occurred_at: now,
         },
     )?;
+    crate::http::audit::record(
+        conn,
+        who,
+        moment,
+        crate::http::audit::Subject::Case { id, cpr_index: &updated.applicant_cpr_index },
+    )?;
     tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");
     super::full_view(conn, updated, office_code, moment.today, vault)
 }

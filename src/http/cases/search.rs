@@ -140,6 +140,14 @@ async fn run_search(
                 }
                 search.office_id = own;
             }
+            if let Some(index) = &search.cpr_index {
+                crate::http::audit::record(
+                    conn,
+                    &who,
+                    &moment,
+                    crate::http::audit::Subject::CprSearch { cpr_index: index },
+                )?;
+            }
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);

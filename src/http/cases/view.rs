@@ -21,7 +21,10 @@ pub struct ApplicantView {
     #[schema(example = "010190-XXXX")]
     pub cpr_masked: String,
     pub name: String,
-    pub address: Address,
+    /// On single reads and action answers only (like the full CPR number).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub address: Option<Address>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -88,12 +91,12 @@ impl CaseView {
                 cpr: full_cpr.then(|| cpr::format_digits(&digits)),
                 cpr_masked: cpr::mask_digits(&digits),
                 name: row.applicant_name,
-                address: Address {
+                address: full_cpr.then_some(Address {
                     street: row.street,
                     postal_code: row.postal_code,
                     city: row.city,
                     country: row.country,
-                },
+                }),
             },
             online_banking_agreement: row.online_banking_agreement,
             nemid_number: row.nemid_number,

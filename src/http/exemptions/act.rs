@@ -93,6 +93,12 @@ fn change(
             occurred_at: moment.now,
         },
     )?;
+    crate::http::audit::record(
+        conn,
+        who,
+        moment,
+        crate::http::audit::Subject::Exemption { id, cpr_index: &updated.citizen_cpr_index },
+    )?;
     tracing::info!(exemption.id = %id, exemption.status = to.as_str(), "exemption changed");
     Ok(ExemptionView::new(updated, code, true, vault)?)
 }
@@ -136,12 +142,21 @@ pub async fn decide_exemption(
     let moment = Moment::of(&req);
     let fingerprint = format!("POST /api/v1/exemptions/{id}/decision {expected} {digest}");
     let vault = state.vault.clone();
-    idempotency::run(&state.db, &bearer.clone(), &[Role::Supervisor], key, fingerprint, move |conn| {
-        let who = authorize(conn, &bearer, &[Role::Supervisor])?;
-        let reason = b.reason.as_deref().map(str::trim);
-        let view = change(conn, &who, id, expected, ExemptionAction::Decide(b.outcome), reason, &moment, &vault)?;
-        Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
-    })
+    idempotency::run(
+        &state.db,
+        &bearer.clone(),
+        &[Role::Supervisor],
+        idempotency::Reveals::Exemption,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, &[Role::Supervisor])?;
+            let reason = b.reason.as_deref().map(str::trim);
+            let view = change(conn, &who, id, expected, ExemptionAction::Decide(b.outcome), reason, &moment, &vault)?;
+            Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
+        },
+    )
     .await
 }
 
@@ -180,11 +195,21 @@ pub async fn revoke_exemption(
     let moment = Moment::of(&req);
     let fingerprint = format!("POST /api/v1/exemptions/{id}/revoke {expected} {digest}");
     let vault = state.vault.clone();
-    idempotency::run(&state.db, &bearer.clone(), READERS, key, fingerprint, move |conn| {
-        let who = authorize(conn, &bearer, READERS)?;
-        let view = change(conn, &who, id, expected, ExemptionAction::Revoke, Some(b.reason.trim()), &moment, &vault)?;
-        Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
-    })
+    idempotency::run(
+        &state.db,
+        &bearer.clone(),
+        READERS,
+        idempotency::Reveals::Exemption,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, READERS)?;
+            let view =
+                change(conn, &who, id, expected, ExemptionAction::Revoke, Some(b.reason.trim()), &moment, &vault)?;
+            Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
+        },
+    )
     .await
 }
 

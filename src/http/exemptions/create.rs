@@ -62,65 +62,80 @@ pub async fn create_exemption(
     })?;
     let fingerprint = format!("POST /api/v1/exemptions {digest}");
     let vault = state.vault.clone();
-    idempotency::run(&state.db, &bearer.clone(), &[Role::Clerk], key, fingerprint, move |conn| {
-        let who = authorize(conn, &bearer, &[Role::Clerk])?;
-        let office = who.office.clone().ok_or_else(|| ApiError::internal("clerk without office"))?;
-        let sealed = vault.seal(&citizen.digits());
-        let index = vault.blind(&citizen.digits());
-        let proxy_sealed = proxy_cpr.as_ref().map(|p| vault.seal(&p.digits()));
-        let new = NewExemption {
-            id: Uuid::now_v7(),
-            office_id: office.id,
-            status: ExemptionStatus::Pending.as_str(),
-            citizen_cpr_sealed: &sealed,
-            citizen_cpr_index: &index,
-            citizen_name: b.citizen.name.trim(),
-            reason: b.reason.as_str(),
-            note: b.note.as_deref().map(str::trim),
-            declaration: b.declaration.as_str(),
-            proxy_name: b.proxy.as_ref().map(|p| p.name.trim()),
-            proxy_cpr_sealed: proxy_sealed.as_deref(),
-            registered_at: moment.now,
-            version: 1,
-        };
-        let row = match store::exemptions::insert(conn, &new) {
-            Ok(r) => r,
-            Err(e) if store::is_unique_violation(&e, "exemptions_one_active_per_cpr") => {
-                return Err(ApiError::conflict(
-                    "exemption_exists",
-                    "the citizen already has a pending or granted exemption",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let evidence = json!({
-            "citizen": {"name": b.citizen.name.trim()},
-            "reason": b.reason.as_str(),
-            "note": b.note,
-            "declaration": b.declaration.as_str(),
-            "proxy": b.proxy.as_ref().map(|x| json!({"name": x.name.trim(), "power_of_attorney_seen": true})),
-        });
-        store::exemptions::insert_event(
-            conn,
-            &NewExemptionEvent {
-                exemption_id: row.id,
-                seq: 1,
-                action: "register",
-                from_status: None,
-                to_status: ExemptionStatus::Pending.as_str(),
-                actor_sub: &who.sub,
-                actor_name: &who.name,
-                actor_role: who.role.as_str(),
-                actor_office: Some(&office.code),
-                evidence: &evidence,
-                request_id: &moment.request_id,
-                occurred_at: moment.now,
-            },
-        )?;
-        tracing::info!(exemption.id = %row.id, "exemption registered");
-        let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
-        let location = format!("/api/v1/exemptions/{}", view.id);
-        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
-    })
+    idempotency::run(
+        &state.db,
+        &bearer.clone(),
+        &[Role::Clerk],
+        idempotency::Reveals::Exemption,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, &[Role::Clerk])?;
+            let office = who.office.clone().ok_or_else(|| ApiError::internal("clerk without office"))?;
+            let sealed = vault.seal(&citizen.digits());
+            let index = vault.blind(&citizen.digits());
+            let proxy_sealed = proxy_cpr.as_ref().map(|p| vault.seal(&p.digits()));
+            let new = NewExemption {
+                id: Uuid::now_v7(),
+                office_id: office.id,
+                status: ExemptionStatus::Pending.as_str(),
+                citizen_cpr_sealed: &sealed,
+                citizen_cpr_index: &index,
+                citizen_name: b.citizen.name.trim(),
+                reason: b.reason.as_str(),
+                note: b.note.as_deref().map(str::trim),
+                declaration: b.declaration.as_str(),
+                proxy_name: b.proxy.as_ref().map(|p| p.name.trim()),
+                proxy_cpr_sealed: proxy_sealed.as_deref(),
+                registered_at: moment.now,
+                version: 1,
+            };
+            let row = match store::exemptions::insert(conn, &new) {
+                Ok(r) => r,
+                Err(e) if store::is_unique_violation(&e, "exemptions_one_active_per_cpr") => {
+                    return Err(ApiError::conflict(
+                        "exemption_exists",
+                        "the citizen already has a pending or granted exemption",
+                    ));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let evidence = json!({
+                "citizen": {"name": b.citizen.name.trim()},
+                "reason": b.reason.as_str(),
+                "note": b.note,
+                "declaration": b.declaration.as_str(),
+                "proxy": b.proxy.as_ref().map(|x| json!({"name": x.name.trim(), "power_of_attorney_seen": true})),
+            });
+            store::exemptions::insert_event(
+                conn,
+                &NewExemptionEvent {
+                    exemption_id: row.id,
+                    seq: 1,
+                    action: "register",
+                    from_status: None,
+                    to_status: ExemptionStatus::Pending.as_str(),
+                    actor_sub: &who.sub,
+                    actor_name: &who.name,
+                    actor_role: who.role.as_str(),
+                    actor_office: Some(&office.code),
+                    evidence: &evidence,
+                    request_id: &moment.request_id,
+                    occurred_at: moment.now,
+                },
+            )?;
+            crate::http::audit::record(
+                conn,
+                &who,
+                &moment,
+                crate::http::audit::Subject::Exemption { id: row.id, cpr_index: &index },
+            )?;
+            tracing::info!(exemption.id = %row.id, "exemption registered");
+            let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
+            let location = format!("/api/v1/exemptions/{}", view.id);
+            Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+        },
+    )
     .await
 }

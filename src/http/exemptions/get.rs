@@ -27,14 +27,27 @@ use crate::http::state::AppState;
     security(("bearer" = []))
 )]
 #[get("/exemptions/{id}")]
-pub async fn get_exemption(state: web::Data<AppState>, bearer: Bearer, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_exemption(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    bearer: Bearer,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let moment = crate::http::cases::Moment::of(&req);
     let vault = state.vault.clone();
     let view = state
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
+            let index = row.citizen_cpr_index.clone();
+            crate::http::audit::record(
+                conn,
+                &who,
+                &moment,
+                crate::http::audit::Subject::Exemption { id, cpr_index: &index },
+            )?;
             Ok(ExemptionView::new(row, code, true, &vault)?)
         })
         .await?;

@@ -79,10 +79,12 @@ fn decode_cursor(c: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
 #[post("/exemptions/search")]
 pub async fn search_exemptions(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     bearer: Bearer,
     body: JsonBody<ExemptionSearchBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
+    let moment = crate::http::cases::Moment::of(&req);
     let limit = pagination::limit(b.limit)?;
     let after = b.cursor.as_deref().map(decode_cursor).transpose()?;
     if b.status.as_ref().is_some_and(|s| s.len() > 4) {
@@ -113,6 +115,14 @@ pub async fn search_exemptions(
                     return Err(ApiError::forbidden("only supervisors may list another office's exemptions"));
                 }
                 search.office_id = own;
+            }
+            if let Some(index) = &search.cpr_index {
+                crate::http::audit::record(
+                    conn,
+                    &who,
+                    &moment,
+                    crate::http::audit::Subject::CprSearch { cpr_index: index },
+                )?;
             }
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;

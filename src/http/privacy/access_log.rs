@@ -1,0 +1,106 @@
+use actix_web::{HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::AccessView;
+use crate::domain::cpr::Cpr;
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::json::JsonBody;
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store::access::{self, Search};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"cpr": "010190-1234", "limit": 20}))]
+pub struct AccessSearchBody {
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub case_id: Option<Uuid>,
+    #[serde(default)]
+    #[schema(nullable = false)]
+    pub exemption_id: Option<Uuid>,
+    /// Accesses to this person's data.
+    #[serde(default)]
+    #[schema(nullable = false, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    pub cpr: Option<String>,
+    /// Accesses by this staff member (`sub`).
+    #[serde(default)]
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    pub actor_sub: Option<String>,
+    #[serde(default)]
+    #[schema(nullable = false, minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    #[schema(nullable = false, max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccessPage {
+    /// Newest first.
+    pub items: Vec<AccessView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Search the access log.
+#[utoipa::path(
+    operation_id = "search_access_log",
+    tag = "privacy",
+    description = "Roles: supervisor. Who saw personal data: by case, exemption, person (CPR) or staff member; \
+                   newest first, keyset-paginated. Every response that revealed a full CPR number or an address \
+                   left one record.",
+    request_body(content = AccessSearchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A page of access records", body = AccessPage),
+        (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/access-log/search")]
+pub async fn search_access_log(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    body: JsonBody<AccessSearchBody>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let limit = pagination::limit(b.limit)?;
+    let before = match &b.cursor {
+        None => None,
+        Some(c) => Some(
+            pagination::decode(c, "access")?
+                .parse::<i64>()
+                .map_err(|_| ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint"))?,
+        ),
+    };
+    let cpr_index = match &b.cpr {
+        None => None,
+        Some(c) => Some(state.vault.blind(&Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits())),
+    };
+    let search =
+        Search { case_id: b.case_id, exemption_id: b.exemption_id, cpr_index, actor_sub: b.actor_sub, before, limit };
+    let page = state
+        .db
+        .run(move |conn| {
+            authorize(conn, &bearer, &[Role::Supervisor])?;
+            let mut rows = access::search(conn, &search)?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            let next_cursor =
+                if more { rows.last().map(|r| pagination::encode(&format!("access:{}", r.id))) } else { None };
+            Ok(AccessPage { items: rows.into_iter().map(AccessView::from).collect(), next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}

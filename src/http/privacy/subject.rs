@@ -1,0 +1,116 @@
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::AccessView;
+use crate::domain::cpr::Cpr;
+use crate::domain::role::Role;
+use crate::http::audit::{self, Subject};
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::view::{CaseView, EventView};
+use crate::http::cases::{Moment, full_view};
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::exemptions::view::ExemptionView;
+use crate::http::json::JsonBody;
+use crate::http::state::AppState;
+use crate::store;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"cpr": "010190-1234"}))]
+pub struct SubjectAccessBody {
+    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    pub cpr: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseRecord {
+    pub case: CaseView,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExemptionRecord {
+    pub exemption: ExemptionView,
+    pub events: Vec<EventView>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Accompaniment {
+    pub case_id: Uuid,
+    pub case_number: String,
+    pub verified_on: NaiveDate,
+}
+
+/// Everything held about one person.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubjectAccessReport {
+    /// Their NemID cases, at every office, with their events.
+    pub cases: Vec<CaseRecord>,
+    /// Express cases they accompanied as NemID holder.
+    pub accompanied: Vec<Accompaniment>,
+    pub exemptions: Vec<ExemptionRecord>,
+    /// Every earlier access to their data (this request is recorded after these).
+    pub access_records: Vec<AccessView>,
+}
+
+/// Subject access (GDPR art. 15).
+#[utoipa::path(
+    operation_id = "subject_access",
+    tag = "privacy",
+    description = "Roles: supervisor. Every case (all offices), accompaniment, exemption, event and access record \
+                   about the person with this CPR number. The request is itself recorded in the access log.",
+    request_body(content = SubjectAccessBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "What is held about the person", body = SubjectAccessReport),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid CPR number", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/subject-access")]
+pub async fn subject_access(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    body: JsonBody<SubjectAccessBody>,
+) -> ApiResult<HttpResponse> {
+    let cpr = Cpr::parse(&body.0.cpr).map_err(|e| ApiError::field("cpr", e))?;
+    let index = state.vault.blind(&cpr.digits());
+    let moment = Moment::of(&req);
+    let vault = state.vault.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, &[Role::Supervisor])?;
+            let mut cases = Vec::new();
+            for (row, code) in store::cases::of_person(conn, &index)? {
+                let id = row.id;
+                let events = store::events::for_case(conn, id)?.into_iter().map(EventView::from).collect();
+                cases.push(CaseRecord { case: full_view(conn, row, code, moment.today, &vault)?, events });
+            }
+            let accompanied = store::cases::accompanied_by(conn, &index)?
+                .into_iter()
+                .map(|(case_id, case_number, verified_on)| Accompaniment { case_id, case_number, verified_on })
+                .collect();
+            let mut exemptions = Vec::new();
+            for (row, code) in store::exemptions::of_person(conn, &index)? {
+                let events = store::exemptions::events(conn, row.id)?.into_iter().map(EventView::from).collect();
+                exemptions.push(ExemptionRecord { exemption: ExemptionView::new(row, code, true, &vault)?, events });
+            }
+            let access_records = store::access::of_person(conn, &index)?.into_iter().map(AccessView::from).collect();
+            audit::record(conn, &who, &moment, Subject::SubjectAccess { cpr_index: &index })?;
+            Ok(SubjectAccessReport { cases, accompanied, exemptions, access_records })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
