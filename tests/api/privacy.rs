@@ -165,7 +165,7 @@ fn every_revealing_response_leaves_exactly_one_access_record_and_lists_none() {
         Tok::Raw(t) => t.clone(),
         Tok::None => unreachable!(),
     };
-    let mut expect = |n: i64, what: &str, app: &TestApp, before: &mut i64| {
+    let expect = |n: i64, what: &str, app: &TestApp, before: &mut i64| {
         let now = accesses(app);
         assert_eq!(now - *before, n, "{what}");
         *before = now;
