@@ -35,6 +35,15 @@ pub enum Command {
     },
     /// Print the OpenAPI document (YAML) and exit.
     Openapi,
+    /// Anonymise closed records older than RETENTION_DAYS (the server also does it daily).
+    Retention {
+        /// Only tell what would be anonymised.
+        #[arg(long)]
+        dry_run: bool,
+        /// Act as if it were this instant (RFC 3339), e.g. to check a future run.
+        #[arg(long)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Re-encrypt stored CPR numbers under the newest key of CPR_ENCRYPTION_KEYS (resumable).
     RotateKeys {
         /// Rows per transaction.

@@ -81,6 +81,8 @@ pub struct CprKeys {
 #[derive(Debug, Clone)]
 pub struct DomainConfig {
     pub posting_window_days: u32,
+    /// Closed records are anonymised this many days after closing (default 5 years).
+    pub retention_days: u32,
     /// Photo ID types accepted at identity checks (`passport`, `drivers_licence` by default).
     pub photo_id_types: Vec<String>,
 }
@@ -197,6 +199,7 @@ impl Config {
             ));
         }
         let posting_window_days = parse_num(src, "POSTING_WINDOW_DAYS", 14u32, 1, 90)?;
+        let retention_days = parse_num(src, "RETENTION_DAYS", 1826u32, 30, 36_500)?;
         let photo_id_types: Vec<String> = src
             .get("PHOTO_ID_TYPES")
             .unwrap_or_else(|| "passport,drivers_licence".into())
@@ -231,7 +234,7 @@ impl Config {
                 audience: src.get("JWT_AUDIENCE").unwrap_or_else(|| "nemid-desk".into()),
                 leeway_secs,
             },
-            domain: DomainConfig { posting_window_days, photo_id_types },
+            domain: DomainConfig { posting_window_days, retention_days, photo_id_types },
             cpr,
         })
     }

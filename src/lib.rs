@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod retention;
 pub mod rotate;
 pub mod schema;
 pub mod seed;

@@ -110,6 +110,30 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Retention { dry_run, now } => {
+            telemetry::init(config.log_format, std::io::stderr);
+            let now = now.unwrap_or_else(chrono::Utc::now);
+            let days = config.domain.retention_days;
+            let result = db::resolve_url(&config).and_then(|url| {
+                db::migrate::run(&url)?;
+                let mut conn =
+                    <diesel::PgConnection as diesel::Connection>::establish(&url).map_err(|e| e.to_string())?;
+                nemid_desk::retention::run(&mut conn, now, days, dry_run).map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(a) => {
+                    println!(
+                        "{} {} cases and {} exemptions closed before {}",
+                        if dry_run { "would anonymise" } else { "anonymised" },
+                        a.cases_done,
+                        a.exemptions_done,
+                        now - chrono::Duration::days(i64::from(days))
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
         Command::Migrate => {
             telemetry::init(config.log_format, std::io::stderr);
             match db::resolve_url(&config).and_then(|url| db::migrate::run(&url)) {
@@ -143,6 +167,7 @@ fn serve(config: Config) -> ExitCode {
         Err(e) => return fail(&e),
     }
     let pool = db::build_pool(&url, &config.db);
+    nemid_desk::retention::spawn_daily(pool.clone(), config.domain.retention_days);
     if let Ok(mut conn) = pool.get() {
         match nemid_desk::store::idempotency::purge_expired(&mut conn) {
             Ok(n) => tracing::info!(idempotency.purged = n, "expired idempotency records removed"),

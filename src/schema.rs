@@ -79,6 +79,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamptz>,
         close_reason -> Nullable<Text>,
         version -> Int4,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -148,6 +149,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         revoke_reason -> Nullable<Text>,
         version -> Int4,
+        anonymised_at -> Nullable<Timestamptz>,
     }
 }
 

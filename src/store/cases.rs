@@ -33,6 +33,8 @@ pub struct CaseRow {
     pub closed_at: Option<DateTime<Utc>>,
     pub close_reason: Option<String>,
     pub version: i32,
+    /// Set once retention has removed the personal data.
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 /// A case with its office's code, as every view needs it.

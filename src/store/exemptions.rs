@@ -27,6 +27,8 @@ pub struct ExemptionRow {
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoke_reason: Option<String>,
     pub version: i32,
+    /// Set once retention has removed the personal data.
+    pub anonymised_at: Option<DateTime<Utc>>,
 }
 
 pub type ExemptionWithOffice = (ExemptionRow, String);

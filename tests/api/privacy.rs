@@ -269,3 +269,86 @@ fn subject_access_returns_cases_from_two_offices_and_the_access_records() {
     assert_eq!(again["access_records"].as_array().unwrap().last().unwrap()["subject_kind"], "subject_access");
     crate::common::problem(app.post("/api/v1/subject-access", &kbh, &json!({"cpr": "010190-1234"})), 403);
 }
+
+fn retention(app: &TestApp, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
+        .arg("retention")
+        .args(args)
+        .env("DATABASE_URL", &app.db.url)
+        .env("CPR_ENCRYPTION_KEYS", crate::common::app::TEST_CPR_KEYS)
+        .env("CPR_INDEX_KEY", TEST_CPR_INDEX_KEY)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn retention_anonymises_old_closed_records_and_reports_still_count_them() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let (clerk, sup) = (Tok::clerk("KBH01"), Tok::supervisor());
+    let done = app.open_case(&clerk, "170893-4321", "express");
+    let done = app.step(&clerk, &done, "identity-check", &identity("170893-4321"));
+    let done = app.step(&clerk, &done, "accompanying-holder", &holder("280275-1357", Some("2018-01-01")));
+    let done = app.step(&clerk, &done, "issue-in-full", &json!({}));
+    let open = app.open_case(&clerk, "030397-4322", "standard");
+    let res = app.post(
+        "/api/v1/exemptions",
+        &clerk,
+        &json!({"citizen": {"cpr": "150540-2468", "name": "Else"}, "reason": "other", "note": "Private reasons",
+                "declaration": "proxy", "proxy": {"name": "Søn", "cpr": "141285-9753", "power_of_attorney_seen": true}}),
+    );
+    let ex: Value = res.json().unwrap();
+    let ex_id = ex["id"].as_str().unwrap();
+    let res =
+        crate::common::tokens::auth(app.client.post(app.url(&format!("/api/v1/exemptions/{ex_id}/decision"))), &sup)
+            .header("if-match", "\"1\"")
+            .json(&json!({"outcome": "refused", "reason": "Uses online banking"}))
+            .send()
+            .unwrap();
+    assert_eq!(res.status(), 200);
+    let before: Value = app.get("/api/v1/reports/status", &sup).json().unwrap();
+
+    // Nothing is old enough today.
+    assert!(retention(&app, &[]).contains("anonymised 0 cases and 0 exemptions"));
+    // Six years on: a dry run tells, then the run does it.
+    let later = (chrono::Utc::now() + chrono::Duration::days(6 * 365)).to_rfc3339();
+    assert!(retention(&app, &["--dry-run", "--now", &later]).contains("would anonymise 1 cases and 1 exemptions"));
+    assert_eq!(app.case(&clerk, &done)["applicant"]["cpr"], "170893-4321", "a dry run changes nothing");
+    assert!(retention(&app, &["--now", &later]).contains("anonymised 1 cases and 1 exemptions"));
+    assert!(retention(&app, &["--now", &later]).contains("anonymised 0 cases"), "each record once");
+
+    let gone = app.case(&clerk, &done);
+    assert!(gone["applicant"].get("cpr").is_none());
+    assert_eq!(gone["applicant"]["cpr_masked"], "XXXXXX-XXXX");
+    assert_eq!(gone["applicant"]["name"], "-");
+    assert!(gone["nemid_number"].is_null());
+    assert_eq!(gone["status"], "completed");
+    assert_eq!(gone["version"], 5);
+    let events = app.events(&clerk, &gone);
+    assert_eq!(events.last().unwrap()["action"], "anonymise");
+    assert_eq!(events.last().unwrap()["actor"]["role"], "system");
+    let trail = serde_json::to_string(&events).unwrap();
+    assert!(
+        !trail.contains("Helle Holder") && !trail.contains("Anna Andersen") && !trail.contains("P1234567"),
+        "{trail}"
+    );
+    // The open case is untouched.
+    assert_eq!(app.case(&clerk, &open)["applicant"]["cpr"], "030397-4322");
+    let ex_after: Value = app.get(&format!("/api/v1/exemptions/{ex_id}"), &sup).json().unwrap();
+    assert_eq!(ex_after["citizen"]["cpr_masked"], "XXXXXX-XXXX");
+    assert!(ex_after["note"].as_str() == Some("-") && ex_after["decision_reason"].is_null());
+    assert_eq!(ex_after["status"], "refused");
+    // Every report counts the same.
+    let after: Value = app.get("/api/v1/reports/status", &sup).json().unwrap();
+    assert_eq!(before["totals"], after["totals"]);
+    assert_eq!(before["exemptions"], after["exemptions"]);
+    let t = nemid_desk::domain::clock::copenhagen_day(chrono::Utc::now());
+    let tp: Value = app.get(&format!("/api/v1/reports/throughput?from={t}&to={t}"), &sup).json().unwrap();
+    assert_eq!(tp["rows"][0]["completed_express"], 1);
+    // A dump now holds neither CPR number of the closed records.
+    let out = std::process::Command::new(pg_dump()).arg(&app.db.url).output().unwrap();
+    let dump = String::from_utf8_lossy(&out.stdout);
+    assert!(!dump.contains("Private reasons") && !dump.contains("Uses online banking"));
+}

@@ -75,7 +75,11 @@ impl CaseView {
         full_cpr: bool,
         vault: &crate::vault::CprVault,
     ) -> Result<CaseView, crate::vault::VaultError> {
-        let digits = vault.open(&row.applicant_cpr_sealed)?;
+        // After retention no CPR number is left to show.
+        let digits = match row.anonymised_at {
+            Some(_) => None,
+            None => Some(vault.open(&row.applicant_cpr_sealed)?),
+        };
         let status = Status::parse(&row.status).unwrap_or(Status::Opened);
         let kind = Kind::parse(&row.kind).unwrap_or(Kind::Standard);
         Ok(CaseView {
@@ -88,8 +92,8 @@ impl CaseView {
             status,
             allowed_actions: crate::domain::case::allowed_actions(status, kind),
             applicant: ApplicantView {
-                cpr: full_cpr.then(|| cpr::format_digits(&digits)),
-                cpr_masked: cpr::mask_digits(&digits),
+                cpr: digits.as_deref().filter(|_| full_cpr).map(cpr::format_digits),
+                cpr_masked: digits.as_deref().map(cpr::mask_digits).unwrap_or_else(|| "XXXXXX-XXXX".into()),
                 name: row.applicant_name,
                 address: full_cpr.then_some(Address {
                     street: row.street,

@@ -56,8 +56,14 @@ impl ExemptionView {
         vault: &crate::vault::CprVault,
     ) -> Result<ExemptionView, crate::vault::VaultError> {
         let status = ExemptionStatus::parse(&r.status).unwrap_or(ExemptionStatus::Pending);
-        let digits = vault.open(&r.citizen_cpr_sealed)?;
-        let proxy_digits = r.proxy_cpr_sealed.as_deref().map(|p| vault.open(p)).transpose()?;
+        // After retention no CPR number is left to show.
+        let anonymised = r.anonymised_at.is_some();
+        let digits = if anonymised { None } else { Some(vault.open(&r.citizen_cpr_sealed)?) };
+        let proxy_digits = match (&r.proxy_cpr_sealed, anonymised) {
+            (Some(p), false) => Some(vault.open(p)?),
+            (Some(_), true) => Some(String::new()),
+            (None, _) => None,
+        };
         Ok(ExemptionView {
             id: r.id,
             office_id: r.office_id,
@@ -65,15 +71,18 @@ impl ExemptionView {
             status,
             allowed_actions: allowed_actions(status).into_iter().map(str::to_string).collect(),
             citizen: CitizenView {
-                cpr: full_cpr.then(|| cpr::format_digits(&digits)),
-                cpr_masked: cpr::mask_digits(&digits),
+                cpr: digits.as_deref().filter(|_| full_cpr).map(cpr::format_digits),
+                cpr_masked: digits.as_deref().map(cpr::mask_digits).unwrap_or_else(|| "XXXXXX-XXXX".into()),
                 name: r.citizen_name,
             },
             reason: ExemptionReason::parse(&r.reason).unwrap_or(ExemptionReason::Other),
             note: r.note,
             declaration: Declaration::parse(&r.declaration).unwrap_or(Declaration::InPerson),
             proxy: match (r.proxy_name, proxy_digits) {
-                (Some(name), Some(c)) => Some(ProxyView { name, cpr_masked: cpr::mask_digits(&c) }),
+                (Some(name), Some(c)) => Some(ProxyView {
+                    name,
+                    cpr_masked: if c.is_empty() { "XXXXXX-XXXX".into() } else { cpr::mask_digits(&c) },
+                }),
                 _ => None,
             },
             registered_at: r.registered_at,

@@ -1,0 +1,66 @@
+//! Retention: closed cases and refused or revoked exemptions older than `RETENTION_DAYS` are
+//! anonymised by the database function `anonymise_closed` (see its migration): personal data goes,
+//! ids, states, dates and offices stay, and the anonymising is an event.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Timestamptz};
+
+use crate::db::DbPool;
+
+/// Arbitrary but fixed: only one instance runs the daily task at a time.
+const RETENTION_LOCK_KEY: i64 = 0x6e65_6d69_645f_7231; // "nemid_r1"
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Anonymised {
+    #[diesel(sql_type = BigInt)]
+    pub cases_done: i64,
+    #[diesel(sql_type = BigInt)]
+    pub exemptions_done: i64,
+}
+
+/// Anonymises (or with `dry_run` counts) what closed more than `days` before `now`.
+pub fn run(conn: &mut PgConnection, now: DateTime<Utc>, days: u32, dry_run: bool) -> QueryResult<Anonymised> {
+    let cutoff = now - chrono::Duration::days(i64::from(days));
+    conn.transaction(|conn| {
+        diesel::sql_query("SELECT cases_done, exemptions_done FROM anonymise_closed($1, $2, $3)")
+            .bind::<Timestamptz, _>(cutoff)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Bool, _>(dry_run)
+            .get_result(conn)
+    })
+}
+
+/// Runs retention once a day in the background, on one instance at a time.
+pub fn spawn_daily(pool: DbPool, days: u32) {
+    std::thread::Builder::new()
+        .name("retention".into())
+        .spawn(move || {
+            // Give start-up a moment; then daily.
+            std::thread::sleep(Duration::from_secs(60));
+            loop {
+                match pool.get() {
+                    Ok(mut conn) => {
+                        let locked = conn.batch_execute(&format!("SELECT pg_advisory_lock({RETENTION_LOCK_KEY})"));
+                        if locked.is_ok() {
+                            match run(&mut conn, Utc::now(), days, false) {
+                                Ok(a) => tracing::info!(
+                                    retention.cases = a.cases_done,
+                                    retention.exemptions = a.exemptions_done,
+                                    "retention run finished"
+                                ),
+                                Err(e) => tracing::error!(error = %e, "retention run failed"),
+                            }
+                            let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({RETENTION_LOCK_KEY})"));
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "retention run skipped: no database connection"),
+                }
+                std::thread::sleep(Duration::from_secs(24 * 3600));
+            }
+        })
+        .ok();
+}
