@@ -120,6 +120,15 @@ fn ensure_template(admin: &mut PgConnection, base: &str, params: &str) -> String
         // Renamed only once complete, so a template that exists is always fully migrated.
         admin.batch_execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).expect("publish template");
     }
+    // Templates of earlier migration sets are of no further use; nobody connects to them.
+    let stale: Vec<Name> =
+        sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'ndtpl\\_%' AND datname <> $1")
+            .bind::<Text, _>(&name)
+            .load(admin)
+            .unwrap_or_default();
+    for t in stale {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\"", t.datname));
+    }
     admin.batch_execute("SELECT pg_advisory_unlock(7265001)").expect("template unlock");
     name
 }
