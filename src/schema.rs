@@ -32,6 +32,7 @@ diesel::table! {
         evidence -> Jsonb,
         request_id -> Text,
         occurred_at -> Timestamptz,
+        feed_position -> Int8,
     }
 }
 
@@ -127,6 +128,7 @@ diesel::table! {
         evidence -> Jsonb,
         request_id -> Text,
         occurred_at -> Timestamptz,
+        feed_position -> Int8,
     }
 }
 
@@ -150,6 +152,13 @@ diesel::table! {
         revoke_reason -> Nullable<Text>,
         version -> Int4,
         anonymised_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    feed_counter (singleton) {
+        singleton -> Bool,
+        last -> Int8,
     }
 }
 
@@ -236,6 +245,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     daily_durations,
     exemption_events,
     exemptions,
+    feed_counter,
     holder_verifications,
     idempotency_keys,
     identity_checks,

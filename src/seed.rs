@@ -70,6 +70,7 @@ struct SeedCase {
 #[derive(Insertable)]
 #[diesel(table_name = case_events, treat_none_as_default_value = false)]
 struct SeedEvent {
+    feed_position: i64,
     case_id: Uuid,
     seq: i32,
     action: &'static str,
@@ -180,7 +181,8 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             "ALTER TABLE cases DISABLE TRIGGER cases_status_counts;
              ALTER TABLE cases DISABLE TRIGGER cases_status_counts_update;
              ALTER TABLE cases DISABLE TRIGGER cases_daily_durations;
-             ALTER TABLE case_events DISABLE TRIGGER case_events_daily_activity;",
+             ALTER TABLE case_events DISABLE TRIGGER case_events_daily_activity;
+             ALTER TABLE case_events DISABLE TRIGGER case_events_feed_position;",
         )?;
         #[derive(QueryableByName)]
         struct N {
@@ -209,6 +211,8 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             })
             .collect();
 
+        let mut feed_position: i64 =
+            diesel::sql_query("SELECT last AS n FROM feed_counter FOR UPDATE").get_result::<N>(conn)?.n;
         let mut summary = SeedSummary { offices: offices.len(), ..Default::default() };
         let mut batch = Batch::default();
         for i in 0..opts.cases {
@@ -228,7 +232,7 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             if batch.cases.len() >= BATCH || i + 1 == opts.cases {
                 summary.cases += batch.cases.len();
                 summary.events += batch.events.len();
-                flush(conn, &mut batch)?;
+                flush(conn, &mut batch, &mut feed_position)?;
             }
         }
         for ((office_id, year), last) in &counters {
@@ -243,6 +247,9 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
                 .set(case_number_counters::last.eq(last))
                 .execute(conn)?;
         }
+        diesel::sql_query("UPDATE feed_counter SET last = $1")
+            .bind::<diesel::sql_types::BigInt, _>(feed_position)
+            .execute(conn)?;
         diesel::sql_query("SELECT setval('nemid_number_seq', $1)")
             .bind::<diesel::sql_types::BigInt, _>(next_nemid)
             .execute(conn)?;
@@ -251,6 +258,7 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
              ALTER TABLE cases ENABLE TRIGGER cases_status_counts_update;
              ALTER TABLE cases ENABLE TRIGGER cases_daily_durations;
              ALTER TABLE case_events ENABLE TRIGGER case_events_daily_activity;
+             ALTER TABLE case_events ENABLE TRIGGER case_events_feed_position;
              SELECT rebuild_report_summaries();",
         )?;
         Ok(summary)
@@ -289,7 +297,12 @@ fn ensure_offices(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<Ve
     Ok(out)
 }
 
-fn flush(conn: &mut PgConnection, b: &mut Batch) -> QueryResult<()> {
+/// Writes a batch; its events take the next feed positions (the trigger that would is off).
+fn flush(conn: &mut PgConnection, b: &mut Batch, feed_position: &mut i64) -> QueryResult<()> {
+    for e in &mut b.events {
+        *feed_position += 1;
+        e.feed_position = *feed_position;
+    }
     diesel::copy_from(cases::table).from_insertable(std::mem::take(&mut b.cases)).execute(conn)?;
     diesel::copy_from(case_events::table).from_insertable(std::mem::take(&mut b.events)).execute(conn)?;
     diesel::copy_from(identity_checks::table).from_insertable(std::mem::take(&mut b.identities)).execute(conn)?;
@@ -557,6 +570,7 @@ fn simulate(
               to: &'static str,
               at: DateTime<Utc>,
               evidence: Value| SeedEvent {
+        feed_position: 0,
         case_id: id,
         seq,
         action,

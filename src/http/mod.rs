@@ -6,6 +6,7 @@ pub mod cases;
 pub mod error;
 pub mod etag;
 pub mod exemptions;
+pub mod feed;
 pub mod health;
 pub mod idempotency;
 pub mod json;

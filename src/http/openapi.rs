@@ -27,6 +27,7 @@ use super::state::AppState;
         (name = "offices", description = "Citizen service centres and bank branches"),
         (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail"),
         (name = "exemptions", description = "Exemption from Digital Post: register, decide, revoke"),
+        (name = "feed", description = "The change feed for integrations"),
         (name = "privacy", description = "The access log and subject access (GDPR art. 15)"),
         (name = "reports", description = "Status, overdue posts, throughput and durations (JSON or CSV)")
     )

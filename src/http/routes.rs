@@ -10,7 +10,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{cases, exemptions, health, offices, openapi, privacy, reports, request_context};
+use super::{cases, exemptions, feed, health, offices, openapi, privacy, reports, request_context};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -45,6 +45,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(exemptions::decide_exemption)
         .service(exemptions::revoke_exemption)
         .service(exemptions::list_exemption_events)
+        .service(feed::change_feed)
         .service(privacy::search_access_log)
         .service(privacy::subject_access)
         .service(reports::status_report)

@@ -5,6 +5,7 @@ pub mod access;
 pub mod cases;
 pub mod events;
 pub mod exemptions;
+pub mod feed;
 pub mod idempotency;
 pub mod offices;
 pub mod reports;

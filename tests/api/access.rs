@@ -298,6 +298,13 @@ fn endpoints() -> Vec<Endpoint> {
             },
         },
         Endpoint {
+            name: "change_feed",
+            method: Method::GET,
+            path: |_| "/api/v1/events".into(),
+            body: |_, _| None,
+            expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
+        },
+        Endpoint {
             name: "search_access_log",
             method: Method::POST,
             path: |_| "/api/v1/access-log/search".into(),

@@ -7,6 +7,7 @@ mod auth;
 mod cases;
 mod errors;
 mod exemptions;
+mod feed;
 mod health;
 mod offices;
 mod openapi_contract;
