@@ -22,16 +22,35 @@ pub struct Anonymised {
     pub exemptions_done: i64,
 }
 
+/// Records per transaction: every anonymised record writes an event, and event writers queue on
+/// the feed counter, so a run goes in short transactions rather than one long one.
+const BATCH: i32 = 200;
+
 /// Anonymises (or with `dry_run` counts) what closed more than `days` before `now`.
 pub fn run(conn: &mut PgConnection, now: DateTime<Utc>, days: u32, dry_run: bool) -> QueryResult<Anonymised> {
     let cutoff = now - chrono::Duration::days(i64::from(days));
-    conn.transaction(|conn| {
-        diesel::sql_query("SELECT cases_done, exemptions_done FROM anonymise_closed($1, $2, $3)")
-            .bind::<Timestamptz, _>(cutoff)
-            .bind::<Timestamptz, _>(now)
-            .bind::<Bool, _>(dry_run)
-            .get_result(conn)
-    })
+    let step = |conn: &mut PgConnection, limit: i32| -> QueryResult<Anonymised> {
+        conn.transaction(|conn| {
+            diesel::sql_query("SELECT cases_done, exemptions_done FROM anonymise_closed($1, $2, $3, $4)")
+                .bind::<Timestamptz, _>(cutoff)
+                .bind::<Timestamptz, _>(now)
+                .bind::<Bool, _>(dry_run)
+                .bind::<diesel::sql_types::Integer, _>(limit)
+                .get_result(conn)
+        })
+    };
+    if dry_run {
+        return step(conn, i32::MAX);
+    }
+    let mut total = Anonymised { cases_done: 0, exemptions_done: 0 };
+    loop {
+        let done = step(conn, BATCH)?;
+        total.cases_done += done.cases_done;
+        total.exemptions_done += done.exemptions_done;
+        if done.cases_done < i64::from(BATCH) && done.exemptions_done < i64::from(BATCH) {
+            return Ok(total);
+        }
+    }
 }
 
 /// Runs retention once a day in the background, on one instance at a time.

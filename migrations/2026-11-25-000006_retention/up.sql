@@ -77,9 +77,10 @@ CREATE FUNCTION scrub_evidence(e jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS 
                   'health_card_presented', 'health_card_shows_applicant', 'both_halves', 'declaration');
 $$;
 
--- Anonymises what closed before `cutoff`, at `at`; with `dry_run` only counts. Returns
--- (cases, exemptions). Safe with several instances: rows are taken with SKIP LOCKED.
-CREATE FUNCTION anonymise_closed(cutoff timestamptz, at timestamptz, dry_run boolean)
+-- Anonymises up to `max_rows` cases and as many exemptions that closed before `cutoff`, at `at`;
+-- with `dry_run` only counts. Returns (cases, exemptions). Safe with several instances: rows are
+-- taken with SKIP LOCKED. Callers loop in short transactions (events wait on the feed counter).
+CREATE FUNCTION anonymise_closed(cutoff timestamptz, at timestamptz, dry_run boolean, max_rows integer)
 RETURNS TABLE (cases_done bigint, exemptions_done bigint) LANGUAGE plpgsql AS $$
 DECLARE
     c record;
@@ -90,6 +91,7 @@ BEGIN
     PERFORM set_config('nemid.retention', 'on', true);
     FOR c IN SELECT id, status, version FROM cases
              WHERE closed_at < cutoff AND anonymised_at IS NULL
+             ORDER BY closed_at LIMIT max_rows
              FOR UPDATE SKIP LOCKED LOOP
         nc := nc + 1;
         CONTINUE WHEN dry_run;
@@ -109,6 +111,7 @@ BEGIN
     FOR x IN SELECT id, status, version FROM exemptions
              WHERE status IN ('refused', 'revoked') AND coalesce(revoked_at, decided_at) < cutoff
                AND anonymised_at IS NULL
+             ORDER BY coalesce(revoked_at, decided_at) LIMIT max_rows
              FOR UPDATE SKIP LOCKED LOOP
         nx := nx + 1;
         CONTINUE WHEN dry_run;
