@@ -63,8 +63,18 @@ pub fn spawn_daily(pool: DbPool, days: u32) {
             loop {
                 match pool.get() {
                     Ok(mut conn) => {
-                        let locked = conn.batch_execute(&format!("SELECT pg_advisory_lock({RETENTION_LOCK_KEY})"));
-                        if locked.is_ok() {
+                        #[derive(QueryableByName)]
+                        struct Locked {
+                            #[diesel(sql_type = Bool)]
+                            got: bool,
+                        }
+                        // Another instance running it already is enough: skip, don't wait.
+                        let locked =
+                            diesel::sql_query(format!("SELECT pg_try_advisory_lock({RETENTION_LOCK_KEY}) AS got"))
+                                .get_result::<Locked>(&mut conn)
+                                .is_ok_and(|l| l.got);
+                        if locked {
+                            let _ = crate::store::idempotency::purge_expired(&mut conn);
                             match run(&mut conn, Utc::now(), days, false) {
                                 Ok(a) => tracing::info!(
                                     retention.cases = a.cases_done,

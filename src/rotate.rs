@@ -51,7 +51,7 @@ pub fn rotate(conn: &mut PgConnection, vault: &CprVault, batch: i64) -> Result<R
             summary.examined += rows.len();
             conn.transaction::<_, diesel::result::Error, _>(|conn| {
                 for row in &rows {
-                    let Some(old) = &row.sealed else { continue };
+                    let Some(old) = row.sealed.as_ref().filter(|s| !s.is_empty()) else { continue };
                     if CprVault::kid_of(old) == Some(newest.as_str()) {
                         continue;
                     }
@@ -83,7 +83,11 @@ pub fn unreadable(conn: &mut PgConnection, vault: &CprVault) -> Result<usize, St
         let rows: Vec<Sealed> = diesel::sql_query(format!("SELECT {key} AS id, {column} AS sealed FROM {table}"))
             .load(conn)
             .map_err(|e| format!("reading {table}.{column}: {e}"))?;
-        bad += rows.iter().filter(|r| r.sealed.as_deref().is_some_and(|s| vault.open(s).is_err())).count();
+        // Empty values are what retention leaves: nothing to open.
+        bad += rows
+            .iter()
+            .filter(|r| r.sealed.as_deref().is_some_and(|s| !s.is_empty() && vault.open(s).is_err()))
+            .count();
     }
     Ok(bad)
 }

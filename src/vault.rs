@@ -108,11 +108,16 @@ impl CprVault {
 
     /// Encrypts ten CPR digits under the newest key.
     pub fn seal(&self, digits: &str) -> Vec<u8> {
+        self.seal_bytes(digits.as_bytes())
+    }
+
+    /// Encrypts any bytes (e.g. a stored response holding personal data) under the newest key.
+    pub fn seal_bytes(&self, plain: &[u8]) -> Vec<u8> {
         let (kid, cipher) = &self.keys[self.keys.len() - 1];
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         // Encryption with a valid key and a 12-byte nonce cannot fail.
-        let ct = cipher.encrypt(&Nonce::from(nonce), digits.as_bytes()).unwrap_or_default();
+        let ct = cipher.encrypt(&Nonce::from(nonce), plain).unwrap_or_default();
         let mut out = Vec::with_capacity(1 + kid.len() + 12 + ct.len());
         out.push(kid.len() as u8);
         out.extend_from_slice(kid.as_bytes());
@@ -128,6 +133,10 @@ impl CprVault {
     }
 
     pub fn open(&self, sealed: &[u8]) -> Result<String, VaultError> {
+        String::from_utf8(self.open_bytes(sealed)?).map_err(|_| VaultError::Malformed)
+    }
+
+    pub fn open_bytes(&self, sealed: &[u8]) -> Result<Vec<u8>, VaultError> {
         let kid = Self::kid_of(sealed).ok_or(VaultError::Malformed)?;
         let rest = &sealed[1 + kid.len()..];
         if rest.len() < 12 + 16 {
@@ -136,8 +145,7 @@ impl CprVault {
         let (_, cipher) =
             self.keys.iter().find(|(k, _)| k == kid).ok_or_else(|| VaultError::UnknownKey(kid.to_string()))?;
         let nonce: [u8; 12] = rest[..12].try_into().map_err(|_| VaultError::Malformed)?;
-        let plain = cipher.decrypt(&Nonce::from(nonce), &rest[12..]).map_err(|_| VaultError::Tampered)?;
-        String::from_utf8(plain).map_err(|_| VaultError::Malformed)
+        cipher.decrypt(&Nonce::from(nonce), &rest[12..]).map_err(|_| VaultError::Tampered)
     }
 
     /// The blind index of ten CPR digits (hex HMAC-SHA256).

@@ -34,7 +34,8 @@ CREATE OR REPLACE FUNCTION reject_event_change() RETURNS trigger LANGUAGE plpgsq
 BEGIN
     IF TG_OP = 'UPDATE' AND current_setting('nemid.retention', true) = 'on'
        AND TG_TABLE_NAME IN ('case_events', 'exemption_events')
-       AND (to_jsonb(OLD) - 'evidence') = (to_jsonb(NEW) - 'evidence') THEN
+       AND (to_jsonb(OLD) - 'evidence') = (to_jsonb(NEW) - 'evidence')
+       AND NEW.evidence = scrub_evidence(OLD.evidence) THEN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'events are append-only: % on % is not allowed', TG_OP, TG_TABLE_NAME
@@ -71,6 +72,11 @@ END;
 $$;
 
 -- Evidence keys that carry no personal data; everything else is dropped.
+-- What retention looks for, without scanning every row.
+CREATE INDEX cases_retention ON cases (closed_at) WHERE anonymised_at IS NULL AND closed_at IS NOT NULL;
+CREATE INDEX exemptions_retention ON exemptions ((coalesce(revoked_at, decided_at)))
+    WHERE anonymised_at IS NULL AND status IN ('refused', 'revoked');
+
 CREATE FUNCTION scrub_evidence(e jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
     SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(e)
     WHERE key IN ('kind', 'channel', 'expected_by', 'posting_window_days', 'address_corrected', 'photo_matches',
@@ -88,6 +94,14 @@ DECLARE
     nc bigint := 0;
     nx bigint := 0;
 BEGIN
+    IF dry_run THEN
+        -- Only counting: no locks.
+        RETURN QUERY
+            SELECT (SELECT count(*) FROM cases WHERE closed_at < cutoff AND anonymised_at IS NULL),
+                   (SELECT count(*) FROM exemptions WHERE status IN ('refused', 'revoked')
+                        AND coalesce(revoked_at, decided_at) < cutoff AND anonymised_at IS NULL);
+        RETURN;
+    END IF;
     PERFORM set_config('nemid.retention', 'on', true);
     FOR c IN SELECT id, status, version FROM cases
              WHERE closed_at < cutoff AND anonymised_at IS NULL

@@ -18,7 +18,7 @@ use diesel::pg::PgConnection;
 use super::auth::{Bearer, authorize};
 use super::cases::Moment;
 use super::error::{ApiError, ApiResult};
-use super::state::Db;
+use super::state::AppState;
 use crate::auth::Principal;
 use crate::domain::role::Role;
 use crate::store::idempotency;
@@ -95,7 +95,7 @@ pub enum Reveals {
 /// replay is an access like the original.
 #[allow(clippy::too_many_arguments)]
 pub async fn run<F>(
-    db: &Db,
+    state: &AppState,
     bearer: &Bearer,
     roles: &'static [Role],
     reveals: Reveals,
@@ -108,21 +108,28 @@ where
     F: FnOnce(&mut PgConnection) -> ApiResult<Answer> + Send + 'static,
 {
     let sub = bearer.0.sub.clone();
+    let db = &state.db;
+    // Stored answers hold personal data: they are kept sealed like CPR numbers.
+    let vault = state.vault.clone();
     let Some(key) = key.0 else {
         let answer = db.run(move |conn| conn.transaction(work)).await?;
         return Ok(answer.response(false));
     };
 
-    let (s, k, f, b, m) = (sub.clone(), key.clone(), fingerprint.clone(), bearer.clone(), moment.clone());
+    let (s, k, f, b, m, v) =
+        (sub.clone(), key.clone(), fingerprint.clone(), bearer.clone(), moment.clone(), vault.clone());
     let claimed = db
         .run(move |conn| {
             let who = authorize(conn, &b, roles)?;
-            let known = idempotency::claim(conn, &s, &k, &f)?;
-            if let Some(row) = &known
-                && row.fingerprint == f
-                && row.status_code.is_some_and(|c| (200..300).contains(&c))
+            let mut known = idempotency::claim(conn, &s, &k, &f)?;
+            if let Some(row) = known.as_mut()
+                && let Some(sealed) = &row.response_body
             {
-                record_replay(conn, &who, &m, reveals, row.response_body.as_deref().unwrap_or_default())?;
+                let body = v.open_bytes(sealed)?;
+                if row.fingerprint == f && row.status_code.is_some_and(|c| (200..300).contains(&c)) {
+                    record_replay(conn, &who, &m, reveals, &body)?;
+                }
+                row.response_body = Some(body);
             }
             Ok(known)
         })
@@ -151,7 +158,7 @@ where
         };
     }
 
-    let (s, k) = (sub.clone(), key.clone());
+    let (s, k, v) = (sub.clone(), key.clone(), vault.clone());
     let outcome = db
         .run(move |conn| {
             conn.transaction(|conn| {
@@ -161,7 +168,7 @@ where
                     &s,
                     &k,
                     answer.status.as_u16(),
-                    &answer.body,
+                    &v.seal_bytes(&answer.body),
                     answer.etag.as_deref(),
                     answer.location.as_deref(),
                 )?;
@@ -174,7 +181,7 @@ where
         Err(e) => {
             let (s, k) = (sub, key);
             if e.status().is_client_error() {
-                let body = serde_json::to_vec(&e.problem()).unwrap_or_default();
+                let body = vault.seal_bytes(&serde_json::to_vec(&e.problem()).unwrap_or_default());
                 let status = e.status().as_u16();
                 let _ = db.run(move |conn| Ok(idempotency::complete(conn, &s, &k, status, &body, None, None)?)).await;
             } else {
@@ -193,23 +200,21 @@ fn record_replay(
     reveals: Reveals,
     body: &[u8],
 ) -> ApiResult<()> {
-    use diesel::prelude::*;
     let id = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["id"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()))
         .ok_or_else(|| ApiError::internal("stored answer without an id"))?;
+    // The caller must still see the record (office scoping), as for any read.
     match reveals {
         Reveals::Case => {
-            let index: String =
-                crate::schema::cases::table.find(id).select(crate::schema::cases::applicant_cpr_index).first(conn)?;
-            super::audit::record(conn, who, moment, super::audit::Subject::Case { id, cpr_index: &index })
+            let (row, _) = super::cases::load_visible(conn, who, id)?;
+            let subject = super::audit::Subject::Case { id, cpr_index: &row.applicant_cpr_index };
+            super::audit::record(conn, who, moment, subject)
         }
         Reveals::Exemption => {
-            let index: String = crate::schema::exemptions::table
-                .find(id)
-                .select(crate::schema::exemptions::citizen_cpr_index)
-                .first(conn)?;
-            super::audit::record(conn, who, moment, super::audit::Subject::Exemption { id, cpr_index: &index })
+            let (row, _) = super::exemptions::load_visible(conn, who, id)?;
+            let subject = super::audit::Subject::Exemption { id, cpr_index: &row.citizen_cpr_index };
+            super::audit::record(conn, who, moment, subject)
         }
     }
 }

@@ -49,11 +49,26 @@ fn a_database_dump_after_full_journeys_holds_no_cpr_number() {
     );
     assert_eq!(res.status(), 201);
 
+    // A create with an Idempotency-Key: its stored answer holds the full CPR number, sealed.
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(match &clerk {
+            Tok::Raw(t) => t.clone(),
+            Tok::None => unreachable!(),
+        })
+        .header("idempotency-key", "dump-1")
+        .json(&json!({"kind": "standard", "applicant": crate::common::cases::applicant("250575-2468")}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+
     let out = std::process::Command::new(pg_dump()).arg(&app.db.url).output().unwrap();
     assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
     let dump = String::from_utf8_lossy(&out.stdout);
     assert!(dump.contains("KBH01-"), "the dump has the cases");
-    for cpr in ["170893-4321", "030397-4322", "280275-1357", "150540-2468", "141285-9753"] {
+    assert!(dump.contains("dump-1"), "the dump has the idempotency record");
+    for cpr in ["170893-4321", "030397-4322", "280275-1357", "150540-2468", "141285-9753", "250575-2468"] {
         let digits = cpr.replace('-', "");
         for form in [cpr.to_string(), digits.clone(), format!("{}-XXXX", &cpr[..6])] {
             assert!(!dump.contains(&form), "the dump contains {form}");

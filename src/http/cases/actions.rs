@@ -47,7 +47,7 @@ async fn act(
         if action == Action::Cancel { &[Role::Clerk, Role::Bank, Role::Supervisor] } else { WORKERS };
     let st = state.clone();
     idempotency::run(
-        &state.db,
+        &state,
         &bearer.clone(),
         roles,
         idempotency::Reveals::Case,

@@ -78,7 +78,7 @@ pub async fn create_case(
     let fingerprint = format!("POST /api/v1/cases {digest}");
     let vault = state.vault.clone();
     idempotency::run(
-        &state.db,
+        &state,
         &bearer.clone(),
         WORKERS,
         idempotency::Reveals::Case,

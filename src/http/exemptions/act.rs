@@ -143,7 +143,7 @@ pub async fn decide_exemption(
     let fingerprint = format!("POST /api/v1/exemptions/{id}/decision {expected} {digest}");
     let vault = state.vault.clone();
     idempotency::run(
-        &state.db,
+        &state,
         &bearer.clone(),
         &[Role::Supervisor],
         idempotency::Reveals::Exemption,
@@ -196,7 +196,7 @@ pub async fn revoke_exemption(
     let fingerprint = format!("POST /api/v1/exemptions/{id}/revoke {expected} {digest}");
     let vault = state.vault.clone();
     idempotency::run(
-        &state.db,
+        &state,
         &bearer.clone(),
         READERS,
         idempotency::Reveals::Exemption,

@@ -63,7 +63,7 @@ pub async fn create_exemption(
     let fingerprint = format!("POST /api/v1/exemptions {digest}");
     let vault = state.vault.clone();
     idempotency::run(
-        &state.db,
+        &state,
         &bearer.clone(),
         &[Role::Clerk],
         idempotency::Reveals::Exemption,

@@ -75,6 +75,13 @@ pub async fn search_access_log(
     body: JsonBody<AccessSearchBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
+    if let Some(a) = &b.actor_sub {
+        let mut issues = Vec::new();
+        crate::domain::office::check_text("actor_sub", a, 200, &mut issues);
+        if !issues.is_empty() {
+            return Err(issues.into());
+        }
+    }
     let limit = pagination::limit(b.limit)?;
     let before = match &b.cursor {
         None => None,
