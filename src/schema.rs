@@ -145,6 +145,7 @@ diesel::table! {
         declaration -> Text,
         proxy_name -> Nullable<Text>,
         proxy_cpr_sealed -> Nullable<Bytea>,
+        proxy_cpr_index -> Nullable<Text>,
         registered_at -> Timestamptz,
         decided_at -> Nullable<Timestamptz>,
         decision_reason -> Nullable<Text>,

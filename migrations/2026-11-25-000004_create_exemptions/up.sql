@@ -12,6 +12,7 @@ CREATE TABLE exemptions (
     declaration            text        NOT NULL CHECK (declaration IN ('in_person', 'proxy')),
     proxy_name             text        CHECK (char_length(proxy_name) BETWEEN 1 AND 200),
     proxy_cpr_sealed       bytea,
+    proxy_cpr_index        text        CHECK (proxy_cpr_index ~ '^[0-9a-f]{64}$'),
     registered_at          timestamptz NOT NULL,
     decided_at             timestamptz,
     decision_reason        text        CHECK (char_length(decision_reason) BETWEEN 1 AND 500),
@@ -25,6 +26,7 @@ CREATE TABLE exemptions (
 -- One pending or granted exemption per CPR at a time.
 CREATE UNIQUE INDEX exemptions_one_active_per_cpr ON exemptions (citizen_cpr_index) WHERE status IN ('pending', 'granted');
 CREATE INDEX exemptions_citizen_cpr ON exemptions (citizen_cpr_index);
+CREATE INDEX exemptions_proxy_cpr ON exemptions (proxy_cpr_index) WHERE proxy_cpr_index IS NOT NULL;
 CREATE INDEX exemptions_registered_order ON exemptions (registered_at DESC, id DESC);
 CREATE INDEX exemptions_office_registered_order ON exemptions (office_id, registered_at DESC, id DESC);
 

@@ -133,6 +133,7 @@ BEGIN
                citizen_name = '-', note = CASE WHEN reason = 'other' THEN '-' END,
                proxy_name = CASE WHEN declaration = 'proxy' THEN '-' END,
                proxy_cpr_sealed = CASE WHEN declaration = 'proxy' THEN ''::bytea END,
+               proxy_cpr_index = NULL,
                decision_reason = NULL, revoke_reason = NULL,
                anonymised_at = at, version = version + 1
          WHERE id = x.id;

@@ -21,6 +21,7 @@ pub struct ExemptionRow {
     pub declaration: String,
     pub proxy_name: Option<String>,
     pub proxy_cpr_sealed: Option<Vec<u8>>,
+    pub proxy_cpr_index: Option<String>,
     pub registered_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<String>,
@@ -47,6 +48,7 @@ pub struct NewExemption<'a> {
     pub declaration: &'a str,
     pub proxy_name: Option<&'a str>,
     pub proxy_cpr_sealed: Option<&'a [u8]>,
+    pub proxy_cpr_index: Option<&'a str>,
     pub registered_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -207,11 +209,11 @@ pub fn events(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<EventRow>> {
         .load(conn)
 }
 
-/// Every exemption of the person (by blind index), oldest first, with office codes.
+/// Every exemption about the person (as citizen or as proxy, by blind index), oldest first.
 pub fn of_person(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Vec<ExemptionWithOffice>> {
     exemptions::table
         .inner_join(offices::table)
-        .filter(exemptions::citizen_cpr_index.eq(cpr_index))
+        .filter(exemptions::citizen_cpr_index.eq(cpr_index).or(exemptions::proxy_cpr_index.eq(cpr_index)))
         .order(exemptions::registered_at.asc())
         .select((ExemptionRow::as_select(), offices::code))
         .load(conn)

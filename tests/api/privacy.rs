@@ -280,7 +280,16 @@ fn subject_access_returns_cases_from_two_offices_and_the_access_records() {
     // Two opens, the cancel and the read; the subject access itself comes after.
     assert_eq!(records.len(), 4, "{records:?}");
     assert!(records.iter().any(|r| r["actor"]["office"] == "AAR01" && r["endpoint"] == "GET /api/v1/cases/{id}"));
+    // An exemption where the person is the proxy is about them too.
+    let res = app.post(
+        "/api/v1/exemptions",
+        &kbh,
+        &json!({"citizen": {"cpr": "150540-2468", "name": "Mor"}, "reason": "cognitive_disability", "declaration": "proxy",
+                "proxy": {"name": "Søn", "cpr": "010190-1234", "power_of_attorney_seen": true}}),
+    );
+    assert_eq!(res.status(), 201);
     let again: Value = app.post("/api/v1/subject-access", &sup, &json!({"cpr": "010190-1234"})).json().unwrap();
+    assert_eq!(again["exemptions"].as_array().unwrap().len(), 1, "as proxy");
     assert_eq!(again["access_records"].as_array().unwrap().last().unwrap()["subject_kind"], "subject_access");
     crate::common::problem(app.post("/api/v1/subject-access", &kbh, &json!({"cpr": "010190-1234"})), 403);
 }

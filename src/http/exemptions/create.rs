@@ -76,6 +76,7 @@ pub async fn create_exemption(
             let sealed = vault.seal(&citizen.digits());
             let index = vault.blind(&citizen.digits());
             let proxy_sealed = proxy_cpr.as_ref().map(|p| vault.seal(&p.digits()));
+            let proxy_index = proxy_cpr.as_ref().map(|p| vault.blind(&p.digits()));
             let new = NewExemption {
                 id: Uuid::now_v7(),
                 office_id: office.id,
@@ -88,6 +89,7 @@ pub async fn create_exemption(
                 declaration: b.declaration.as_str(),
                 proxy_name: b.proxy.as_ref().map(|p| p.name.trim()),
                 proxy_cpr_sealed: proxy_sealed.as_deref(),
+                proxy_cpr_index: proxy_index.as_deref(),
                 registered_at: moment.now,
                 version: 1,
             };
