@@ -23,6 +23,19 @@ pub fn decode(cursor: &str, kind: &str) -> ApiResult<String> {
     s.strip_prefix(kind).and_then(|r| r.strip_prefix(':')).map(str::to_string).ok_or_else(bad)
 }
 
+/// A cursor on (timestamp, id), the keyset of newest-first lists.
+pub fn encode_time_id(kind: &str, at: chrono::DateTime<chrono::Utc>, id: uuid::Uuid) -> String {
+    encode(&format!("{kind}:{}|{id}", at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
+}
+
+pub fn decode_time_id(cursor: &str, kind: &str) -> ApiResult<(chrono::DateTime<chrono::Utc>, uuid::Uuid)> {
+    let raw = decode(cursor, kind)?;
+    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
+    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&chrono::Utc);
+    Ok((at, uuid::Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
 pub fn limit(given: Option<i64>) -> ApiResult<i64> {
     match given {
         None => Ok(DEFAULT_LIMIT),
@@ -43,5 +56,10 @@ mod tests {
         assert!(decode("!!!", "office").is_err());
         assert_eq!(limit(None).unwrap(), 50);
         assert!(limit(Some(0)).is_err() && limit(Some(101)).is_err());
+        let at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00.123456Z").unwrap().with_timezone(&chrono::Utc);
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(decode_time_id(&encode_time_id("case", at, id), "case").unwrap(), (at, id));
+        assert!(decode_time_id(&encode_time_id("case", at, id), "exemption").is_err());
     }
 }

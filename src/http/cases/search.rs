@@ -82,18 +82,6 @@ pub struct ListCasesQuery {
     pub cursor: Option<String>,
 }
 
-fn encode_cursor(v: &CaseView) -> String {
-    pagination::encode(&format!("case:{}|{}", v.opened_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), v.id))
-}
-
-fn decode_cursor(c: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
-    let raw = pagination::decode(c, "case")?;
-    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
-    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
-}
-
 async fn run_search(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -102,7 +90,7 @@ async fn run_search(
 ) -> ApiResult<HttpResponse> {
     let moment = Moment::of(&req);
     let limit = pagination::limit(body.limit)?;
-    let after = body.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = body.cursor.as_deref().map(|c| pagination::decode_time_id(c, "case")).transpose()?;
     if body.status.as_ref().is_some_and(|s| s.len() > 9) {
         return Err(ApiError::field("status", "lists at most the 9 states"));
     }
@@ -155,7 +143,8 @@ async fn run_search(
                 .into_iter()
                 .map(|(row, code)| CaseView::new(row, code, moment.today, false, &vault))
                 .collect::<Result<Vec<CaseView>, _>>()?;
-            let next_cursor = if more { items.last().map(encode_cursor) } else { None };
+            let next_cursor =
+                if more { items.last().map(|v| pagination::encode_time_id("case", v.opened_at, v.id)) } else { None };
             Ok(CasePage { items, next_cursor })
         })
         .await?;

@@ -47,14 +47,6 @@ pub struct ExemptionSearchBody {
     pub cursor: Option<String>,
 }
 
-fn decode_cursor(c: &str) -> ApiResult<(DateTime<Utc>, Uuid)> {
-    let raw = pagination::decode(c, "exemption")?;
-    let bad = || ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint");
-    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc);
-    Ok((at, Uuid::parse_str(id).map_err(|_| bad())?))
-}
-
 /// Search exemptions.
 #[utoipa::path(
     operation_id = "search_exemptions",
@@ -86,7 +78,7 @@ pub async fn search_exemptions(
     let b = body.0;
     let moment = crate::http::cases::Moment::of(&req);
     let limit = pagination::limit(b.limit)?;
-    let after = b.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = b.cursor.as_deref().map(|c| pagination::decode_time_id(c, "exemption")).transpose()?;
     if b.status.as_ref().is_some_and(|s| s.len() > 4) {
         return Err(ApiError::field("status", "lists at most the 4 states"));
     }
@@ -132,13 +124,7 @@ pub async fn search_exemptions(
                 .map(|(r, code)| ExemptionView::new(r, code, false, &vault))
                 .collect::<Result<Vec<ExemptionView>, _>>()?;
             let next_cursor = if more {
-                items.last().map(|v| {
-                    pagination::encode(&format!(
-                        "exemption:{}|{}",
-                        v.registered_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                        v.id
-                    ))
-                })
+                items.last().map(|v| pagination::encode_time_id("exemption", v.registered_at, v.id))
             } else {
                 None
             };
