@@ -48,6 +48,21 @@ fn extract(req: &HttpRequest) -> ApiResult<Bearer> {
     Ok(Bearer(identity))
 }
 
+/// The office a list or report covers: supervisors any (or all, `None`); everyone else only
+/// their own, whatever they asked for another one (403).
+pub fn office_scope(who: &Principal, asked: Option<uuid::Uuid>) -> ApiResult<Option<uuid::Uuid>> {
+    match who.role {
+        Role::Supervisor => Ok(asked),
+        _ => {
+            let own = who.office.as_ref().map(|o| o.id);
+            if asked.is_some() && asked != own {
+                return Err(ApiError::forbidden("only supervisors may look at another office"));
+            }
+            Ok(own)
+        }
+    }
+}
+
 /// Resolves the caller's office and checks the role is one of `allowed`.
 ///
 /// Clerk and bank tokens must name an existing, active office of the kind their role works in;

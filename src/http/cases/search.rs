@@ -11,7 +11,6 @@ use super::view::{CasePage, CaseView};
 use super::{Moment, READERS};
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::cpr::Cpr;
-use crate::domain::role::Role;
 use crate::http::auth::{Bearer, authorize};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::json::JsonBody;
@@ -121,13 +120,7 @@ async fn run_search(
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
-            if who.role != Role::Supervisor {
-                let own = who.office.as_ref().map(|o| o.id);
-                if search.office_id.is_some() && search.office_id != own {
-                    return Err(ApiError::forbidden("only supervisors may list another office's cases"));
-                }
-                search.office_id = own;
-            }
+            search.office_id = crate::http::auth::office_scope(&who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
                 crate::http::audit::record(
                     conn,

@@ -8,7 +8,6 @@ use super::READERS;
 use super::view::{ExemptionPage, ExemptionView};
 use crate::domain::cpr::Cpr;
 use crate::domain::exemption::{ExemptionReason, ExemptionStatus};
-use crate::domain::role::Role;
 use crate::http::auth::{Bearer, authorize};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::json::JsonBody;
@@ -101,13 +100,7 @@ pub async fn search_exemptions(
         .db
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
-            if who.role != Role::Supervisor {
-                let own = who.office.as_ref().map(|o| o.id);
-                if search.office_id.is_some() && search.office_id != own {
-                    return Err(ApiError::forbidden("only supervisors may list another office's exemptions"));
-                }
-                search.office_id = own;
-            }
+            search.office_id = crate::http::auth::office_scope(&who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
                 crate::http::audit::record(
                     conn,

@@ -12,29 +12,14 @@ pub use overdue::overdue_report;
 pub use status::status_report;
 pub use throughput::throughput_report;
 
+pub use super::auth::office_scope;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
-use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
-use crate::auth::Principal;
-use crate::domain::role::Role;
-
-/// The office a report covers: a clerk's or bank user's own, or what a supervisor asked for.
-pub fn office_scope(who: &Principal, asked: Option<Uuid>) -> ApiResult<Option<Uuid>> {
-    match who.role {
-        Role::Supervisor => Ok(asked),
-        _ => {
-            let own = who.office.as_ref().map(|o| o.id);
-            if asked.is_some() && asked != own {
-                return Err(ApiError::forbidden("only supervisors may report on another office"));
-            }
-            Ok(own)
-        }
-    }
-}
 
 /// `from`..=`to` in Copenhagen days: ordered, and at most two years long.
 pub fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
