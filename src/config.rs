@@ -87,6 +87,20 @@ pub struct DomainConfig {
     pub photo_id_types: Vec<String>,
 }
 
+/// Webhook delivery settings (see `webhooks::worker`).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// A receiver that has not answered by then counts as failed.
+    pub timeout: Duration,
+    pub retry: crate::domain::webhook::RetryPolicy,
+    /// Consecutive failed attempts after which a subscription is disabled.
+    pub disable_after: i32,
+    /// How often an idle worker looks for due deliveries.
+    pub poll_interval: Duration,
+    /// Deliveries sent at once by one server instance.
+    pub concurrency: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub app_env: AppEnv,
@@ -97,6 +111,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub domain: DomainConfig,
     pub cpr: CprKeys,
+    pub webhooks: WebhookConfig,
 }
 
 /// Where values come from; a closure so tests can pass a map instead of the process environment.
@@ -217,6 +232,17 @@ impl Config {
             ));
         }
 
+        let webhooks = WebhookConfig {
+            timeout: Duration::from_millis(parse_num(src, "WEBHOOK_TIMEOUT_MS", 5000u64, 100, 60_000)?),
+            retry: crate::domain::webhook::RetryPolicy {
+                base: Duration::from_millis(parse_num(src, "WEBHOOK_RETRY_BASE_MS", 5000u64, 10, 3_600_000)?),
+                max_delay: Duration::from_secs(parse_num(src, "WEBHOOK_RETRY_MAX_DELAY_SECS", 3600u64, 1, 86_400)?),
+                window: Duration::from_secs(parse_num(src, "WEBHOOK_RETRY_WINDOW_SECS", 86_400u64, 1, 7 * 86_400)?),
+            },
+            disable_after: parse_num(src, "WEBHOOK_DISABLE_AFTER", 100i32, 1, 100_000)?,
+            poll_interval: Duration::from_millis(parse_num(src, "WEBHOOK_POLL_MS", 1000u64, 10, 60_000)?),
+            concurrency: parse_num(src, "WEBHOOK_CONCURRENCY", 8usize, 1, 256)?,
+        };
         Ok(Config {
             app_env,
             data_dir,
@@ -237,6 +263,7 @@ impl Config {
             },
             domain: DomainConfig { posting_window_days, retention_days, photo_id_types },
             cpr,
+            webhooks,
         })
     }
 }
@@ -334,6 +361,9 @@ mod tests {
             ("JWT_LEEWAY_SECS", "31"),
             ("PHOTO_ID_TYPES", "Passport"),
             ("POSTING_WINDOW_DAYS", "0"),
+            ("WEBHOOK_TIMEOUT_MS", "0"),
+            ("WEBHOOK_DISABLE_AFTER", "0"),
+            ("WEBHOOK_RETRY_WINDOW_SECS", "forever"),
         ] {
             let e = cfg(&[(var, val)]).unwrap_err();
             assert_eq!(e.var, var, "{var}={val} gave {e}");

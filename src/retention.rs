@@ -53,6 +53,9 @@ pub fn run(conn: &mut PgConnection, now: DateTime<Utc>, days: u32, dry_run: bool
     }
 }
 
+/// Finished webhook deliveries are kept this long for troubleshooting.
+const WEBHOOK_HISTORY_DAYS: i64 = 30;
+
 /// Runs retention once a day in the background, on one instance at a time.
 pub fn spawn_daily(pool: DbPool, days: u32) {
     std::thread::Builder::new()
@@ -75,6 +78,13 @@ pub fn spawn_daily(pool: DbPool, days: u32) {
                                 .is_ok_and(|l| l.got);
                         if locked {
                             let _ = crate::store::idempotency::purge_expired(&mut conn);
+                            let month_ago = Utc::now() - chrono::Duration::days(WEBHOOK_HISTORY_DAYS);
+                            match crate::store::webhooks::purge_finished(&mut conn, month_ago) {
+                                Ok(n) => {
+                                    tracing::info!(webhook_deliveries.purged = n, "old webhook deliveries removed")
+                                }
+                                Err(e) => tracing::warn!(error = %e, "could not remove old webhook deliveries"),
+                            }
                             match run(&mut conn, Utc::now(), days, false) {
                                 Ok(a) => tracing::info!(
                                     retention.cases = a.cases_done,

@@ -1,4 +1,5 @@
-//! `nemid-desk rotate-keys`: re-encrypts sealed CPR numbers under the newest key.
+//! `nemid-desk rotate-keys`: re-encrypts sealed CPR numbers (and webhook signing secrets, sealed
+//! with the same keys) under the newest key.
 //!
 //! Walks each sealed column in id order, in batches, each batch its own short transaction, so
 //! the service keeps running. A row is rewritten only if it still holds the value read (a
@@ -12,11 +13,13 @@ use uuid::Uuid;
 use crate::vault::CprVault;
 
 /// The sealed columns and the key of their rows. Fixed names, never input.
-const COLUMNS: [(&str, &str, &str); 4] = [
+const COLUMNS: [(&str, &str, &str); 6] = [
     ("cases", "id", "applicant_cpr_sealed"),
     ("holder_verifications", "case_id", "holder_cpr_sealed"),
     ("exemptions", "id", "citizen_cpr_sealed"),
     ("exemptions", "id", "proxy_cpr_sealed"),
+    ("webhooks", "id", "secret_sealed"),
+    ("webhooks", "id", "previous_secret_sealed"),
 ];
 
 #[derive(Debug, Default, Clone)]

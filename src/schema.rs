@@ -223,6 +223,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (delivery_id, attempt) {
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        webhook_id -> Uuid,
+        feed_position -> Int8,
+        status -> Text,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        next_attempt_at -> Timestamptz,
+        lease_until -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Uuid,
+        office_id -> Nullable<Uuid>,
+        url -> Text,
+        description -> Text,
+        secret_sealed -> Bytea,
+        previous_secret_sealed -> Nullable<Bytea>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        consecutive_failures -> Int4,
+        created_at -> Timestamptz,
+        created_by -> Text,
+        updated_at -> Timestamptz,
+        updated_by -> Text,
+    }
+}
+
 diesel::joinable!(access_log -> cases (case_id));
 diesel::joinable!(access_log -> exemptions (exemption_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -235,6 +282,9 @@ diesel::joinable!(exemption_events -> exemptions (exemption_id));
 diesel::joinable!(exemptions -> offices (office_id));
 diesel::joinable!(holder_verifications -> cases (case_id));
 diesel::joinable!(identity_checks -> cases (case_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhooks -> offices (office_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
@@ -251,4 +301,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     identity_checks,
     offices,
+    webhook_attempts,
+    webhook_deliveries,
+    webhooks,
 );

@@ -31,6 +31,7 @@ pub mod office;
 pub mod role;
 pub mod rules;
 pub mod stats;
+pub mod webhook;
 
 /// A rule broken by one input field: which field (JSON path) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

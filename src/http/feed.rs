@@ -57,8 +57,32 @@ pub struct FeedPage {
     pub next_cursor: Option<String>,
 }
 
+impl From<FeedRow> for FeedItem {
+    fn from(r: FeedRow) -> Self {
+        FeedItem {
+            case_id: (r.kind == "case").then_some(r.subject_id),
+            exemption_id: (r.kind == "exemption").then_some(r.subject_id),
+            kind: r.kind,
+            event_id: r.id,
+            case_number: r.case_number,
+            office_id: r.office_id,
+            action: r.action,
+            from_status: r.from_status,
+            to_status: r.to_status,
+            occurred_at: r.occurred_at,
+            actor_role: r.actor_role,
+            actor_office: r.actor_office,
+        }
+    }
+}
+
+/// The feed cursor that resumes right after the event at `position`.
+pub fn cursor_after(position: i64) -> String {
+    pagination::encode(&format!("feed:{position}"))
+}
+
 fn encode(r: &FeedRow) -> String {
-    pagination::encode(&format!("feed:{}", r.position))
+    cursor_after(r.position)
 }
 
 fn decode(c: &str) -> ApiResult<i64> {
@@ -121,23 +145,7 @@ pub async fn change_feed(
         // looks answers well within a second of a commit.
         if !rows.is_empty() || Instant::now() >= deadline {
             let next_cursor = rows.last().map(encode).or(q.after.clone());
-            let items = rows
-                .into_iter()
-                .map(|r| FeedItem {
-                    case_id: (r.kind == "case").then_some(r.subject_id),
-                    exemption_id: (r.kind == "exemption").then_some(r.subject_id),
-                    kind: r.kind,
-                    event_id: r.id,
-                    case_number: r.case_number,
-                    office_id: r.office_id,
-                    action: r.action,
-                    from_status: r.from_status,
-                    to_status: r.to_status,
-                    occurred_at: r.occurred_at,
-                    actor_role: r.actor_role,
-                    actor_office: r.actor_office,
-                })
-                .collect();
+            let items = rows.into_iter().map(FeedItem::from).collect();
             return Ok(HttpResponse::Ok().json(FeedPage { items, next_cursor }));
         }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;

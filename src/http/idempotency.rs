@@ -88,6 +88,8 @@ impl Answer {
 pub enum Reveals {
     Case,
     Exemption,
+    /// No personal data (e.g. a webhook registration): nothing to record.
+    Nothing,
 }
 
 /// Runs `work` in one transaction, at most once per (sub, key, fingerprint). A stored answer is
@@ -200,6 +202,9 @@ fn record_replay(
     reveals: Reveals,
     body: &[u8],
 ) -> ApiResult<()> {
+    if reveals == Reveals::Nothing {
+        return Ok(());
+    }
     let id = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["id"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()))
@@ -216,5 +221,6 @@ fn record_replay(
             let subject = super::audit::Subject::Exemption { id, cpr_index: &row.citizen_cpr_index };
             super::audit::record(conn, who, moment, subject)
         }
+        Reveals::Nothing => Ok(()),
     }
 }

@@ -19,3 +19,4 @@ pub mod request_context;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod webhooks;

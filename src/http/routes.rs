@@ -10,7 +10,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{cases, exemptions, feed, health, offices, openapi, privacy, reports, request_context};
+use super::{cases, exemptions, feed, health, offices, openapi, privacy, reports, request_context, webhooks};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -46,6 +46,15 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(exemptions::revoke_exemption)
         .service(exemptions::list_exemption_events)
         .service(feed::change_feed)
+        .service(webhooks::create_webhook)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::get_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::rotate_secret)
+        .service(webhooks::disable_webhook)
+        .service(webhooks::enable_webhook)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::redeliver)
         .service(privacy::search_access_log)
         .service(privacy::subject_access)
         .service(reports::status_report)

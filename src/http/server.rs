@@ -31,10 +31,17 @@ pub fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
     (pool_size as usize).div_ceil(workers.max(1)).max(1)
 }
 
-/// A server on `listener`; SIGTERM/SIGINT stop it gracefully (in-flight requests finish).
+/// A server on `listener`, with its webhook worker; SIGTERM/SIGINT stop it gracefully
+/// (in-flight requests finish). Must be called inside an actix system.
 pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let http = state.config.http.clone();
     let blocking = blocking_threads_per_worker(state.config.db.pool_size, http.workers);
+    // The webhook outbox is sent from every server instance; claims keep them apart.
+    actix_web::rt::spawn(crate::webhooks::worker::run(
+        state.db.clone(),
+        state.vault.clone(),
+        state.config.webhooks.clone(),
+    ));
     let server = HttpServer::new(move || routes::app(state.clone()))
         .workers(http.workers)
         .worker_max_blocking_threads(blocking)

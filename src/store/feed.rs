@@ -62,3 +62,19 @@ pub fn page(conn: &mut PgConnection, office: Option<Uuid>, after: i64, limit: i6
     .bind::<BigInt, _>(limit)
     .load(conn)
 }
+
+/// The event at one feed position (what a webhook delivery sends).
+pub fn at(conn: &mut PgConnection, position: i64) -> QueryResult<Option<FeedRow>> {
+    diesel::sql_query(
+        "SELECT e.feed_position AS position, 'case' AS kind, e.id, e.case_id AS subject_id, c.case_number,
+                c.office_id, e.action, e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
+         FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.feed_position = $1
+         UNION ALL
+         SELECT e.feed_position, 'exemption', e.id, e.exemption_id, NULL, x.office_id, e.action,
+                e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
+         FROM exemption_events e JOIN exemptions x ON x.id = e.exemption_id WHERE e.feed_position = $1",
+    )
+    .bind::<BigInt, _>(position)
+    .get_result(conn)
+    .optional()
+}

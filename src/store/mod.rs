@@ -9,6 +9,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod offices;
 pub mod reports;
+pub mod webhooks;
 
 use diesel::result::{DatabaseErrorKind, Error};
 

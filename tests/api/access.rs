@@ -83,6 +83,9 @@ struct Fixture<'a> {
     case: Value,
     /// An exemption request registered at KBH01.
     exemption: Value,
+    /// A webhook of KBH01, and one delivery of it.
+    webhook: Value,
+    delivery: String,
 }
 
 impl Fixture<'_> {
@@ -91,6 +94,32 @@ impl Fixture<'_> {
         let n = FRESH.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.app.open_case(&Tok::clerk("KBH01"), &format!("{:02}0280-{:04}", n % 28 + 1, n), "standard")
     }
+}
+
+impl Fixture<'_> {
+    /// A fresh webhook of KBH01, for deleting.
+    fn fresh_webhook(&self) -> Value {
+        let res = self.app.post("/api/v1/webhooks", &Tok::clerk("KBH01"), &json!({"url": DEAD_RECEIVER}));
+        assert_eq!(res.status(), 201);
+        res.json().unwrap()
+    }
+
+    fn webhook_path(&self, suffix: &str) -> String {
+        format!("/api/v1/webhooks/{}{suffix}", self.webhook["id"].as_str().unwrap())
+    }
+}
+
+/// Nothing listens there: deliveries fail and are retried, which these tests do not look at.
+const DEAD_RECEIVER: &str = "http://127.0.0.1:9/hooks";
+
+/// Webhooks: clerks and bank users of the webhook's office, supervisors all; other offices get
+/// 404 as for one that does not exist; administrators 403.
+fn webhook_manager(c: Caller, ok: u16) -> u16 {
+    gate(c).unwrap_or(match c {
+        Caller::Admin => 403,
+        Caller::Clerk | Caller::Supervisor => ok,
+        _ => 404,
+    })
 }
 
 static FRESH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
@@ -305,6 +334,69 @@ fn endpoints() -> Vec<Endpoint> {
             expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
         },
         Endpoint {
+            name: "create_webhook",
+            method: Method::POST,
+            path: |_| "/api/v1/webhooks".into(),
+            body: |_, _| Some(json!({"url": DEAD_RECEIVER})),
+            expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 201 }),
+        },
+        Endpoint {
+            name: "list_webhooks",
+            method: Method::GET,
+            path: |_| "/api/v1/webhooks".into(),
+            body: |_, _| None,
+            expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
+        },
+        Endpoint {
+            name: "get_webhook",
+            method: Method::GET,
+            path: |f| f.webhook_path(""),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 200),
+        },
+        Endpoint {
+            name: "list_webhook_deliveries",
+            method: Method::GET,
+            path: |f| f.webhook_path("/deliveries"),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 200),
+        },
+        Endpoint {
+            name: "redeliver_webhook_delivery",
+            method: Method::POST,
+            path: |f| f.webhook_path(&format!("/deliveries/{}/redeliver", f.delivery)),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 202),
+        },
+        Endpoint {
+            name: "rotate_webhook_secret",
+            method: Method::POST,
+            path: |f| f.webhook_path("/rotate-secret"),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 200),
+        },
+        Endpoint {
+            name: "disable_webhook",
+            method: Method::POST,
+            path: |f| f.webhook_path("/disable"),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 200),
+        },
+        Endpoint {
+            name: "enable_webhook",
+            method: Method::POST,
+            path: |f| f.webhook_path("/enable"),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 200),
+        },
+        Endpoint {
+            name: "delete_webhook",
+            method: Method::DELETE,
+            path: |f| format!("/api/v1/webhooks/{}", f.fresh_webhook()["id"].as_str().unwrap()),
+            body: |_, _| None,
+            expect: |c| webhook_manager(c, 204),
+        },
+        Endpoint {
             name: "search_access_log",
             method: Method::POST,
             path: |_| "/api/v1/access-log/search".into(),
@@ -346,6 +438,9 @@ fn every_endpoint_with_every_caller() {
         &json!({"active": false}),
     );
     assert_eq!(res.status(), 200);
+    let res = app.post("/api/v1/webhooks", &Tok::clerk("KBH01"), &json!({"url": DEAD_RECEIVER}));
+    assert_eq!(res.status(), 201);
+    let webhook: Value = res.json().unwrap();
     let case = app.open_case(&Tok::clerk("KBH01"), "010190-1234", "standard");
     let res = app.post(
         "/api/v1/exemptions",
@@ -354,7 +449,11 @@ fn every_endpoint_with_every_caller() {
     );
     assert_eq!(res.status(), 201);
     let exemption: Value = res.json().unwrap();
-    let fixture = Fixture { app: &app, kbh, case, exemption };
+    let res =
+        app.get(&format!("/api/v1/webhooks/{}/deliveries", webhook["id"].as_str().unwrap()), &Tok::clerk("KBH01"));
+    assert_eq!(res.status(), 200);
+    let delivery = res.json::<Value>().unwrap()["items"][0]["id"].as_str().expect("a queued delivery").to_string();
+    let fixture = Fixture { app: &app, kbh, case, exemption, webhook, delivery };
 
     let mut n = 0;
     let mut failures = Vec::new();

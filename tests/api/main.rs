@@ -14,3 +14,4 @@ mod openapi_contract;
 mod privacy;
 mod process;
 mod reports;
+mod webhooks;

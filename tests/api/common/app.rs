@@ -97,6 +97,11 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(db_url: &str) -> ServerProcess {
+        Self::start_with(db_url, &[])
+    }
+
+    /// With extra environment variables.
+    pub fn start_with(db_url: &str, extra: &[(&str, &str)]) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
             .arg("serve")
@@ -107,6 +112,7 @@ impl ServerProcess {
             .env("CPR_INDEX_KEY", TEST_CPR_INDEX_KEY)
             .env("DB_POOL_SIZE", "4")
             .env("HTTP_WORKERS", "2")
+            .envs(extra.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -162,6 +168,11 @@ impl TestApp {
     /// A second server: the real binary in its own process, on the same database.
     pub fn another_process(&self) -> ServerProcess {
         ServerProcess::start(&self.db.url)
+    }
+
+    /// A second server process with extra environment variables.
+    pub fn another_process_with(&self, extra: &[(&str, &str)]) -> ServerProcess {
+        ServerProcess::start_with(&self.db.url, extra)
     }
 
     pub fn url(&self, path: &str) -> String {

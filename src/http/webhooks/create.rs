@@ -1,0 +1,102 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use uuid::Uuid;
+
+use super::MANAGERS;
+use super::view::{NewWebhookBody, WebhookView, WebhookWithSecret};
+use crate::config::AppEnv;
+use crate::domain::office::check_text;
+use crate::domain::role::Role;
+use crate::domain::webhook::{MAX_DESCRIPTION_LEN, check_url};
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::Moment;
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::idempotency::{self, Answer, IdempotencyKey};
+use crate::http::json::JsonBody;
+use crate::http::state::AppState;
+use crate::store::webhooks::{self as store, NewWebhook};
+use crate::webhooks::signature;
+
+/// Register a webhook.
+#[utoipa::path(
+    operation_id = "create_webhook",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (for their office's events), supervisor (for every office's). Answers once with \
+                   the signing secret. `url` must be `https` in production. Accepts `Idempotency-Key`.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")),
+    request_body(content = NewWebhookBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered; the secret is shown only now", body = WebhookWithSecret, headers(
+            ("Location" = String, description = "URL of the webhook"),
+            ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/webhooks")]
+pub async fn create_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    body: JsonBody<NewWebhookBody>,
+) -> ApiResult<HttpResponse> {
+    let moment = Moment::of(&req);
+    let JsonBody(body, digest) = body;
+    let mut issues = Vec::new();
+    check_url("url", &body.url, state.config.app_env == AppEnv::Production, &mut issues);
+    let description = body.description.as_deref().map(str::trim).unwrap_or_default().to_string();
+    if !description.is_empty() {
+        check_text("description", &description, MAX_DESCRIPTION_LEN, &mut issues);
+    }
+    if !issues.is_empty() {
+        return Err(issues.into());
+    }
+    let fingerprint = format!("POST /api/v1/webhooks {digest}");
+    let vault = state.vault.clone();
+    idempotency::run(
+        &state,
+        &bearer.clone(),
+        MANAGERS,
+        idempotency::Reveals::Nothing,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, MANAGERS)?;
+            let office_id = match who.role {
+                Role::Supervisor => None,
+                _ => Some(who.office.as_ref().ok_or_else(|| ApiError::internal("office role without office"))?.id),
+            };
+            let secret = signature::generate_secret();
+            let row = store::insert(
+                conn,
+                &NewWebhook {
+                    id: Uuid::now_v7(),
+                    office_id,
+                    url: &body.url,
+                    description: &description,
+                    secret_sealed: &vault.seal_bytes(secret.as_bytes()),
+                    created_at: moment.now,
+                    created_by: &who.sub,
+                    updated_at: moment.now,
+                    updated_by: &who.sub,
+                },
+            )?;
+            tracing::info!(webhook.id = %row.id, "webhook registered");
+            let location = format!("/api/v1/webhooks/{}", row.id);
+            let view = WebhookWithSecret { webhook: WebhookView::from(row), secret };
+            Answer::json(StatusCode::CREATED, &view, None, Some(location))
+        },
+    )
+    .await
+}

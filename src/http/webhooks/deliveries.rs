@@ -1,0 +1,151 @@
+//! A subscription's deliveries: what was sent, how each attempt went, and redelivery.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::view::{DeliveryPage, DeliveryStatus, DeliveryView};
+use super::{MANAGERS, load_visible};
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::Moment;
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListDeliveriesQuery {
+    /// Only deliveries in this status.
+    pub status: Option<DeliveryStatus>,
+    /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+fn with_attempts(conn: &mut diesel::PgConnection, rows: Vec<DeliveryRow>) -> ApiResult<Vec<DeliveryView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut attempts = store::attempts_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (mine, rest): (Vec<AttemptRow>, Vec<AttemptRow>) =
+                std::mem::take(&mut attempts).into_iter().partition(|a| a.delivery_id == r.id);
+            attempts = rest;
+            DeliveryView::new(r, mine)
+        })
+        .collect())
+}
+
+/// List a webhook's deliveries.
+#[utoipa::path(
+    operation_id = "list_webhook_deliveries",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's webhooks), supervisor (all). Newest event first, with every \
+                   attempt, its status and the next attempt.",
+    params(("id" = Uuid, Path, description = "Webhook id"), ListDeliveriesQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = DeliveryPage),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_deliveries(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    path: web::Path<Uuid>,
+    query: web::Query<ListDeliveriesQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let before = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            pagination::decode(c, "delivery")?
+                .parse::<i64>()
+                .map_err(|_| ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint"))
+        })
+        .transpose()?;
+    let status = q.status.map(DeliveryStatus::as_str);
+    let page = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, MANAGERS)?;
+            load_visible(conn, &who, id, false)?;
+            let mut rows = store::deliveries(conn, id, status, before, limit)?;
+            let next_cursor = if rows.len() as i64 > limit {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| pagination::encode(&format!("delivery:{}", r.feed_position)))
+            } else {
+                None
+            };
+            Ok(DeliveryPage { items: with_attempts(conn, rows)?, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Send a delivery again.
+#[utoipa::path(
+    operation_id = "redeliver_webhook_delivery",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's webhooks), supervisor (all). Queues the delivery again, due \
+                   now, with the same `Webhook-Id` and a fresh retry window; it is sent before later queued events. \
+                   A pending delivery is made due now. Repeating it queues it once.",
+    params(("id" = Uuid, Path, description = "Webhook id"), ("delivery_id" = Uuid, Path, description = "Delivery id")),
+    responses(
+        (status = 202, description = "Queued", body = DeliveryView),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook or delivery visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
+pub async fn redeliver(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, delivery) = path.into_inner();
+    let moment = Moment::of(&req);
+    let view = state
+        .db
+        .run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let who = authorize(conn, &bearer, MANAGERS)?;
+                load_visible(conn, &who, id, false)?;
+                let row =
+                    store::find_delivery(conn, id, delivery)?.ok_or_else(|| ApiError::not_found("no such delivery"))?;
+                let row = if row.status == "pending" && row.lease_until.is_some_and(|l| l > moment.now) {
+                    row // being sent right now
+                } else {
+                    store::redeliver(conn, delivery, moment.now)?
+                };
+                tracing::info!(webhook.id = %id, delivery.id = %delivery, "delivery queued again");
+                let mut views = with_attempts(conn, vec![row])?;
+                views.pop().ok_or_else(|| ApiError::internal("delivery vanished"))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(view))
+}

@@ -1,0 +1,209 @@
+//! Changing a subscription: delete, rotate its secret, disable and enable it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
+use uuid::Uuid;
+
+use super::view::{WebhookView, WebhookWithSecret};
+use super::{MANAGERS, load_visible};
+use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::Moment;
+use crate::http::error::{ApiResult, Problem};
+use crate::http::idempotency::{self, Answer, IdempotencyKey};
+use crate::http::state::AppState;
+use crate::store::webhooks as store;
+use crate::webhooks::signature;
+
+/// How long the previous secret keeps signing after a rotation: a receiver has a day to deploy
+/// the new one without rejecting a delivery.
+const PREVIOUS_SECRET_GRACE_HOURS: i64 = 24;
+
+/// Delete a webhook.
+#[utoipa::path(
+    operation_id = "delete_webhook",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's), supervisor (all). Deletes the subscription with its queued \
+                   and past deliveries; nothing more is sent.",
+    params(("id" = Uuid, Path, description = "Webhook id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/webhooks/{id}")]
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let who = authorize(conn, &bearer, MANAGERS)?;
+                load_visible(conn, &who, id, true)?;
+                store::delete(conn, id)?;
+                tracing::info!(webhook.id = %id, "webhook deleted");
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Rotate a webhook's signing secret.
+#[utoipa::path(
+    operation_id = "rotate_webhook_secret",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's), supervisor (all). Answers once with the new secret; for 24 h \
+                   deliveries carry signatures by both the new and the previous secret. Accepts `Idempotency-Key`.",
+    params(
+        ("id" = Uuid, Path, description = "Webhook id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key replay the first answer (24 h)")),
+    responses(
+        (status = 200, description = "The new secret; shown only now", body = WebhookWithSecret, headers(
+            ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
+        (status = 400, description = "Malformed header", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/webhooks/{id}/rotate-secret")]
+pub async fn rotate_secret(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    key: IdempotencyKey,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let moment = Moment::of(&req);
+    let vault = state.vault.clone();
+    let fingerprint = format!("POST /api/v1/webhooks/{id}/rotate-secret");
+    idempotency::run(
+        &state,
+        &bearer.clone(),
+        MANAGERS,
+        idempotency::Reveals::Nothing,
+        &moment.clone(),
+        key,
+        fingerprint,
+        move |conn| {
+            let who = authorize(conn, &bearer, MANAGERS)?;
+            let row = load_visible(conn, &who, id, true)?;
+            let secret = signature::generate_secret();
+            let row = store::rotate_secret(
+                conn,
+                id,
+                &vault.seal_bytes(secret.as_bytes()),
+                &row.secret_sealed,
+                moment.now + chrono::Duration::hours(PREVIOUS_SECRET_GRACE_HOURS),
+                &who.sub,
+                moment.now,
+            )?;
+            tracing::info!(webhook.id = %id, "webhook secret rotated");
+            Answer::json(StatusCode::OK, &WebhookWithSecret { webhook: WebhookView::from(row), secret }, None, None)
+        },
+    )
+    .await
+}
+
+/// Disable a webhook.
+#[utoipa::path(
+    operation_id = "disable_webhook",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's), supervisor (all). A disabled webhook is sent nothing, and \
+                   events while it is disabled are not queued for it (read them from the change feed). Repeating it \
+                   changes nothing.",
+    params(("id" = Uuid, Path, description = "Webhook id")),
+    responses(
+        (status = 200, description = "Disabled", body = WebhookView),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/webhooks/{id}/disable")]
+pub async fn disable_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    set_active(state, req, bearer, path.into_inner(), false).await
+}
+
+/// Enable a webhook.
+#[utoipa::path(
+    operation_id = "enable_webhook",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's), supervisor (all). Sends again what is still queued, and queues \
+                   new events; the failure count starts afresh. Repeating it changes nothing.",
+    params(("id" = Uuid, Path, description = "Webhook id")),
+    responses(
+        (status = 200, description = "Enabled", body = WebhookView),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[post("/webhooks/{id}/enable")]
+pub async fn enable_webhook(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    set_active(state, req, bearer, path.into_inner(), true).await
+}
+
+async fn set_active(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    bearer: Bearer,
+    id: Uuid,
+    active: bool,
+) -> ApiResult<HttpResponse> {
+    let moment = Moment::of(&req);
+    let row = state
+        .db
+        .run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(|conn| {
+                let who = authorize(conn, &bearer, MANAGERS)?;
+                let row = load_visible(conn, &who, id, true)?;
+                if row.active == active {
+                    return Ok(row);
+                }
+                let reason = (!active).then_some("disabled by hand (see updated_by)");
+                let row = store::set_active(conn, id, active, reason, &who.sub, moment.now)?;
+                tracing::info!(webhook.id = %id, webhook.active = active, "webhook changed");
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WebhookView::from(row)))
+}

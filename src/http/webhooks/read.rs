@@ -1,0 +1,99 @@
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::view::{WebhookPage, WebhookView};
+use super::{MANAGERS, load_visible};
+use crate::domain::role::Role;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::pagination;
+use crate::http::state::AppState;
+use crate::store::webhooks as store;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListWebhooksQuery {
+    /// Page size, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// List webhooks.
+#[utoipa::path(
+    operation_id = "list_webhooks",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's), supervisor (all). Newest first; secrets are never listed.",
+    params(ListWebhooksQuery),
+    responses(
+        (status = 200, description = "A page of webhooks", body = WebhookPage),
+        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/webhooks")]
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    bearer: Bearer,
+    query: web::Query<ListWebhooksQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = pagination::limit(q.limit)?;
+    let before = q.cursor.as_deref().map(|c| pagination::decode_time_id(c, "webhook")).transpose()?;
+    let page = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, MANAGERS)?;
+            let office = if who.role == Role::Supervisor { None } else { who.office.as_ref().map(|o| o.id) };
+            let mut rows = store::page(conn, office, before, limit)?;
+            let next_cursor = if rows.len() as i64 > limit {
+                rows.truncate(limit as usize);
+                rows.last().map(|r| pagination::encode_time_id("webhook", r.created_at, r.id))
+            } else {
+                None
+            };
+            Ok(WebhookPage { items: rows.into_iter().map(WebhookView::from).collect(), next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Read a webhook.
+#[utoipa::path(
+    operation_id = "get_webhook",
+    tag = "webhooks",
+    description = "Roles: clerk, bank (their office's), supervisor (all). Another office's webhook is 404.",
+    params(("id" = Uuid, Path, description = "Webhook id")),
+    responses(
+        (status = 200, description = "The webhook (without its secret)", body = WebhookView),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/webhooks/{id}")]
+pub async fn get_webhook(state: web::Data<AppState>, bearer: Bearer, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let row = state
+        .db
+        .run(move |conn| {
+            let who = authorize(conn, &bearer, MANAGERS)?;
+            load_visible(conn, &who, id, false)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(WebhookView::from(row)))
+}

@@ -1,0 +1,309 @@
+//! Webhook subscriptions, their outbox of deliveries and the attempts made: diesel queries only.
+//! Deliveries are queued by triggers on the event tables (migration `…_webhooks`).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::schema::{webhook_attempts, webhook_deliveries, webhooks};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(diesel::pg::Pg))]
+pub struct WebhookRow {
+    pub id: Uuid,
+    pub office_id: Option<Uuid>,
+    pub url: String,
+    pub description: String,
+    pub secret_sealed: Vec<u8>,
+    pub previous_secret_sealed: Option<Vec<u8>>,
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub consecutive_failures: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = webhooks)]
+pub struct NewWebhook<'a> {
+    pub id: Uuid,
+    pub office_id: Option<Uuid>,
+    pub url: &'a str,
+    pub description: &'a str,
+    pub secret_sealed: &'a [u8],
+    pub created_at: DateTime<Utc>,
+    pub created_by: &'a str,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = webhook_deliveries, check_for_backend(diesel::pg::Pg))]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub feed_position: i64,
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_attempts, check_for_backend(diesel::pg::Pg))]
+pub struct AttemptRow {
+    pub delivery_id: Uuid,
+    pub attempt: i32,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}
+
+pub fn insert(conn: &mut PgConnection, new: &NewWebhook<'_>) -> QueryResult<WebhookRow> {
+    diesel::insert_into(webhooks::table).values(new).returning(WebhookRow::as_returning()).get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<WebhookRow>> {
+    webhooks::table.find(id).select(WebhookRow::as_select()).first(conn).optional()
+}
+
+/// Locks the row for a change (rotation, enabling) so two changes never interleave.
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<WebhookRow>> {
+    webhooks::table.find(id).select(WebhookRow::as_select()).for_update().first(conn).optional()
+}
+
+/// Subscriptions newest first; `office` limits to one office's (`None`: all, incl. all-office ones).
+pub fn page(
+    conn: &mut PgConnection,
+    office: Option<Uuid>,
+    before: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<WebhookRow>> {
+    let mut q = webhooks::table.select(WebhookRow::as_select()).into_boxed();
+    if let Some(o) = office {
+        q = q.filter(webhooks::office_id.eq(o));
+    }
+    if let Some((at, id)) = before {
+        q = q.filter(webhooks::created_at.lt(at).or(webhooks::created_at.eq(at).and(webhooks::id.lt(id))));
+    }
+    q.order((webhooks::created_at.desc(), webhooks::id.desc())).limit(limit + 1).load(conn)
+}
+
+pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(webhooks::table.find(id)).execute(conn)
+}
+
+/// Replaces the secret; the old one keeps signing until `previous_expires_at`.
+pub fn rotate_secret(
+    conn: &mut PgConnection,
+    id: Uuid,
+    sealed: &[u8],
+    previous_sealed: &[u8],
+    previous_expires_at: DateTime<Utc>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<WebhookRow> {
+    diesel::update(webhooks::table.find(id))
+        .set((
+            webhooks::secret_sealed.eq(sealed),
+            webhooks::previous_secret_sealed.eq(Some(previous_sealed)),
+            webhooks::previous_secret_expires_at.eq(Some(previous_expires_at)),
+            webhooks::updated_at.eq(at),
+            webhooks::updated_by.eq(by),
+        ))
+        .returning(WebhookRow::as_returning())
+        .get_result(conn)
+}
+
+/// Enables (counting failures afresh) or disables a subscription.
+pub fn set_active(
+    conn: &mut PgConnection,
+    id: Uuid,
+    active: bool,
+    reason: Option<&str>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<WebhookRow> {
+    diesel::update(webhooks::table.find(id))
+        .set((
+            webhooks::active.eq(active),
+            webhooks::disabled_reason.eq(reason),
+            webhooks::consecutive_failures.eq(0),
+            webhooks::updated_at.eq(at),
+            webhooks::updated_by.eq(by),
+        ))
+        .returning(WebhookRow::as_returning())
+        .get_result(conn)
+}
+
+/// A subscription's deliveries, newest event first, optionally of one status.
+pub fn deliveries(
+    conn: &mut PgConnection,
+    webhook: Uuid,
+    status: Option<&str>,
+    before_position: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<DeliveryRow>> {
+    let mut q = webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(webhook))
+        .select(DeliveryRow::as_select())
+        .into_boxed();
+    if let Some(s) = status {
+        q = q.filter(webhook_deliveries::status.eq(s.to_string()));
+    }
+    if let Some(p) = before_position {
+        q = q.filter(webhook_deliveries::feed_position.lt(p));
+    }
+    q.order(webhook_deliveries::feed_position.desc()).limit(limit + 1).load(conn)
+}
+
+pub fn attempts_of(conn: &mut PgConnection, deliveries: &[Uuid]) -> QueryResult<Vec<AttemptRow>> {
+    webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq_any(deliveries))
+        .select(AttemptRow::as_select())
+        .order((webhook_attempts::delivery_id, webhook_attempts::attempt))
+        .load(conn)
+}
+
+pub fn find_delivery(conn: &mut PgConnection, webhook: Uuid, id: Uuid) -> QueryResult<Option<DeliveryRow>> {
+    webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(webhook).and(webhook_deliveries::id.eq(id)))
+        .select(DeliveryRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Queues a delivery again, due now. One being sent right now keeps its lease.
+pub fn redeliver(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<DeliveryRow> {
+    diesel::update(webhook_deliveries::table.find(id))
+        .set((
+            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::next_attempt_at.eq(now),
+            webhook_deliveries::delivered_at.eq(None::<DateTime<Utc>>),
+            // Counted from now: a redelivery gets a full retry window of its own.
+            webhook_deliveries::created_at.eq(now),
+        ))
+        .returning(DeliveryRow::as_returning())
+        .get_result(conn)
+}
+
+/// Claims up to `limit` due deliveries for sending, with a lease of `lease_secs`.
+///
+/// Only the head of each subscription's queue (its pending delivery with the smallest feed
+/// position) is ever due, so one subscription receives its events in feed order, one at a time.
+/// `FOR UPDATE … SKIP LOCKED` lets several server instances claim at once without waiting on, or
+/// taking, each other's rows; a row another instance just leased is re-checked after its lock and
+/// dropped, because its `lease_until` no longer qualifies.
+pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResult<Vec<DeliveryRow>> {
+    diesel::sql_query(
+        "WITH due AS (
+             SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.active
+               AND (d.lease_until IS NULL OR d.lease_until < now())
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+                               WHERE p.webhook_id = d.webhook_id AND p.status = 'pending'
+                                 AND p.feed_position < d.feed_position)
+             ORDER BY d.next_attempt_at, d.feed_position
+             LIMIT $1
+             FOR UPDATE OF d SKIP LOCKED)
+         UPDATE webhook_deliveries d
+         SET lease_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
+         FROM due WHERE d.id = due.id
+         RETURNING d.*",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Double, _>(lease_secs)
+    .load(conn)
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again at the given time.
+    Retry(DateTime<Utc>),
+    /// Given up: the retry window is over.
+    Failed,
+}
+
+/// Records an attempt and its consequence, and keeps the subscription's failure count; after
+/// `disable_after` consecutive failures the subscription is disabled. Only a delivery this
+/// instance still holds (pending, leased) is updated; returns whether it was.
+pub fn record_attempt(
+    conn: &mut PgConnection,
+    attempt: &AttemptRow,
+    outcome: Outcome,
+    disable_after: i32,
+) -> QueryResult<bool> {
+    let (status, next, delivered_at): (&str, Option<DateTime<Utc>>, Option<DateTime<Utc>>) = match outcome {
+        Outcome::Delivered => ("delivered", None, Some(attempt.attempted_at)),
+        Outcome::Retry(at) => ("pending", Some(at), None),
+        Outcome::Failed => ("failed", None, None),
+    };
+    let updated: Option<Uuid> = diesel::sql_query(
+        "UPDATE webhook_deliveries SET status = $2, next_attempt_at = coalesce($3, next_attempt_at),
+             lease_until = NULL, last_attempt_at = $4, last_status_code = $5, last_error = $6, delivered_at = $7
+         WHERE id = $1 AND status = 'pending' AND lease_until IS NOT NULL
+         RETURNING webhook_id",
+    )
+    .bind::<SqlUuid, _>(attempt.delivery_id)
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Timestamptz>, _>(next)
+    .bind::<Timestamptz, _>(attempt.attempted_at)
+    .bind::<Nullable<Integer>, _>(attempt.status_code)
+    .bind::<Nullable<Text>, _>(attempt.error.as_deref())
+    .bind::<Nullable<Timestamptz>, _>(delivered_at)
+    .get_result::<WebhookIdRow>(conn)
+    .optional()?
+    .map(|r| r.webhook_id);
+    let Some(webhook) = updated else { return Ok(false) };
+    diesel::insert_into(webhook_attempts::table).values(attempt).on_conflict_do_nothing().execute(conn)?;
+    if status == "delivered" {
+        diesel::update(webhooks::table.find(webhook)).set(webhooks::consecutive_failures.eq(0)).execute(conn)?;
+    } else {
+        diesel::sql_query(
+            "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1,
+                 active = active AND consecutive_failures + 1 < $2,
+                 disabled_reason = CASE WHEN active AND consecutive_failures + 1 >= $2
+                     THEN $2 || ' consecutive failed attempts' ELSE disabled_reason END,
+                 updated_at = CASE WHEN active AND consecutive_failures + 1 >= $2 THEN $3 ELSE updated_at END,
+                 updated_by = CASE WHEN active AND consecutive_failures + 1 >= $2 THEN 'system' ELSE updated_by END
+             WHERE id = $1",
+        )
+        .bind::<SqlUuid, _>(webhook)
+        .bind::<Integer, _>(disable_after)
+        .bind::<Timestamptz, _>(attempt.attempted_at)
+        .execute(conn)?;
+    }
+    Ok(true)
+}
+
+#[derive(QueryableByName)]
+struct WebhookIdRow {
+    #[diesel(sql_type = SqlUuid)]
+    webhook_id: Uuid,
+}
+
+/// Removes finished deliveries (and their attempts) last touched before `before`: the history
+/// of deliveries is for troubleshooting, the events themselves stay in the feed.
+pub fn purge_finished(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(
+        webhook_deliveries::table.filter(
+            webhook_deliveries::status
+                .ne("pending")
+                .and(webhook_deliveries::last_attempt_at.lt(before).or(webhook_deliveries::last_attempt_at.is_null())),
+        ),
+    )
+    .execute(conn)
+}

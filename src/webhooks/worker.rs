@@ -1,0 +1,193 @@
+//! The delivery worker: runs inside every server process, claims due deliveries from the outbox
+//! (`store::webhooks::claim`, `FOR UPDATE SKIP LOCKED` with a lease, so several instances never
+//! send one delivery at the same time), POSTs them signed, and records each attempt.
+//!
+//! Delivery is at least once: a process that dies between sending and recording leaves the lease
+//! to run out, and the delivery is sent again with the same `Webhook-Id`, which receivers use to
+//! de-duplicate.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures_util::future::join_all;
+use rand::Rng;
+
+use crate::config::WebhookConfig;
+use crate::http::error::ApiResult;
+use crate::http::feed::{FeedItem, cursor_after};
+use crate::http::state::Db;
+use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
+use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow, Outcome};
+use crate::store::{feed, webhooks::WebhookRow};
+use crate::vault::CprVault;
+use crate::webhooks::signature;
+
+/// A claimed delivery, ready to send.
+struct Job {
+    delivery: DeliveryRow,
+    url: String,
+    keys: Vec<Vec<u8>>,
+    body: Vec<u8>,
+}
+
+/// What sending came to.
+struct Sent {
+    status_code: Option<u16>,
+    error: Option<String>,
+    duration: Duration,
+}
+
+/// Runs until the actix system it was spawned on stops.
+pub async fn run(db: Db, vault: Arc<CprVault>, cfg: WebhookConfig) {
+    let client = match reqwest::Client::builder()
+        .timeout(cfg.timeout)
+        .connect_timeout(cfg.timeout)
+        // A receiver answers; it does not send us elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("nemid-desk-webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook worker not started: cannot build an HTTP client");
+            return;
+        }
+    };
+    // Long enough that a send (bounded by the timeout) always ends before another instance may
+    // take the delivery over.
+    let lease = cfg.timeout.as_secs_f64() + 30.0;
+    loop {
+        let (v, limit) = (vault.clone(), cfg.concurrency as i64);
+        let claimed = db.run(move |conn| claim(conn, &v, limit, lease)).await;
+        match claimed {
+            Ok(jobs) if !jobs.is_empty() => {
+                let results = join_all(jobs.into_iter().map(|job| {
+                    let client = client.clone();
+                    async move {
+                        let sent = send(&client, &job).await;
+                        (job.delivery, sent)
+                    }
+                }))
+                .await;
+                for (delivery, sent) in results {
+                    record(&db, &cfg, delivery, sent).await;
+                }
+            }
+            Ok(_) => actix_web::rt::time::sleep(cfg.poll_interval).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook worker: cannot claim deliveries");
+                actix_web::rt::time::sleep(cfg.poll_interval.max(Duration::from_secs(1))).await;
+            }
+        }
+    }
+}
+
+fn claim(conn: &mut diesel::PgConnection, vault: &CprVault, limit: i64, lease: f64) -> ApiResult<Vec<Job>> {
+    let now = Utc::now();
+    let mut jobs = Vec::new();
+    for delivery in store::claim(conn, limit, lease)? {
+        let (Some(hook), Some(event)) =
+            (store::find(conn, delivery.webhook_id)?, feed::at(conn, delivery.feed_position)?)
+        else {
+            continue; // deleted meanwhile: the cascade removes the delivery too
+        };
+        let keys = signing_keys(vault, &hook, now)?;
+        let payload = WebhookPayload {
+            kind: format!("{}.{}", event.kind, event.action),
+            timestamp: event.occurred_at,
+            data: WebhookEvent { cursor: cursor_after(event.position), event: FeedItem::from(event) },
+        };
+        let body = serde_json::to_vec(&payload).map_err(crate::http::error::ApiError::internal)?;
+        jobs.push(Job { delivery, url: hook.url, keys, body });
+    }
+    Ok(jobs)
+}
+
+/// The current secret's key, and the previous one's while it is still valid.
+fn signing_keys(vault: &CprVault, hook: &WebhookRow, now: chrono::DateTime<Utc>) -> ApiResult<Vec<Vec<u8>>> {
+    let open = |sealed: &[u8]| -> ApiResult<Vec<u8>> {
+        let secret = vault.open(sealed)?;
+        signature::key_of(&secret).ok_or_else(|| crate::http::error::ApiError::internal("stored secret is malformed"))
+    };
+    let mut keys = vec![open(&hook.secret_sealed)?];
+    if let (Some(prev), Some(until)) = (&hook.previous_secret_sealed, hook.previous_secret_expires_at)
+        && until > now
+    {
+        keys.push(open(prev)?);
+    }
+    Ok(keys)
+}
+
+async fn send(client: &reqwest::Client, job: &Job) -> Sent {
+    let id = job.delivery.id.to_string();
+    let timestamp = Utc::now().timestamp();
+    let started = Instant::now();
+    let result = client
+        .post(&job.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature::header(&job.keys, &id, timestamp, &job.body))
+        .body(job.body.clone())
+        .send()
+        .await;
+    let duration = started.elapsed();
+    match result {
+        Ok(res) if res.status().is_success() => {
+            Sent { status_code: Some(res.status().as_u16()), error: None, duration }
+        }
+        Ok(res) => Sent {
+            status_code: Some(res.status().as_u16()),
+            error: Some(format!("the receiver answered {}", res.status())),
+            duration,
+        },
+        Err(e) => {
+            let why = if e.is_timeout() {
+                "no answer within the timeout".to_string()
+            } else if e.is_connect() {
+                "could not connect".to_string()
+            } else {
+                e.without_url().to_string()
+            };
+            Sent { status_code: None, error: Some(why.chars().take(500).collect()), duration }
+        }
+    }
+}
+
+async fn record(db: &crate::http::state::Db, cfg: &WebhookConfig, delivery: DeliveryRow, sent: Sent) {
+    let now = Utc::now();
+    let delivered = sent.error.is_none();
+    let outcome = if delivered {
+        Outcome::Delivered
+    } else {
+        let delay = cfg.retry.delay(delivery.attempts.max(1) as u32, rand::rng().random::<f64>());
+        let age = (now - delivery.created_at).to_std().unwrap_or_default();
+        if cfg.retry.retry_allowed(age, delay) {
+            Outcome::Retry(now + chrono::Duration::from_std(delay).unwrap_or_default())
+        } else {
+            Outcome::Failed
+        }
+    };
+    let attempt = AttemptRow {
+        delivery_id: delivery.id,
+        attempt: delivery.attempts,
+        attempted_at: now,
+        status_code: sent.status_code.map(i32::from),
+        error: sent.error,
+        duration_ms: sent.duration.as_millis().min(i32::MAX as u128) as i32,
+    };
+    let disable_after = cfg.disable_after;
+    let id = delivery.id;
+    let result = db
+        .run(move |conn| {
+            use diesel::Connection;
+            Ok(conn.transaction(|conn| store::record_attempt(conn, &attempt, outcome, disable_after))?)
+        })
+        .await;
+    match result {
+        Ok(true) => tracing::info!(delivery.id = %id, delivery.delivered = delivered, "webhook attempt recorded"),
+        Ok(false) => tracing::warn!(delivery.id = %id, "webhook attempt not recorded: the delivery changed meanwhile"),
+        Err(e) => tracing::warn!(delivery.id = %id, error = %e, "webhook attempt not recorded; its lease will run out"),
+    }
+}
