@@ -8,6 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::error::{FieldError, Problem};
 use super::state::AppState;
+use super::webhooks::view::{WebhookEvent, WebhookPayload};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,8 +20,8 @@ use super::state::AppState;
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "This server")),
-    components(schemas(Problem, FieldError)),
-    modifiers(&BearerScheme),
+    components(schemas(Problem, FieldError, WebhookPayload, WebhookEvent)),
+    modifiers(&BearerScheme, &WebhookDelivery),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "meta", description = "This document"),
@@ -28,6 +29,7 @@ use super::state::AppState;
         (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail"),
         (name = "exemptions", description = "Exemption from Digital Post: register, decide, revoke"),
         (name = "feed", description = "The change feed for integrations"),
+        (name = "webhooks", description = "Signed event deliveries to integrations, and their history"),
         (name = "privacy", description = "The access log and subject access (GDPR art. 15)"),
         (name = "reports", description = "Status, overdue posts, throughput and durations (JSON or CSV)")
     )
@@ -43,6 +45,60 @@ impl Modify for BearerScheme {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
         api.info.version = env!("CARGO_PKG_VERSION").to_string();
+    }
+}
+
+/// What a subscriber's endpoint receives, as an OpenAPI 3.1 `webhooks` entry.
+struct WebhookDelivery;
+
+impl Modify for WebhookDelivery {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder, ResponsesBuilder};
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(utoipa::openapi::schema::Object::with_type(utoipa::openapi::schema::Type::String)))
+                .build()
+        };
+        let operation = OperationBuilder::new()
+            .operation_id(Some("receive_event"))
+            .tag("webhooks")
+            .summary(Some("An event, POSTed to a registered webhook URL"))
+            .description(Some(
+                "Sent by nemid-desk to the subscriber: one event per request, one at a time per subscription, in \
+                 change-feed order. Verify `Webhook-Signature` (Standard Webhooks: `v1,` + base64 HMAC-SHA256 of \
+                 `{Webhook-Id}.{Webhook-Timestamp}.{body}` keyed with the base64-decoded part of the `whsec_` \
+                 secret; during a secret rotation two space-separated signatures), reject stale timestamps, and \
+                 de-duplicate on `Webhook-Id`. Answer 2xx within 5 s; anything else is retried with exponential \
+                 backoff for 24 h.",
+            ))
+            .parameter(header("Webhook-Id", "The delivery's id: the same on every attempt"))
+            .parameter(header("Webhook-Timestamp", "Unix seconds of this attempt"))
+            .parameter(header("Webhook-Signature", "`v1,<base64>` signatures, space-separated"))
+            .request_body(Some(
+                RequestBodyBuilder::new()
+                    .content(
+                        "application/json",
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("WebhookPayload"))).build(),
+                    )
+                    .required(Some(Required::True))
+                    .build(),
+            ))
+            .responses(
+                ResponsesBuilder::new()
+                    .response("2XX", ResponseBuilder::new().description("Received; not sent again").build())
+                    .response("default", ResponseBuilder::new().description("Not received; retried later").build())
+                    .build(),
+            )
+            .build();
+        let mut paths = utoipa::openapi::Paths::new();
+        paths.paths.insert("event".to_string(), PathItem::new(HttpMethod::Post, operation));
+        api.webhooks = Some(paths);
     }
 }
 
