@@ -43,11 +43,26 @@ pub fn check_code(code: &str) -> Result<(), &'static str> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
-    #[schema(min_length = 1, max_length = 200, example = "Sjællandsgade 40")]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200,
+        example = "Sjællandsgade 40"
+    )]
     pub street: String,
-    #[schema(min_length = 1, max_length = 16, example = "7100")]
+    #[schema(
+        pattern = "^[A-Za-z0-9 -]*[A-Za-z0-9-][A-Za-z0-9 -]*$",
+        min_length = 1,
+        max_length = 16,
+        example = "7100"
+    )]
     pub postal_code: String,
-    #[schema(min_length = 1, max_length = 100, example = "Vejle")]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 100,
+        example = "Vejle"
+    )]
     pub city: String,
     /// ISO 3166-1 alpha-2 country code.
     #[schema(pattern = "^[A-Z]{2}$", example = "DK")]
@@ -60,7 +75,10 @@ impl Address {
         check_text(&format!("{prefix}.street"), &self.street, 200, issues);
         check_text(&format!("{prefix}.city"), &self.city, 100, issues);
         let pc = self.postal_code.trim();
-        if pc.is_empty() || pc.len() > 16 || !pc.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+        if pc.is_empty()
+            || self.postal_code.len() > 16
+            || !self.postal_code.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        {
             issues.push(FieldIssue::new(
                 format!("{prefix}.postal_code"),
                 "must be 1 to 16 letters, digits, spaces or '-'",

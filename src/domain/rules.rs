@@ -58,7 +58,11 @@ pub fn check_photo_id(
         issues.push(FieldIssue::new(format!("{prefix}.type"), format!("must be one of: {}", allowed_types.join(", "))));
     }
     let n = id.number.trim();
-    if n.is_empty() || n.len() > 40 || !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
+    // The length counts what was sent, as the document says; surrounding spaces are dropped when stored.
+    if n.is_empty()
+        || id.number.len() > 40
+        || !id.number.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+    {
         issues.push(FieldIssue::new(format!("{prefix}.number"), "must be 1 to 40 letters, digits, spaces or '-'"));
     }
     if id.expires_on < today {

@@ -71,17 +71,23 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.is_empty() {
         return Err(ApiError::malformed_json("the request body is empty; a JSON object is expected"));
     }
+    // Every body of this API is an object. serde would also read a struct from an array of its
+    // fields in order (`[null, null]`), which no client means and the document does not allow.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => Err(ApiError::validation(vec![FieldError::new("", "the request body must be a JSON object")])),
+            Err(e) => Err(ApiError::malformed_json(format!(
+                "malformed JSON at line {} column {}: {}",
+                e.line(),
+                e.column(),
+                strip_position(&e.to_string())
+            ))),
+        };
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => {
-            // Trailing garbage after the value is malformed JSON too.
-            let mut rest = serde_json::Deserializer::from_slice(bytes).into_iter::<serde_json::Value>();
-            let _ = rest.next();
-            match rest.next() {
-                None => Ok(v),
-                Some(_) => Err(ApiError::malformed_json("unexpected data after the JSON value")),
-            }
-        }
+    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+        // Trailing garbage after the value is malformed JSON too.
+        Ok(v) => de.end().map(|_| v).map_err(|_| ApiError::malformed_json("unexpected data after the JSON value")),
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
@@ -168,6 +174,13 @@ mod tests {
         assert!(e.problem().errors[0].message.contains("unknown field `status`"));
         let e = parse::<Outer>(br#"{"inner":{"n":1}}"#).unwrap_err();
         assert!(e.problem().errors[0].message.contains("missing field `name`"));
+        // serde reads a struct from an array of its fields; a body must be an object (fuzzer find).
+        for body in [&br#"["x", {"n": 1}]"#[..], b" [null, null]", b"\"x\"", b"12", b"null"] {
+            let e = parse::<Outer>(body).unwrap_err();
+            assert_eq!(e.status().as_u16(), 422, "{}", String::from_utf8_lossy(body));
+            assert_eq!(e.problem().errors[0].message, "the request body must be a JSON object");
+        }
+        assert_eq!(parse::<Outer>(b"[1, ").unwrap_err().status().as_u16(), 400);
     }
 
     #[test]
@@ -180,8 +193,12 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused() {
-        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        // serde_json stops at 128 levels, long before the stack is in danger.
+        let deep = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
         let e = parse::<serde_json::Value>(deep.as_bytes()).unwrap_err();
         assert_eq!(e.status().as_u16(), 400);
+        assert!(e.problem().detail.contains("recursion limit"), "{}", e.problem().detail);
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(parse::<serde_json::Value>(deep.as_bytes()).unwrap_err().status().as_u16(), 422);
     }
 }

@@ -102,6 +102,103 @@ impl Modify for WebhookDelivery {
     }
 }
 
+/// OpenAPI links: how a created resource's id (and ETag) feed the operations on it, so clients
+/// and stateful fuzzers (scripts/fuzz-api) can walk real journeys: open a case, check identity,
+/// hand out the first half, post the second, and so on. Applied to the finished document (the
+/// routes' operations exist only then).
+pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
+    {
+        use serde_json::json;
+        use utoipa::openapi::link::LinkBuilder;
+        let link = |target: &str, etag: bool| {
+            let mut l = LinkBuilder::new().operation_id(target).parameter("id", "$response.body#/id");
+            if etag {
+                l = l.parameter("If-Match", "$response.header.ETag");
+            }
+            // What a desk would see in a real journey: the applicant's own health card, photo ID
+            // of an accepted type that has not expired, a holder with an active NemID.
+            let photo_id = json!({"type": "passport", "expires_on": "2099-12-31"});
+            match target {
+                "identity_check" => {
+                    l = l.request_body(Some(json!({
+                        "health_card_cpr": "$response.body#/applicant/cpr",
+                        "photo_id": photo_id,
+                        "photo_matches": true,
+                        "health_card_presented": true
+                    })));
+                }
+                "accompanying_holder" => {
+                    l = l.request_body(Some(json!({"holder": {
+                        "photo_id": photo_id,
+                        "nemid_card_presented": true,
+                        "nemid_active_since": "2020-01-01"
+                    }})));
+                }
+                _ => {}
+            }
+            l.build()
+        };
+        // From each step of a case's lifecycle to the steps its new state allows (the transition
+        // table of domain::case), so a walk through the links is a journey a desk could make.
+        // Cancelling is possible in every open state but linked only from the start, so walks
+        // go deep instead of ending early; reads are linked from the final states.
+        let next =
+            |actions: &[&'static str]| -> Vec<(&'static str, bool)> { actions.iter().map(|a| (*a, true)).collect() };
+        let after_open = next(&["identity_check", "reject", "cancel"]);
+        let after_identity = next(&["first_half", "accompanying_holder"]);
+        let after_first_half = next(&["second_half"]);
+        let after_posting = next(&["returned", "activation"]);
+        let after_holder = next(&["issue_in_full"]);
+        let closed = vec![("get_case", false), ("list_case_events", false)];
+        let exemption_targets = [
+            ("get_exemption", false),
+            ("decide_exemption", true),
+            ("revoke_exemption", true),
+            ("list_exemption_events", false),
+        ];
+        let webhook_targets = [
+            ("get_webhook", false),
+            ("list_webhook_deliveries", false),
+            ("rotate_webhook_secret", false),
+            ("disable_webhook", false),
+            ("enable_webhook", false),
+            ("delete_webhook", false),
+        ];
+        // (source operation, its success status, the operations its answer links to)
+        type Source<'a> = (&'a str, &'a str, &'a [(&'a str, bool)]);
+        let sources: Vec<Source> = vec![
+            ("create_case", "201", &after_open),
+            ("identity_check", "200", &after_identity),
+            ("first_half", "200", &after_first_half),
+            ("second_half", "200", &after_posting),
+            ("returned", "200", &after_first_half),
+            ("accompanying_holder", "200", &after_holder),
+            ("activation", "200", &closed),
+            ("issue_in_full", "200", &closed),
+            ("reject", "200", &closed),
+            ("cancel", "200", &closed),
+            ("create_exemption", "201", &exemption_targets),
+            ("decide_exemption", "200", &exemption_targets),
+            ("create_webhook", "201", &webhook_targets),
+        ];
+        for item in api.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
+                let Some(id) = op.operation_id.clone() else { continue };
+                for (source, status, targets) in &sources {
+                    if *source != id {
+                        continue;
+                    }
+                    if let Some(utoipa::openapi::RefOr::T(response)) = op.responses.responses.get_mut(*status) {
+                        for (target, etag) in targets.iter() {
+                            response.links.insert(target.to_string(), link(target, *etag).into());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The document rendered once at start-up, and the route templates for 404-vs-405 answers.
 pub struct ApiDoc {
     pub yaml: String,

@@ -65,7 +65,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document of exactly the routes `app` serves.
 pub fn document() -> utoipa::openapi::OpenApi {
-    App::new().into_utoipa_app().openapi(openapi::BaseDoc::openapi()).configure(routes).split_for_parts().1
+    let mut api =
+        App::new().into_utoipa_app().openapi(openapi::BaseDoc::openapi()).configure(routes).split_for_parts().1;
+    openapi::add_links(&mut api);
+    api
 }
 
 /// The application: routes, shared state, request context, and problem answers for the rest.

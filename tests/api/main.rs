@@ -8,6 +8,7 @@ mod cases;
 mod errors;
 mod exemptions;
 mod feed;
+mod fuzz_findings;
 mod health;
 mod offices;
 mod openapi_contract;

@@ -26,7 +26,7 @@ use crate::store::{self, cases::NewCase, events::NewEvent};
     description = "Roles: clerk, bank (at their own office, which gives the channel). Refused: an invalid CPR \
                    number or an applicant under 15 (422), another open case for the same CPR anywhere (409). \
                    Bank branches must state `online_banking_agreement: true`. Accepts `Idempotency-Key`.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")),
     request_body(content = NewCaseBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Opened", body = CaseView, headers(

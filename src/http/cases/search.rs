@@ -24,41 +24,35 @@ use crate::store::cases::{self as store, Search};
 pub struct SearchBody {
     /// Any of these states.
     #[serde(default)]
-    #[schema(nullable = false, max_items = 9)]
+    #[schema(max_items = 9)]
     pub status: Option<Vec<Status>>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub kind: Option<Kind>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub channel: Option<Channel>,
     /// Supervisors: one office; others may only name their own.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub office_id: Option<Uuid>,
     /// Opened at or after this instant.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub opened_from: Option<DateTime<Utc>>,
     /// Opened before this instant.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub opened_to: Option<DateTime<Utc>>,
     /// Only overdue cases (`true`) or only the others (`false`).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub overdue: Option<bool>,
     /// Exact CPR number of the applicant.
     #[serde(default)]
-    #[schema(nullable = false, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$")]
     pub cpr: Option<String>,
     /// Page size, 1–100 (default 50).
     #[serde(default)]
-    #[schema(nullable = false, minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     #[serde(default)]
-    #[schema(nullable = false, max_length = 512)]
+    #[schema(max_length = 512)]
     pub cursor: Option<String>,
 }
 

@@ -16,14 +16,13 @@ use crate::store::events::EventRow;
 pub struct ApplicantView {
     /// The full CPR number: only on the single read of a case, for someone allowed to act on it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, example = "010190-1234")]
+    #[schema(example = "010190-1234")]
     pub cpr: Option<String>,
     #[schema(example = "010190-XXXX")]
     pub cpr_masked: String,
     pub name: String,
     /// On single reads and action answers only (like the full CPR number).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
     pub address: Option<Address>,
 }
 
@@ -180,9 +179,14 @@ pub struct EventList {
 #[serde(deny_unknown_fields)]
 pub struct ApplicantBody {
     /// `DDMMYY-SSSS` or `DDMMYYSSSS`.
-    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "010190-1234")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = "010190-1234")]
     pub cpr: String,
-    #[schema(min_length = 1, max_length = 200, example = "Anna Andersen")]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200,
+        example = "Anna Andersen"
+    )]
     pub name: String,
     pub address: Address,
 }
@@ -199,7 +203,6 @@ pub struct NewCaseBody {
     pub applicant: ApplicantBody,
     /// Required and `true` for bank branches; absent at citizen service centres.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub online_banking_agreement: Option<bool>,
 }
 
@@ -210,7 +213,12 @@ pub struct PhotoIdBody {
     #[serde(rename = "type")]
     #[schema(example = "passport", max_length = 40)]
     pub kind: String,
-    #[schema(min_length = 1, max_length = 40, example = "P1234567")]
+    #[schema(
+        pattern = "^[A-Za-z0-9 -]*[A-Za-z0-9-][A-Za-z0-9 -]*$",
+        min_length = 1,
+        max_length = 40,
+        example = "P1234567"
+    )]
     pub number: String,
     /// Valid through this day.
     pub expires_on: NaiveDate,
@@ -222,7 +230,7 @@ impl From<&PhotoIdBody> for PhotoId {
     fn from(b: &PhotoIdBody) -> Self {
         PhotoId {
             kind: b.kind.clone(),
-            number: b.number.trim().to_string(),
+            number: b.number.clone(),
             expires_on: b.expires_on,
             issuing_country: b.issuing_country.clone(),
         }
@@ -242,7 +250,7 @@ pub struct IdentityCheckBody {
     /// The yellow health card was presented.
     pub health_card_presented: bool,
     /// The CPR number on the health card.
-    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "010190-1234")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = "010190-1234")]
     pub health_card_cpr: String,
 }
 
@@ -258,7 +266,6 @@ pub struct EmptyBody {}
 pub struct SecondHalfBody {
     /// A corrected address to post to; the applicant's address on file otherwise (and from now on).
     #[serde(default)]
-    #[schema(nullable = false)]
     pub address: Option<Address>,
 }
 
@@ -266,23 +273,31 @@ pub struct SecondHalfBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Addressee unknown"}))]
 pub struct ReasonBody {
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 500
+    )]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HolderBody {
-    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "020280-1111")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = "020280-1111")]
     pub cpr: String,
-    #[schema(min_length = 1, max_length = 200, example = "Helle Holder")]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200,
+        example = "Helle Holder"
+    )]
     pub name: String,
     pub photo_id: PhotoIdBody,
     /// The holder's NemID code card was presented.
     pub nemid_card_presented: bool,
     /// Since when the holder's NemID is active; may be left out when their NemID was issued here.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub nemid_active_since: Option<NaiveDate>,
 }
 

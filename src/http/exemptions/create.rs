@@ -22,7 +22,7 @@ use crate::store::{self, exemptions::NewExemption, exemptions::NewExemptionEvent
     description = "Roles: clerk (at a citizen service centre). One pending or granted exemption per CPR number at a \
                    time (409). `note` is required for reason `other`; a `proxy` declaration needs the proxy's name, \
                    CPR number and `power_of_attorney_seen: true`. Accepts `Idempotency-Key`.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")),
     request_body(content = NewExemptionBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered (pending)", body = ExemptionView, headers(

@@ -20,29 +20,25 @@ use crate::store::exemptions::{self as store, Search};
 #[schema(example = json!({"status": ["pending"], "limit": 20}))]
 pub struct ExemptionSearchBody {
     #[serde(default)]
-    #[schema(nullable = false, max_items = 4)]
+    #[schema(max_items = 4)]
     pub status: Option<Vec<ExemptionStatus>>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub reason: Option<ExemptionReason>,
     /// Supervisors: one office; clerks may only name their own.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub office_id: Option<Uuid>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub registered_from: Option<DateTime<Utc>>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub registered_to: Option<DateTime<Utc>>,
     #[serde(default)]
-    #[schema(nullable = false, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$")]
     pub cpr: Option<String>,
     #[serde(default)]
-    #[schema(nullable = false, minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     #[serde(default)]
-    #[schema(nullable = false, max_length = 512)]
+    #[schema(max_length = 512)]
     pub cursor: Option<String>,
 }
 

@@ -13,7 +13,7 @@ use crate::store::exemptions::ExemptionRow;
 pub struct CitizenView {
     /// Full CPR number: only on the single read of an exemption.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false, example = "010150-1234")]
+    #[schema(example = "010150-1234")]
     pub cpr: Option<String>,
     #[schema(example = "010150-XXXX")]
     pub cpr_masked: String,
@@ -104,18 +104,27 @@ pub struct ExemptionPage {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenBody {
-    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$", example = "010150-1234")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = "010150-1234")]
     pub cpr: String,
-    #[schema(min_length = 1, max_length = 200, example = "Else Hansen")]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200,
+        example = "Else Hansen"
+    )]
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyBody {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
-    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$")]
     pub cpr: String,
     /// The clerk saw the power of attorney; must be true.
     pub power_of_attorney_seen: bool,
@@ -130,12 +139,15 @@ pub struct NewExemptionBody {
     pub reason: ExemptionReason,
     /// Required when the reason is `other`.
     #[serde(default)]
-    #[schema(nullable = false, min_length = 1, max_length = 1000)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 1000
+    )]
     pub note: Option<String>,
     pub declaration: Declaration,
     /// Required for `proxy` declarations, absent otherwise.
     #[serde(default)]
-    #[schema(nullable = false)]
     pub proxy: Option<ProxyBody>,
 }
 
@@ -146,6 +158,10 @@ pub struct DecisionBody {
     pub outcome: Outcome,
     /// Required when refused.
     #[serde(default)]
-    #[schema(nullable = false, min_length = 1, max_length = 500)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 500
+    )]
     pub reason: Option<String>,
 }

@@ -66,13 +66,21 @@ pub struct NewOfficeBody {
     /// Unique; 2–32 characters of A–Z, 0–9 and `-`. Never changes.
     #[schema(pattern = "^[A-Z0-9][A-Z0-9-]{1,31}$", example = "KBH01")]
     pub code: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
     /// Never changes.
     pub kind: OfficeKind,
     /// Required for bank branches, absent for citizen service centres.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub bank_name: Option<String>,
     pub address: Address,
 }
@@ -82,12 +90,14 @@ pub struct NewOfficeBody {
 #[schema(example = json!({"active": false}))]
 pub struct OfficeChangesBody {
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: Option<String>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub address: Option<Address>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub active: Option<bool>,
 }

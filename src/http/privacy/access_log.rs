@@ -18,24 +18,26 @@ use crate::store::access::{self, Search};
 #[schema(example = json!({"cpr": "010190-1234", "limit": 20}))]
 pub struct AccessSearchBody {
     #[serde(default)]
-    #[schema(nullable = false)]
     pub case_id: Option<Uuid>,
     #[serde(default)]
-    #[schema(nullable = false)]
     pub exemption_id: Option<Uuid>,
     /// Accesses to this person's data.
     #[serde(default)]
-    #[schema(nullable = false, pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$")]
     pub cpr: Option<String>,
     /// Accesses by this staff member (`sub`).
     #[serde(default)]
-    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub actor_sub: Option<String>,
     #[serde(default)]
-    #[schema(nullable = false, minimum = 1, maximum = 100)]
+    #[schema(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     #[serde(default)]
-    #[schema(nullable = false, max_length = 512)]
+    #[schema(max_length = 512)]
     pub cursor: Option<String>,
 }
 

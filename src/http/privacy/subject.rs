@@ -21,7 +21,7 @@ use crate::store;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"cpr": "010190-1234"}))]
 pub struct SubjectAccessBody {
-    #[schema(pattern = "^[0-9]{6}-?[0-9]{4}$")]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$")]
     pub cpr: String,
 }
 

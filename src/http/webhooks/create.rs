@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::MANAGERS;
 use super::view::{NewWebhookBody, WebhookView, WebhookWithSecret};
 use crate::config::AppEnv;
-use crate::domain::office::check_text;
+use crate::domain::FieldIssue;
 use crate::domain::role::Role;
 use crate::domain::webhook::{MAX_DESCRIPTION_LEN, check_url};
 use crate::http::auth::{Bearer, authorize};
@@ -23,7 +23,7 @@ use crate::webhooks::signature;
     tag = "webhooks",
     description = "Roles: clerk, bank (for their office's events), supervisor (for every office's). Answers once with \
                    the signing secret. `url` must be `https` in production. Accepts `Idempotency-Key`.",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body replay the first answer (24 h)")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")),
     request_body(content = NewWebhookBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Registered; the secret is shown only now", body = WebhookWithSecret, headers(
@@ -54,10 +54,14 @@ pub async fn create_webhook(
     let JsonBody(body, digest) = body;
     let mut issues = Vec::new();
     check_url("url", &body.url, state.config.app_env == AppEnv::Production, &mut issues);
-    let description = body.description.as_deref().map(str::trim).unwrap_or_default().to_string();
-    if !description.is_empty() {
-        check_text("description", &description, MAX_DESCRIPTION_LEN, &mut issues);
+    // Checked as sent (the document's limits), stored trimmed; blank means none.
+    let raw = body.description.as_deref().unwrap_or_default();
+    if raw.chars().count() > MAX_DESCRIPTION_LEN {
+        issues.push(FieldIssue::new("description", format!("must be at most {MAX_DESCRIPTION_LEN} characters")));
+    } else if raw.chars().any(char::is_control) {
+        issues.push(FieldIssue::new("description", "must not contain control characters"));
     }
+    let description = raw.trim().to_string();
     if !issues.is_empty() {
         return Err(issues.into());
     }

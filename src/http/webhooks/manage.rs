@@ -67,7 +67,7 @@ pub async fn delete_webhook(
                    deliveries carry signatures by both the new and the previous secret. Accepts `Idempotency-Key`.",
     params(
         ("id" = Uuid, Path, description = "Webhook id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key replay the first answer (24 h)")),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key replay the first answer (24 h)")),
     responses(
         (status = 200, description = "The new secret; shown only now", body = WebhookWithSecret, headers(
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),

@@ -13,10 +13,14 @@ use crate::store::webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 #[serde(deny_unknown_fields)]
 pub struct NewWebhookBody {
     /// Where events are POSTed: `https` (plain `http` only in development mode).
-    #[schema(example = "https://integration.bank.example/nemid/events", max_length = 2048)]
+    #[schema(
+        example = "https://integration.bank.example/nemid/events",
+        pattern = r"^[Hh][Tt][Tt][Pp][Ss]?://\S+$",
+        max_length = 2048
+    )]
     pub url: String,
     /// What the subscription is for (optional).
-    #[schema(example = "Core banking: NemID case updates", max_length = 500)]
+    #[schema(example = "Core banking: NemID case updates", pattern = r"^[^\x00-\x1f\x7f-\x9f]*$", max_length = 500)]
     pub description: Option<String>,
 }
 
