@@ -95,6 +95,11 @@ pub enum Reveals {
 /// Runs `work` in one transaction, at most once per (sub, key, fingerprint). A stored answer is
 /// replayed only to a caller who may still do the request now (`roles`, office checks), and the
 /// replay is an access like the original.
+///
+/// The key is held by a transaction-scoped advisory lock, and its answer is written in the same
+/// transaction as the work. So there is no "claimed" state to outlive a crash: a process killed
+/// mid-request leaves nothing behind, and the client's retry with the same key does the work
+/// once. A second request while the first still runs finds the lock taken: 409.
 #[allow(clippy::too_many_arguments)]
 pub async fn run<F>(
     state: &AppState,
@@ -109,89 +114,72 @@ pub async fn run<F>(
 where
     F: FnOnce(&mut PgConnection) -> ApiResult<Answer> + Send + 'static,
 {
-    let sub = bearer.0.sub.clone();
     let db = &state.db;
-    // Stored answers hold personal data: they are kept sealed like CPR numbers.
-    let vault = state.vault.clone();
     let Some(key) = key.0 else {
         let answer = db.run(move |conn| conn.transaction(work)).await?;
         return Ok(answer.response(false));
     };
-
-    let (s, k, f, b, m, v) =
-        (sub.clone(), key.clone(), fingerprint.clone(), bearer.clone(), moment.clone(), vault.clone());
-    let claimed = db
-        .run(move |conn| {
-            let who = authorize(conn, &b, roles)?;
-            let mut known = idempotency::claim(conn, &s, &k, &f)?;
-            if let Some(row) = known.as_mut()
-                && let Some(sealed) = &row.response_body
-            {
-                let body = v.open_bytes(sealed)?;
-                if row.fingerprint == f && row.status_code.is_some_and(|c| (200..300).contains(&c)) {
-                    record_replay(conn, &who, &m, reveals, &body)?;
-                }
-                row.response_body = Some(body);
-            }
-            Ok(known)
-        })
-        .await?;
-    if let Some(known) = claimed {
-        if known.fingerprint != fingerprint {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "Idempotency key reused",
-                "this Idempotency-Key was used for a different request",
-            ));
-        }
-        return match (known.status_code, known.response_body) {
-            (Some(status), Some(body)) => Ok(Answer {
-                status: StatusCode::from_u16(status as u16).map_err(ApiError::internal)?,
-                body,
-                etag: known.etag,
-                location: known.location,
-            }
-            .response(true)),
-            _ => Err(ApiError::conflict(
-                "idempotency_key_in_flight",
-                "a request with this Idempotency-Key is still being processed; retry later",
-            )),
-        };
-    }
-
-    let (s, k, v) = (sub.clone(), key.clone(), vault.clone());
+    let sub = bearer.0.sub.clone();
+    // Stored answers hold personal data: they are kept sealed like CPR numbers.
+    let vault = state.vault.clone();
+    let (b, m) = (bearer.clone(), moment.clone());
     let outcome = db
         .run(move |conn| {
             conn.transaction(|conn| {
-                let answer = work(conn)?;
-                idempotency::complete(
+                let who = authorize(conn, &b, roles)?;
+                if !idempotency::lock(conn, &sub, &key)? {
+                    return Err(ApiError::conflict(
+                        "idempotency_key_in_flight",
+                        "a request with this Idempotency-Key is still being processed; retry later",
+                    ));
+                }
+                if let Some(known) = idempotency::find(conn, &sub, &key)? {
+                    if known.fingerprint != fingerprint {
+                        return Err(ApiError::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "idempotency_key_reused",
+                            "Idempotency key reused",
+                            "this Idempotency-Key was used for a different request",
+                        ));
+                    }
+                    let body = vault.open_bytes(&known.response_body)?;
+                    if (200..300).contains(&known.status_code) {
+                        record_replay(conn, &who, &m, reveals, &body)?;
+                    }
+                    let status = StatusCode::from_u16(known.status_code as u16).map_err(ApiError::internal)?;
+                    return Ok((Answer { status, body, etag: known.etag, location: known.location }, true));
+                }
+                // The work runs under a savepoint: when it refuses the request (4xx), its changes
+                // are undone but the refusal is remembered with the key, as an answer like any other.
+                let answer = match conn.transaction(work) {
+                    Ok(a) => a,
+                    Err(e) if e.status().is_client_error() => Answer {
+                        status: e.status(),
+                        body: serde_json::to_vec(&e.problem()).map_err(ApiError::internal)?,
+                        etag: None,
+                        location: None,
+                    },
+                    // A server error keeps nothing: the key stays free for a retry.
+                    Err(e) => return Err(e),
+                };
+                idempotency::insert(
                     conn,
-                    &s,
-                    &k,
-                    answer.status.as_u16(),
-                    &v.seal_bytes(&answer.body),
-                    answer.etag.as_deref(),
-                    answer.location.as_deref(),
+                    &idempotency::NewAnswer {
+                        sub: &sub,
+                        key: &key,
+                        fingerprint: &fingerprint,
+                        status_code: i32::from(answer.status.as_u16()),
+                        response_body: &vault.seal_bytes(&answer.body),
+                        etag: answer.etag.as_deref(),
+                        location: answer.location.as_deref(),
+                    },
                 )?;
-                Ok(answer)
+                Ok((answer, false))
             })
         })
-        .await;
-    match outcome {
-        Ok(answer) => Ok(answer.response(false)),
-        Err(e) => {
-            let (s, k) = (sub, key);
-            if e.status().is_client_error() {
-                let body = vault.seal_bytes(&serde_json::to_vec(&e.problem()).unwrap_or_default());
-                let status = e.status().as_u16();
-                let _ = db.run(move |conn| Ok(idempotency::complete(conn, &s, &k, status, &body, None, None)?)).await;
-            } else {
-                let _ = db.run(move |conn| Ok(idempotency::release(conn, &s, &k)?)).await;
-            }
-            Err(e)
-        }
-    }
+        .await?;
+    let (answer, replayed) = outcome;
+    Ok(answer.response(replayed))
 }
 
 /// Records the access a replayed answer makes: the record's id is in the stored body.

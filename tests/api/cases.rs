@@ -518,17 +518,6 @@ fn a_key_still_in_flight_is_409_and_a_failed_attempt_frees_it() {
         Tok::None => unreachable!(),
     };
     let body = json!({"kind": "standard", "applicant": applicant("010190-1234")});
-    let fingerprint = format!(
-        "POST /api/v1/cases {}",
-        nemid_desk::http::json::hex_sha256(serde_json::to_vec(&body).unwrap().as_slice())
-    );
-    // Another request with this key has claimed it and not finished.
-    app.db
-        .conn()
-        .batch_execute(&format!(
-            "INSERT INTO idempotency_keys (actor_sub, key, fingerprint) VALUES ('clerk-1', 'busy', '{fingerprint}')"
-        ))
-        .unwrap();
     let send = |key: &str| {
         app.client
             .post(app.url("/api/v1/cases"))
@@ -538,12 +527,31 @@ fn a_key_still_in_flight_is_409_and_a_failed_attempt_frees_it() {
             .send()
             .unwrap()
     };
+    // Another request with this key is running: its transaction holds the key's lock.
+    let mut other = app.db.conn();
+    other
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('clerk-1' || E'\\n' || 'busy', 0))")
+        .unwrap();
     assert_eq!(problem(send("busy"), 409)["kind"], "idempotency_key_in_flight");
     assert_eq!(count(&app, "SELECT count(*) AS n FROM cases"), 0);
-    // A record older than 24 hours no longer counts: the key is used afresh.
-    app.db.conn().batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").unwrap();
+    // That request died (its transaction ended without an answer): the key is free at once.
+    other.batch_execute("ROLLBACK").unwrap();
     assert_eq!(send("busy").status(), 201);
     assert_eq!(count(&app, "SELECT count(*) AS n FROM cases"), 1);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM idempotency_keys"), 1);
+    // A record older than 24 hours no longer counts: the key is used afresh, for another body.
+    app.db.conn().batch_execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'").unwrap();
+    let other_body = json!({"kind": "standard", "applicant": applicant("020290-1234")});
+    let res = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .bearer_auth(&tok)
+        .header("idempotency-key", "busy")
+        .json(&other_body)
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM cases"), 2);
 }
 
 #[test]
