@@ -179,7 +179,7 @@ fn serve(config: Config) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&format!("cannot listen on {bind} (BIND_ADDR): {e}")),
     };
-    let state = match http::server::state(config, pool) {
+    let state = match http::server::state(config, pool, &url) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("nemid-desk: configuration error: {e}");

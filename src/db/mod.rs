@@ -58,15 +58,37 @@ struct SessionSettings {
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        // Every session is bounded and named, so a runaway query is cut off and
-        // pg_stat_activity tells which service holds a connection. Times are stored in UTC.
-        // 16 MB of work_mem lets report aggregates hash and sort in memory instead of spilling
-        // to disk (the default 4 MB does not); at most pool size × that, and only while reporting.
-        conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET application_name = 'nemid-desk'; SET TIME ZONE 'UTC'; SET work_mem = '16MB';",
-            self.statement_timeout_ms
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        prepare_session(conn, self.statement_timeout_ms).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Every session is bounded and named, so a runaway query is cut off and pg_stat_activity tells
+/// which service holds a connection. Times are stored in UTC. 16 MB of work_mem lets report
+/// aggregates hash and sort in memory instead of spilling to disk (the default 4 MB does not);
+/// at most pool size × that, and only while reporting.
+pub fn prepare_session(conn: &mut PgConnection, statement_timeout_ms: u128) -> diesel::QueryResult<()> {
+    conn.batch_execute(&format!(
+        "SET statement_timeout = {statement_timeout_ms}; SET application_name = 'nemid-desk'; SET TIME ZONE 'UTC'; SET work_mem = '16MB';"
+    ))
+}
+
+/// After a request failed for want of the database: whether `conn` itself is dead (killed by
+/// `pg_terminate_backend`, or the server restarted). Then it is replaced by a fresh connection,
+/// or, while the database is still down, left for the next request to try again. This runs
+/// only after a failure, so healthy requests pay no "test on checkout" round trip.
+pub fn repair(conn: &mut PgConnection, url: &str, statement_timeout_ms: u128) {
+    use diesel::{Connection, RunQueryDsl};
+    if diesel::sql_query("SELECT 1").execute(conn).is_ok() {
+        return;
+    }
+    match PgConnection::establish(url) {
+        Ok(mut fresh) => {
+            if prepare_session(&mut fresh, statement_timeout_ms).is_ok() {
+                *conn = fresh;
+                tracing::info!("replaced a dead database connection");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "a dead database connection could not be replaced yet"),
     }
 }
 
@@ -77,6 +99,9 @@ pub fn build_pool(url: &str, cfg: &DbConfig) -> DbPool {
         .max_size(cfg.pool_size)
         .min_idle(Some(cfg.pool_size.min(2)))
         .connection_timeout(cfg.connect_timeout)
+        // No `SELECT 1` before every use: a dead connection is found by the request that fails
+        // on it and repaired then (`repair`, called by `http::state::Db::run`).
+        .test_on_check_out(false)
         .idle_timeout(Some(Duration::from_secs(300)))
         .connection_customizer(Box::new(SessionSettings { statement_timeout_ms: cfg.statement_timeout.as_millis() }))
         .build_unchecked(ConnectionManager::new(harden_url(url, cfg)))

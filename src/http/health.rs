@@ -45,10 +45,13 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let pool = state.db.pool().clone();
+    let db = state.db.clone();
     let check = web::block(move || -> Result<(), String> {
-        let mut conn = pool.get_timeout(Duration::from_secs(1)).map_err(|e| e.to_string())?;
-        conn.batch_execute("SELECT 1").map_err(|e| e.to_string())
+        let mut conn = db.pool().get_timeout(Duration::from_secs(1)).map_err(|e| e.to_string())?;
+        conn.batch_execute("SELECT 1").map_err(|e| {
+            db.repair(&mut conn);
+            e.to_string()
+        })
     });
     match actix_web::rt::time::timeout(Duration::from_secs(1), check).await {
         Ok(Ok(Ok(()))) => Ok(HttpResponse::Ok().json(Health { status: "ok".into() })),

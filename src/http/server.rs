@@ -13,16 +13,12 @@ use crate::auth::KeySet;
 use crate::config::{Config, ConfigError};
 use crate::db::DbPool;
 
-pub fn state(config: Config, pool: DbPool) -> Result<web::Data<AppState>, ConfigError> {
+/// `url` is the one `pool` was built with (`db::build_pool`).
+pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppState>, ConfigError> {
     let keys = KeySet::load(&config)?;
     let vault = Arc::new(crate::vault::CprVault::from_config(&config)?);
-    Ok(web::Data::new(AppState {
-        config,
-        db: Db::new(pool),
-        keys,
-        api_doc: Arc::new(ApiDoc::new(&routes::document())),
-        vault,
-    }))
+    let db = Db::new(pool, &crate::db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());
+    Ok(web::Data::new(AppState { config, db, keys, api_doc: Arc::new(ApiDoc::new(&routes::document())), vault }))
 }
 
 /// Blocking threads per worker, so that all workers together hold as many blocking threads as the

@@ -24,15 +24,23 @@ pub struct AppState {
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
+    /// For replacing a dead connection (`db::repair`): the pool's own URL and session settings.
+    url: Arc<str>,
+    statement_timeout_ms: u128,
 }
 
 impl Db {
-    pub fn new(pool: DbPool) -> Self {
-        Self { pool }
+    pub fn new(pool: DbPool, url: &str, statement_timeout_ms: u128) -> Self {
+        Self { pool, url: Arc::from(url), statement_timeout_ms }
     }
 
     pub fn pool(&self) -> &DbPool {
         &self.pool
+    }
+
+    /// Replaces `conn` if it is dead (see `db::repair`).
+    pub fn repair(&self, conn: &mut PgConnection) {
+        crate::db::repair(conn, &self.url, self.statement_timeout_ms);
     }
 
     pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
@@ -41,11 +49,16 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let (url, timeout) = (self.url.clone(), self.statement_timeout_ms);
         let span = tracing::Span::current();
         web::block(move || {
             let _entered = span.enter();
             let mut conn = pool.get().map_err(ApiError::from)?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if result.as_ref().is_err_and(|e| e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE) {
+                crate::db::repair(&mut conn, &url, timeout);
+            }
+            result
         })
         .await?
     }

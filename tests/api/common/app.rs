@@ -60,7 +60,7 @@ impl Server {
             extra.iter().find(|(k, _)| *k == "DATABASE_URL").map(|(_, v)| v.to_string()).unwrap_or(db_url.to_string());
         let config = Config::from_source(&env(&url, &data_dir.path(), extra)).expect("test config");
         let pool = db::build_pool(&url, &config.db);
-        let state = http::server::state(config, pool).expect("test state");
+        let state = http::server::state(config, pool, &url).expect("test state");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = mpsc::channel();
