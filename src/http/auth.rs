@@ -4,7 +4,10 @@
 //! caller's office inside their own database closure with `authorize`, so one pool checkout
 //! serves both the check and the work.
 
+use std::collections::HashMap;
 use std::future::{Ready, ready};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -18,9 +21,15 @@ use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
 use crate::store;
 
-/// A verified bearer token's identity.
-#[derive(Debug, Clone)]
-pub struct Bearer(pub Identity);
+/// A verified bearer token's identity, and the server's office cache for resolving its office.
+#[derive(Clone)]
+pub struct Bearer(pub Identity, pub Arc<OfficeCache>);
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Bearer").field(&self.0).finish()
+    }
+}
 
 impl FromRequest for Bearer {
     type Error = ApiError;
@@ -45,7 +54,7 @@ fn extract(req: &HttpRequest) -> ApiResult<Bearer> {
         .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
     let identity = state.keys.verify(token).map_err(|e| ApiError::unauthorized(e.to_string()))?;
     tracing::Span::current().record("actor.sub", identity.sub.as_str());
-    Ok(Bearer(identity))
+    Ok(Bearer(identity, state.offices.clone()))
 }
 
 /// The office a list or report covers: supervisors any (or all, `None`); everyone else only
@@ -71,7 +80,7 @@ pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> 
     let id = &bearer.0;
     let office = match id.role.required_office_kind() {
         None => None,
-        Some(kind) => Some(resolve_office(conn, id, kind)?),
+        Some(kind) => Some(resolve_office(conn, id, kind, &bearer.1)?),
     };
     if !allowed.contains(&id.role) {
         return Err(ApiError::forbidden(format!("the role `{}` may not do this", id.role.as_str())));
@@ -79,10 +88,58 @@ pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> 
     Ok(Principal { sub: id.sub.clone(), name: id.name.clone(), role: id.role, office })
 }
 
-fn resolve_office(conn: &mut PgConnection, id: &Identity, kind: OfficeKind) -> ApiResult<OfficeRef> {
+/// What authorization needs of an office.
+#[derive(Clone)]
+struct CachedOffice {
+    id: uuid::Uuid,
+    code: String,
+    kind: String,
+    active: bool,
+    fetched: Instant,
+}
+
+/// Every clerk and bank request resolves its token's office; caching it per server saves a
+/// database round trip per request (bench/README.md). An office changed through this server is
+/// dropped from its cache at once (`forget`); on other instances a change takes effect within
+/// `OFFICE_CACHE_TTL`.
+#[derive(Default)]
+pub struct OfficeCache(Mutex<HashMap<String, CachedOffice>>);
+
+const OFFICE_CACHE_TTL: Duration = Duration::from_secs(5);
+
+impl OfficeCache {
+    pub fn forget(&self, code: &str) {
+        if let Ok(mut c) = self.0.lock() {
+            c.remove(code);
+        }
+    }
+
+    fn get(&self, conn: &mut PgConnection, code: &str) -> ApiResult<Option<CachedOffice>> {
+        let hit = self.0.lock().ok().and_then(|c| c.get(code).cloned());
+        if let Some(o) = hit.filter(|o| o.fetched.elapsed() < OFFICE_CACHE_TTL) {
+            return Ok(Some(o));
+        }
+        let Some(row) = store::offices::find_by_code(conn, code)? else { return Ok(None) };
+        let o =
+            CachedOffice { id: row.id, code: row.code, kind: row.kind, active: row.active, fetched: Instant::now() };
+        if let Ok(mut c) = self.0.lock() {
+            if c.len() > 10_000 {
+                c.clear(); // offices number in the hundreds; the bound keeps odd tokens from growing it
+            }
+            c.insert(code.to_string(), o.clone());
+        }
+        Ok(Some(o))
+    }
+}
+
+fn resolve_office(
+    conn: &mut PgConnection,
+    id: &Identity,
+    kind: OfficeKind,
+    bearer_offices: &OfficeCache,
+) -> ApiResult<OfficeRef> {
     let code = id.office_code.as_deref().unwrap_or_default();
-    let row = store::offices::find_by_code(conn, code)?
-        .ok_or_else(|| ApiError::forbidden("the token's office is not known"))?;
+    let row = bearer_offices.get(conn, code)?.ok_or_else(|| ApiError::forbidden("the token's office is not known"))?;
     if !row.active {
         return Err(ApiError::forbidden("the token's office is not active"));
     }

@@ -18,7 +18,14 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
     let keys = KeySet::load(&config)?;
     let vault = Arc::new(crate::vault::CprVault::from_config(&config)?);
     let db = Db::new(pool, &crate::db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());
-    Ok(web::Data::new(AppState { config, db, keys, api_doc: Arc::new(ApiDoc::new(&routes::document())), vault }))
+    Ok(web::Data::new(AppState {
+        config,
+        db,
+        keys,
+        api_doc: Arc::new(ApiDoc::new(&routes::document())),
+        vault,
+        offices: Default::default(),
+    }))
 }
 
 /// Blocking threads per worker, so that all workers together hold as many blocking threads as the

@@ -17,6 +17,8 @@ pub struct AppState {
     pub api_doc: Arc<super::openapi::ApiDoc>,
     /// Seals and opens CPR numbers; cloned into database closures.
     pub vault: Arc<crate::vault::CprVault>,
+    /// Offices as authorization last read them (see `http::auth::OfficeCache`).
+    pub offices: Arc<super::auth::OfficeCache>,
 }
 
 /// Runs blocking diesel work off the actix worker threads. Pool checkout blocks too, so it

@@ -86,6 +86,7 @@ pub async fn update_office(
             })
         })
         .await?;
+    state.offices.forget(&view.code);
     tracing::info!(office.id = %view.id, office.active = view.active, "office updated");
     Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))
 }
