@@ -39,7 +39,10 @@ pub struct NewAccess<'a> {
 }
 
 pub fn record(conn: &mut PgConnection, new: &NewAccess<'_>) -> QueryResult<usize> {
-    diesel::insert_into(access_log::table).values(new).execute(conn)
+    // Through `get_result`: diesel consults the wrapper's cache mark on this path only.
+    super::cached::Cached(diesel::insert_into(access_log::table).values(new).returning(access_log::id))
+        .get_result::<i64>(conn)
+        .map(|_| 1)
 }
 
 #[derive(Debug, Default, Clone)]

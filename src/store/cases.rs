@@ -105,7 +105,8 @@ pub fn next_nemid_number(conn: &mut PgConnection) -> QueryResult<String> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewCase<'_>) -> QueryResult<CaseRow> {
-    diesel::insert_into(cases::table).values(new).returning(CaseRow::as_returning()).get_result(conn)
+    super::cached::Cached(diesel::insert_into(cases::table).values(new).returning(CaseRow::as_returning()))
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOffice>> {

@@ -42,7 +42,9 @@ pub struct NewEvent<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewEvent<'_>) -> QueryResult<usize> {
-    diesel::insert_into(case_events::table).values(new).execute(conn)
+    super::cached::Cached(diesel::insert_into(case_events::table).values(new).returning(case_events::id))
+        .get_result::<i64>(conn)
+        .map(|_| 1)
 }
 
 /// A case's events, oldest first.

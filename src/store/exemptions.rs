@@ -182,7 +182,9 @@ pub struct NewExemptionEvent<'a> {
 }
 
 pub fn insert_event(conn: &mut PgConnection, new: &NewExemptionEvent<'_>) -> QueryResult<usize> {
-    diesel::insert_into(exemption_events::table).values(new).execute(conn)
+    super::cached::Cached(diesel::insert_into(exemption_events::table).values(new).returning(exemption_events::id))
+        .get_result::<i64>(conn)
+        .map(|_| 1)
 }
 
 /// An exemption's events, oldest first, in the same row shape as case events.

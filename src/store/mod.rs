@@ -2,6 +2,7 @@
 //! `&mut PgConnection` and return `QueryResult`; transactions are opened by the caller.
 
 pub mod access;
+pub mod cached;
 pub mod cases;
 pub mod events;
 pub mod exemptions;
