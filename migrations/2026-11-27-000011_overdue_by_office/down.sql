@@ -1,0 +1,1 @@
+DROP INDEX cases_overdue_by_office;
