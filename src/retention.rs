@@ -79,6 +79,10 @@ pub fn spawn_daily(pool: DbPool, days: u32) {
                         if locked {
                             let _ = crate::store::idempotency::purge_expired(&mut conn);
                             let month_ago = Utc::now() - chrono::Duration::days(WEBHOOK_HISTORY_DAYS);
+                            let _ = crate::store::webhooks::purge_deleted(
+                                &mut conn,
+                                Utc::now() - chrono::Duration::days(1),
+                            );
                             match crate::store::webhooks::purge_finished(&mut conn, month_ago) {
                                 Ok(n) => {
                                     tracing::info!(webhook_deliveries.purged = n, "old webhook deliveries removed")

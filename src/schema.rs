@@ -267,6 +267,7 @@ diesel::table! {
         created_by -> Text,
         updated_at -> Timestamptz,
         updated_by -> Text,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 

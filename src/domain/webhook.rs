@@ -41,17 +41,28 @@ pub fn check_url(field: &str, raw: &str, production: bool, issues: &mut Vec<Fiel
         let ip = match host {
             url::Host::Ipv4(a) => Some(IpAddr::V4(a)),
             url::Host::Ipv6(a) => Some(IpAddr::V6(a)),
-            url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost") => {
+            url::Host::Domain(d) if is_localhost_name(d) => {
                 return bad("must not point at this host in production");
             }
             url::Host::Domain(_) => None,
         };
+        // An IPv4 address written as IPv6 (`[::ffff:127.0.0.1]`) is judged as the IPv4 one.
+        let ip = ip.map(|ip| match ip {
+            IpAddr::V6(a) => a.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        });
         if let Some(ip) = ip
             && (ip.is_loopback() || ip.is_unspecified() || is_link_local(ip))
         {
             bad("must not point at a loopback, link-local or unspecified address in production");
         }
     }
+}
+
+/// `localhost`, `localhost.` and any `*.localhost` (RFC 6761: they all resolve to loopback).
+fn is_localhost_name(d: &str) -> bool {
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    d == "localhost" || d.ends_with(".localhost")
 }
 
 fn is_link_local(ip: IpAddr) -> bool {
@@ -128,6 +139,10 @@ mod tests {
             ("https://169.254.169.254/latest", true),
             ("https://0.0.0.0/h", true),
             ("https://[fe80::1]/h", true),
+            ("https://localhost./h", true),
+            ("https://api.localhost/h", true),
+            ("https://[::ffff:127.0.0.1]/h", true),
+            ("https://[::ffff:169.254.169.254]/h", true),
         ] {
             let v = issues(raw, production);
             assert_eq!(v.len(), 1, "{raw:?} (production {production}) gave {v:?}");

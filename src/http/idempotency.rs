@@ -88,7 +88,9 @@ impl Answer {
 pub enum Reveals {
     Case,
     Exemption,
-    /// No personal data (e.g. a webhook registration): nothing to record.
+    /// A webhook with its secret: replayed only while the caller may still manage it.
+    Webhook,
+    /// No personal data: nothing to record.
     Nothing,
 }
 
@@ -209,6 +211,7 @@ fn record_replay(
             let subject = super::audit::Subject::Exemption { id, cpr_index: &row.citizen_cpr_index };
             super::audit::record(conn, who, moment, subject)
         }
+        Reveals::Webhook => super::webhooks::load_visible(conn, who, id, false).map(|_| ()),
         Reveals::Nothing => Ok(()),
     }
 }

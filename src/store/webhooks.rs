@@ -25,6 +25,7 @@ pub struct WebhookRow {
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Insertable)]
@@ -73,13 +74,27 @@ pub fn insert(conn: &mut PgConnection, new: &NewWebhook<'_>) -> QueryResult<Webh
     diesel::insert_into(webhooks::table).values(new).returning(WebhookRow::as_returning()).get_result(conn)
 }
 
+/// A subscription that has not been deleted.
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<WebhookRow>> {
-    webhooks::table.find(id).select(WebhookRow::as_select()).first(conn).optional()
+    webhooks::table
+        .find(id)
+        .filter(webhooks::deleted_at.is_null())
+        .select(WebhookRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-/// Locks the row for a change (rotation, enabling) so two changes never interleave.
+/// Locks the row for a change (rotation, enabling, deletion) so two changes never interleave.
+/// `FOR NO KEY UPDATE`: the foreign-key checks of event transactions queueing deliveries for
+/// it (`FOR KEY SHARE`) do not wait for it.
 pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<WebhookRow>> {
-    webhooks::table.find(id).select(WebhookRow::as_select()).for_update().first(conn).optional()
+    webhooks::table
+        .find(id)
+        .filter(webhooks::deleted_at.is_null())
+        .select(WebhookRow::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()
 }
 
 /// Subscriptions newest first; `office` limits to one office's (`None`: all, incl. all-office ones).
@@ -89,7 +104,7 @@ pub fn page(
     before: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<WebhookRow>> {
-    let mut q = webhooks::table.select(WebhookRow::as_select()).into_boxed();
+    let mut q = webhooks::table.filter(webhooks::deleted_at.is_null()).select(WebhookRow::as_select()).into_boxed();
     if let Some(o) = office {
         q = q.filter(webhooks::office_id.eq(o));
     }
@@ -99,8 +114,35 @@ pub fn page(
     q.order((webhooks::created_at.desc(), webhooks::id.desc())).limit(limit + 1).load(conn)
 }
 
-pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
-    diesel::delete(webhooks::table.find(id)).execute(conn)
+/// Deletes a subscription: marked deleted (and inactive) at once, removed with its deliveries
+/// by `purge_deleted` a day later (see migration `…_webhooks_soft_delete` for why).
+pub fn delete(conn: &mut PgConnection, id: Uuid, by: &str, at: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(webhooks::table.find(id).filter(webhooks::deleted_at.is_null()))
+        .set((
+            webhooks::deleted_at.eq(Some(at)),
+            webhooks::active.eq(false),
+            webhooks::updated_at.eq(at),
+            webhooks::updated_by.eq(by),
+        ))
+        .execute(conn)
+}
+
+/// Removes subscriptions deleted before `before`, with their deliveries and attempts.
+pub fn purge_deleted(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(webhooks::table.filter(webhooks::deleted_at.lt(before))).execute(conn)
+}
+
+/// Ends a claimed delivery that cannot be sent at all (its subscription was deleted, or its
+/// secret cannot be opened): failed, with the reason, lease released.
+pub fn give_up(conn: &mut PgConnection, id: Uuid, why: &str, at: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(webhook_deliveries::table.find(id))
+        .set((
+            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::lease_until.eq(None::<DateTime<Utc>>),
+            webhook_deliveries::last_attempt_at.eq(Some(at)),
+            webhook_deliveries::last_error.eq(Some(why)),
+        ))
+        .execute(conn)
 }
 
 /// Replaces the secret; the old one keeps signing until `previous_expires_at`.
@@ -209,7 +251,8 @@ pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResul
     diesel::sql_query(
         "WITH due AS (
              SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.active
+             WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.active AND w.deleted_at IS NULL
+               AND (w.office_id IS NULL OR EXISTS (SELECT 1 FROM offices o WHERE o.id = w.office_id AND o.active))
                AND (d.lease_until IS NULL OR d.lease_until < now())
                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
                                WHERE p.webhook_id = d.webhook_id AND p.status = 'pending'

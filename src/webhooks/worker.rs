@@ -87,21 +87,44 @@ fn claim(conn: &mut diesel::PgConnection, vault: &CprVault, limit: i64, lease: f
     let now = Utc::now();
     let mut jobs = Vec::new();
     for delivery in store::claim(conn, limit, lease)? {
-        let (Some(hook), Some(event)) =
-            (store::find(conn, delivery.webhook_id)?, feed::at(conn, delivery.feed_position)?)
-        else {
-            continue; // deleted meanwhile: the cascade removes the delivery too
-        };
-        let keys = signing_keys(vault, &hook, now)?;
-        let payload = WebhookPayload {
-            kind: format!("{}.{}", event.kind, event.action),
-            timestamp: event.occurred_at,
-            data: WebhookEvent { cursor: cursor_after(event.position), event: FeedItem::from(event) },
-        };
-        let body = serde_json::to_vec(&payload).map_err(crate::http::error::ApiError::internal)?;
-        jobs.push(Job { delivery, url: hook.url, keys, body });
+        // Each delivery on its own: one that cannot be prepared is ended with the reason, so it
+        // neither holds up its subscription's queue nor the others claimed with it.
+        match prepare(conn, vault, &delivery, now)? {
+            Ok((url, keys, body)) => jobs.push(Job { delivery, url, keys, body }),
+            Err(why) => {
+                tracing::warn!(delivery.id = %delivery.id, reason = why, "webhook delivery given up");
+                store::give_up(conn, delivery.id, why, now)?;
+            }
+        }
     }
     Ok(jobs)
+}
+
+/// The URL, signing keys and body of a delivery, or why it cannot be sent.
+type Prepared = Result<(String, Vec<Vec<u8>>, Vec<u8>), &'static str>;
+
+fn prepare(
+    conn: &mut diesel::PgConnection,
+    vault: &CprVault,
+    delivery: &DeliveryRow,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<Prepared> {
+    let Some(hook) = store::find(conn, delivery.webhook_id)? else {
+        return Ok(Err("the webhook was deleted"));
+    };
+    let Some(event) = feed::at(conn, delivery.feed_position)? else {
+        return Ok(Err("the event no longer exists"));
+    };
+    let Ok(keys) = signing_keys(vault, &hook, now) else {
+        return Ok(Err("the signing secret cannot be opened with the configured keys"));
+    };
+    let payload = WebhookPayload {
+        kind: format!("{}.{}", event.kind, event.action),
+        timestamp: event.occurred_at,
+        data: WebhookEvent { cursor: cursor_after(event.position), event: FeedItem::from(event) },
+    };
+    let body = serde_json::to_vec(&payload).map_err(crate::http::error::ApiError::internal)?;
+    Ok(Ok((hook.url, keys, body)))
 }
 
 /// The current secret's key, and the previous one's while it is still valid.

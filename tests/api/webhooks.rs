@@ -446,3 +446,89 @@ fn registration_refuses_bad_urls_unknown_fields_and_plain_http_in_production() {
     let res = prod.post("/api/v1/webhooks", &clerk, &json!({"url": "https://bank.example/h"}));
     assert_eq!(res.status(), 201);
 }
+
+#[test]
+fn deleting_webhooks_never_fails_the_event_writers() {
+    // A hard delete raced with the outbox trigger: an event transaction queueing a delivery for
+    // a webhook whose deletion just committed failed its foreign-key check (500 on a case action).
+    let app = TestApp::spawn_with(FAST);
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (base, stop) = (app.base.clone(), stop.clone());
+        let Tok::Raw(raw) = Tok::clerk("KBH01") else { unreachable!() };
+        std::thread::spawn(move || {
+            let client = reqwest::blocking::Client::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let res = client
+                    .post(format!("{base}/api/v1/webhooks"))
+                    .bearer_auth(&raw)
+                    .json(&json!({"url": "http://127.0.0.1:9/h"}))
+                    .send()
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                let id = res.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
+                let res = client.delete(format!("{base}/api/v1/webhooks/{id}")).bearer_auth(&raw).send().unwrap();
+                assert_eq!(res.status(), 204);
+                n += 1;
+            }
+            n
+        })
+    };
+    for i in 0..40 {
+        let res = app.post(
+            "/api/v1/cases",
+            &clerk,
+            &json!({"kind": "standard", "applicant": crate::common::cases::applicant(&cpr(i))}),
+        );
+        assert_eq!(res.status(), 201, "case {i}: {}", res.text().unwrap_or_default());
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(churn.join().unwrap() > 0, "webhooks were created and deleted meanwhile");
+    // Deleted webhooks are gone for the API at once.
+    let listed: Value = app.get("/api/v1/webhooks", &clerk).json().unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_deactivated_offices_webhooks_get_nothing_and_a_deleted_ones_secret_is_not_replayed() {
+    let app = TestApp::spawn_with(FAST);
+    let bank_office = app.office("DANSKE-0417", "bank_branch");
+    let bank = Tok::bank("DANSKE-0417");
+    let rx = Receiver::start();
+    register(&app, &bank, &rx.url);
+    let case = app.open_case(&bank, &cpr(1), "standard");
+    rx.wait_for(1, WAIT);
+    // The office closes; a supervisor cancels its open case: the bank's integration hears nothing.
+    let path = format!("/api/v1/offices/{}", bank_office["id"].as_str().unwrap());
+    assert_eq!(app.patch(&path, &Tok::admin(), &json!({"active": false})).status(), 200);
+    let res = app.act(&Tok::supervisor(), &case, "cancel", &crate::common::cases::reason());
+    assert_eq!(res.status(), 200);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(rx.received().len(), 1, "nothing after the office was deactivated");
+
+    // A retried registration replays its answer (with the secret) only while the webhook exists.
+    let clerk_app = TestApp::spawn_with(FAST);
+    clerk_app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let send = || {
+        crate::common::tokens::auth(clerk_app.request(reqwest::Method::POST, "/api/v1/webhooks"), &clerk)
+            .header("idempotency-key", "register-1")
+            .json(&json!({"url": "https://bank.example/h"}))
+            .send()
+            .unwrap()
+    };
+    let first = send();
+    assert_eq!(first.status(), 201);
+    let id = first.json::<Value>().unwrap()["id"].as_str().unwrap().to_string();
+    let res = crate::common::tokens::auth(
+        clerk_app.request(reqwest::Method::DELETE, &format!("/api/v1/webhooks/{id}")),
+        &clerk,
+    )
+    .send()
+    .unwrap();
+    assert_eq!(res.status(), 204);
+    problem(send(), 404);
+}

@@ -71,7 +71,7 @@ pub async fn create_webhook(
         &state,
         &bearer.clone(),
         MANAGERS,
-        idempotency::Reveals::Nothing,
+        idempotency::Reveals::Webhook,
         &moment.clone(),
         key,
         fingerprint,

@@ -23,7 +23,7 @@ const PREVIOUS_SECRET_GRACE_HOURS: i64 = 24;
     operation_id = "delete_webhook",
     tag = "webhooks",
     description = "Roles: clerk, bank (their office's), supervisor (all). Deletes the subscription with its queued \
-                   and past deliveries; nothing more is sent.",
+                   and past deliveries; nothing more is queued or sent (a delivery already on its way completes).",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
         (status = 204, description = "Deleted"),
@@ -50,7 +50,7 @@ pub async fn delete_webhook(
             conn.transaction(|conn| {
                 let who = authorize(conn, &bearer, MANAGERS)?;
                 load_visible(conn, &who, id, true)?;
-                store::delete(conn, id)?;
+                store::delete(conn, id, &who.sub, chrono::Utc::now())?;
                 tracing::info!(webhook.id = %id, "webhook deleted");
                 Ok(())
             })
@@ -99,7 +99,7 @@ pub async fn rotate_secret(
         &state,
         &bearer.clone(),
         MANAGERS,
-        idempotency::Reveals::Nothing,
+        idempotency::Reveals::Webhook,
         &moment.clone(),
         key,
         fingerprint,
