@@ -248,6 +248,7 @@ diesel::table! {
         last_status_code -> Nullable<Int4>,
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
     }
 }
 

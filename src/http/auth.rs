@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::future::{Ready, ready};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -103,12 +104,14 @@ struct CachedOffice {
 /// dropped from its cache at once (`forget`); on other instances a change takes effect within
 /// `OFFICE_CACHE_TTL`.
 #[derive(Default)]
-pub struct OfficeCache(Mutex<HashMap<String, CachedOffice>>);
+pub struct OfficeCache(Mutex<HashMap<String, CachedOffice>>, AtomicU64);
 
 const OFFICE_CACHE_TTL: Duration = Duration::from_secs(5);
 
 impl OfficeCache {
     pub fn forget(&self, code: &str) {
+        // Bumped first: a lookup that read the office before this change will not store it.
+        self.1.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut c) = self.0.lock() {
             c.remove(code);
         }
@@ -119,10 +122,13 @@ impl OfficeCache {
         if let Some(o) = hit.filter(|o| o.fetched.elapsed() < OFFICE_CACHE_TTL) {
             return Ok(Some(o));
         }
+        let generation = self.1.load(Ordering::SeqCst);
         let Some(row) = store::offices::find_by_code(conn, code)? else { return Ok(None) };
         let o =
             CachedOffice { id: row.id, code: row.code, kind: row.kind, active: row.active, fetched: Instant::now() };
-        if let Ok(mut c) = self.0.lock() {
+        if let Ok(mut c) = self.0.lock()
+            && self.1.load(Ordering::SeqCst) == generation
+        {
             if c.len() > 10_000 {
                 c.clear(); // offices number in the hundreds; the bound keeps odd tokens from growing it
             }

@@ -57,6 +57,8 @@ pub struct DeliveryRow {
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The token of the claim that holds the lease (see `claim`).
+    pub lease_token: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -134,11 +136,12 @@ pub fn purge_deleted(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryRes
 
 /// Ends a claimed delivery that cannot be sent at all (its subscription was deleted, or its
 /// secret cannot be opened): failed, with the reason, lease released.
-pub fn give_up(conn: &mut PgConnection, id: Uuid, why: &str, at: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::update(webhook_deliveries::table.find(id))
+pub fn give_up(conn: &mut PgConnection, id: Uuid, token: Uuid, why: &str, at: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(webhook_deliveries::table.find(id).filter(webhook_deliveries::lease_token.eq(token)))
         .set((
             webhook_deliveries::status.eq("failed"),
             webhook_deliveries::lease_until.eq(None::<DateTime<Utc>>),
+            webhook_deliveries::lease_token.eq(None::<Uuid>),
             webhook_deliveries::last_attempt_at.eq(Some(at)),
             webhook_deliveries::last_error.eq(Some(why)),
         ))
@@ -261,7 +264,8 @@ pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResul
              LIMIT $1
              FOR UPDATE OF d SKIP LOCKED)
          UPDATE webhook_deliveries d
-         SET lease_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
+         SET lease_until = now() + make_interval(secs => $2), lease_token = gen_random_uuid(),
+             attempts = d.attempts + 1
          FROM due WHERE d.id = due.id
          RETURNING d.*",
     )
@@ -281,11 +285,12 @@ pub enum Outcome {
 }
 
 /// Records an attempt and its consequence, and keeps the subscription's failure count; after
-/// `disable_after` consecutive failures the subscription is disabled. Only a delivery this
-/// instance still holds (pending, leased) is updated; returns whether it was.
+/// `disable_after` consecutive failures the subscription is disabled. Only a delivery still
+/// held by the claim with `token` (pending, same lease token) is updated; returns whether it was.
 pub fn record_attempt(
     conn: &mut PgConnection,
     attempt: &AttemptRow,
+    token: Uuid,
     outcome: Outcome,
     disable_after: i32,
 ) -> QueryResult<bool> {
@@ -296,8 +301,9 @@ pub fn record_attempt(
     };
     let updated: Option<Uuid> = diesel::sql_query(
         "UPDATE webhook_deliveries SET status = $2, next_attempt_at = coalesce($3, next_attempt_at),
-             lease_until = NULL, last_attempt_at = $4, last_status_code = $5, last_error = $6, delivered_at = $7
-         WHERE id = $1 AND status = 'pending' AND lease_until IS NOT NULL
+             lease_until = NULL, lease_token = NULL, last_attempt_at = $4, last_status_code = $5, last_error = $6,
+             delivered_at = $7
+         WHERE id = $1 AND status = 'pending' AND lease_token = $8
          RETURNING webhook_id",
     )
     .bind::<SqlUuid, _>(attempt.delivery_id)
@@ -307,6 +313,7 @@ pub fn record_attempt(
     .bind::<Nullable<Integer>, _>(attempt.status_code)
     .bind::<Nullable<Text>, _>(attempt.error.as_deref())
     .bind::<Nullable<Timestamptz>, _>(delivered_at)
+    .bind::<SqlUuid, _>(token)
     .get_result::<WebhookIdRow>(conn)
     .optional()?
     .map(|r| r.webhook_id);

@@ -93,7 +93,9 @@ fn claim(conn: &mut diesel::PgConnection, vault: &CprVault, limit: i64, lease: f
             Ok((url, keys, body)) => jobs.push(Job { delivery, url, keys, body }),
             Err(why) => {
                 tracing::warn!(delivery.id = %delivery.id, reason = why, "webhook delivery given up");
-                store::give_up(conn, delivery.id, why, now)?;
+                if let Some(token) = delivery.lease_token {
+                    store::give_up(conn, delivery.id, token, why, now)?;
+                }
             }
         }
     }
@@ -202,10 +204,11 @@ async fn record(db: &crate::http::state::Db, cfg: &WebhookConfig, delivery: Deli
     };
     let disable_after = cfg.disable_after;
     let id = delivery.id;
+    let Some(token) = delivery.lease_token else { return };
     let result = db
         .run(move |conn| {
             use diesel::Connection;
-            Ok(conn.transaction(|conn| store::record_attempt(conn, &attempt, outcome, disable_after))?)
+            Ok(conn.transaction(|conn| store::record_attempt(conn, &attempt, token, outcome, disable_after))?)
         })
         .await;
     match result {
