@@ -50,6 +50,8 @@ pub struct HttpConfig {
     pub body_limit: usize,
     pub workers: usize,
     pub shutdown_timeout: Duration,
+    /// Origins (`https://desk.example`) whose front ends may call the API from a browser.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// JWT verification settings (keys are loaded by `auth::keys`).
@@ -187,6 +189,10 @@ impl Config {
         let default_workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let workers = parse_num(src, "HTTP_WORKERS", default_workers, 1, 64)?;
         let shutdown_secs = parse_num(src, "SHUTDOWN_TIMEOUT_SECS", 30u64, 1, 600)?;
+        let cors_allowed_origins = match src.get("CORS_ALLOWED_ORIGINS") {
+            None => Vec::new(),
+            Some(v) => parse_origins(&v)?,
+        };
         let data_dir = src.get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".data"));
 
         let public_keys = match src.get("JWT_PUBLIC_KEYS") {
@@ -253,7 +259,13 @@ impl Config {
                 connect_timeout: Duration::from_millis(connect_timeout_ms),
                 statement_timeout: Duration::from_millis(statement_timeout_ms),
             },
-            http: HttpConfig { bind_addr, body_limit, workers, shutdown_timeout: Duration::from_secs(shutdown_secs) },
+            http: HttpConfig {
+                bind_addr,
+                body_limit,
+                workers,
+                shutdown_timeout: Duration::from_secs(shutdown_secs),
+                cors_allowed_origins,
+            },
             auth: AuthConfig {
                 secret,
                 public_keys,
@@ -279,6 +291,31 @@ where
             _ => Err(ConfigError::new(var, format!("expected a whole number from {min} to {max}, got `{v}`"))),
         },
     }
+}
+
+/// `https://desk.example,http://localhost:5173`: scheme, host and optional port, nothing else
+/// (an origin, not a URL); `*` is refused, as credentials (bearer tokens) are sent.
+fn parse_origins(v: &str) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for o in v.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let ok = url::Url::parse(o).ok().is_some_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.path() == "/"
+                && !o.ends_with('/')
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+        });
+        if !ok {
+            return Err(ConfigError::new(
+                "CORS_ALLOWED_ORIGINS",
+                format!("`{o}` is not an origin such as https://desk.example or http://localhost:5173"),
+            ));
+        }
+        out.push(o.to_string());
+    }
+    Ok(out)
 }
 
 /// `65536`, `64KiB`, `64kb`, `1MiB`, `1mb`.
@@ -364,6 +401,10 @@ mod tests {
             ("WEBHOOK_TIMEOUT_MS", "0"),
             ("WEBHOOK_DISABLE_AFTER", "0"),
             ("WEBHOOK_RETRY_WINDOW_SECS", "forever"),
+            ("CORS_ALLOWED_ORIGINS", "*"),
+            ("CORS_ALLOWED_ORIGINS", "https://desk.example/"),
+            ("CORS_ALLOWED_ORIGINS", "https://desk.example/app"),
+            ("CORS_ALLOWED_ORIGINS", "ftp://desk.example"),
         ] {
             let e = cfg(&[(var, val)]).unwrap_err();
             assert_eq!(e.var, var, "{var}={val} gave {e}");

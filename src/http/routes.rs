@@ -83,6 +83,7 @@ pub fn app(
         InitError = (),
     >,
 > {
+    let origins = state.config.http.cors_allowed_origins.clone();
     let (app, _) = App::new()
         .into_utoipa_app()
         .openapi(openapi::BaseDoc::openapi())
@@ -98,6 +99,47 @@ pub fn app(
         .default_service(web::to(fallback))
         .split_for_parts();
     app.wrap(middleware::from_fn(request_context::middleware))
+        .wrap(middleware::Condition::new(!origins.is_empty(), cors(&origins)))
+        .wrap(security_headers())
+}
+
+/// Headers every answer carries: no MIME sniffing, no referrer, and a policy that lets a JSON
+/// answer load nothing and be framed nowhere (pages of a front end set their own).
+fn security_headers() -> middleware::DefaultHeaders {
+    middleware::DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+}
+
+/// CORS for the configured origins only (none by default, and then no CORS headers at all, so
+/// browsers keep other origins out). Requests from other origins are not blocked by the server;
+/// they simply get no permission to read the answer.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut c = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("idempotency-replayed"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(600)
+        .block_on_origin_mismatch(false);
+    for o in origins {
+        c = c.allowed_origin(o);
+    }
+    c
 }
 
 /// No route matched: 405 with `Allow` when the path exists for other methods, else 404.

@@ -4,6 +4,7 @@ mod common;
 
 mod access;
 mod auth;
+mod browser;
 mod cases;
 mod errors;
 mod exemptions;
