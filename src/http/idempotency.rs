@@ -88,10 +88,9 @@ impl Answer {
 pub enum Reveals {
     Case,
     Exemption,
-    /// A webhook with its secret: replayed only while the caller may still manage it.
+    /// A webhook with its secret: replayed only while the caller may still manage it (no
+    /// personal data, so no access record).
     Webhook,
-    /// No personal data: nothing to record.
-    Nothing,
 }
 
 /// Runs `work` in one transaction, at most once per (sub, key, fingerprint). A stored answer is
@@ -192,9 +191,6 @@ fn record_replay(
     reveals: Reveals,
     body: &[u8],
 ) -> ApiResult<()> {
-    if reveals == Reveals::Nothing {
-        return Ok(());
-    }
     let id = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v["id"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()))
@@ -212,6 +208,5 @@ fn record_replay(
             super::audit::record(conn, who, moment, subject)
         }
         Reveals::Webhook => super::webhooks::load_visible(conn, who, id, false).map(|_| ()),
-        Reveals::Nothing => Ok(()),
     }
 }
