@@ -247,21 +247,27 @@ pub fn redeliver(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Query
 ///
 /// Only the head of each subscription's queue (its pending delivery with the smallest feed
 /// position) is ever due, so one subscription receives its events in feed order, one at a time.
-/// `FOR UPDATE … SKIP LOCKED` lets several server instances claim at once without waiting on, or
-/// taking, each other's rows; a row another instance just leased is re-checked after its lock and
-/// dropped, because its `lease_until` no longer qualifies.
+/// The heads are found per subscription (one probe of the queue index each), so a long queue
+/// behind a failing receiver costs nothing per poll. `FOR UPDATE … SKIP LOCKED` lets several
+/// server instances claim at once without waiting on, or taking, each other's rows; a row
+/// another instance just leased is re-checked after its lock and dropped, because its
+/// `lease_until` no longer qualifies.
 pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResult<Vec<DeliveryRow>> {
     diesel::sql_query(
-        "WITH due AS (
-             SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND w.active AND w.deleted_at IS NULL
+        "WITH heads AS (
+             SELECT h.id, h.next_attempt_at, h.feed_position FROM webhooks w
+             CROSS JOIN LATERAL (
+                 SELECT d.id, d.next_attempt_at, d.lease_until, d.feed_position FROM webhook_deliveries d
+                 WHERE d.webhook_id = w.id AND d.status = 'pending'
+                 ORDER BY d.feed_position LIMIT 1) h
+             WHERE w.active AND w.deleted_at IS NULL
                AND (w.office_id IS NULL OR EXISTS (SELECT 1 FROM offices o WHERE o.id = w.office_id AND o.active))
-               AND (d.lease_until IS NULL OR d.lease_until < now())
-               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-                               WHERE p.webhook_id = d.webhook_id AND p.status = 'pending'
-                                 AND p.feed_position < d.feed_position)
-             ORDER BY d.next_attempt_at, d.feed_position
-             LIMIT $1
+               AND h.next_attempt_at <= now() AND (h.lease_until IS NULL OR h.lease_until < now())
+             ORDER BY h.next_attempt_at, h.feed_position
+             LIMIT $1),
+         due AS (
+             SELECT d.id FROM webhook_deliveries d JOIN heads ON heads.id = d.id
+             WHERE d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until < now())
              FOR UPDATE OF d SKIP LOCKED)
          UPDATE webhook_deliveries d
          SET lease_until = now() + make_interval(secs => $2), lease_token = gen_random_uuid(),
