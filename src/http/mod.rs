@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod dev_sign_in;
 pub mod error;
 pub mod etag;
 pub mod exemptions;
@@ -19,4 +20,5 @@ pub mod request_context;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod ui;
 pub mod webhooks;

@@ -84,6 +84,7 @@ pub fn app(
     >,
 > {
     let origins = state.config.http.cors_allowed_origins.clone();
+    let dev_sign_in = state.dev_secret.is_some();
     let (app, _) = App::new()
         .into_utoipa_app()
         .openapi(openapi::BaseDoc::openapi())
@@ -98,6 +99,12 @@ pub fn app(
         .configure(routes)
         .default_service(web::to(fallback))
         .split_for_parts();
+    // The front end and the development sign-in are outside the API document.
+    let app = app.configure(super::ui::configure).configure(|cfg| {
+        if dev_sign_in {
+            super::dev_sign_in::configure(cfg)
+        }
+    });
     app.wrap(middleware::from_fn(request_context::middleware))
         .wrap(middleware::Condition::new(!origins.is_empty(), cors(&origins)))
         .wrap(security_headers())

@@ -16,6 +16,10 @@ use crate::db::DbPool;
 /// `url` is the one `pool` was built with (`db::build_pool`).
 pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppState>, ConfigError> {
     let keys = KeySet::load(&config)?;
+    let dev_secret = match config.app_env {
+        crate::config::AppEnv::Production => None,
+        crate::config::AppEnv::Development => crate::auth::keys::effective_secret(&config)?,
+    };
     let vault = Arc::new(crate::vault::CprVault::from_config(&config)?);
     let db = Db::new(pool, &crate::db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());
     Ok(web::Data::new(AppState {
@@ -25,6 +29,7 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
         api_doc: Arc::new(ApiDoc::new(&routes::document())),
         vault,
         offices: Default::default(),
+        dev_secret,
     }))
 }
 

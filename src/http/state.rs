@@ -19,6 +19,9 @@ pub struct AppState {
     pub vault: Arc<crate::vault::CprVault>,
     /// Offices as authorization last read them (see `http::auth::OfficeCache`).
     pub offices: Arc<super::auth::OfficeCache>,
+    /// The HS256 secret the development sign-in signs with; `None` in production, and then the
+    /// sign-in routes are not mounted.
+    pub dev_secret: Option<String>,
 }
 
 /// Runs blocking diesel work off the actix worker threads. Pool checkout blocks too, so it

@@ -81,3 +81,88 @@ fn configured_origins_get_preflights_and_the_headers_they_need() {
     assert_eq!(res.status(), 200);
     assert!(header(&res, "access-control-allow-origin").is_none());
 }
+
+#[test]
+fn the_front_end_is_served_with_a_strict_page_policy() {
+    let app = TestApp::spawn();
+    let res = app.request(reqwest::Method::GET, "/").send().unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "content-type").as_deref(), Some("text/html; charset=utf-8"));
+    let csp = header(&res, "content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+    assert_eq!(header(&res, "x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header(&res, "referrer-policy").as_deref(), Some("no-referrer"));
+    let etag = header(&res, "etag").unwrap();
+    let page = res.text().unwrap();
+    assert!(page.contains(r#"<script type="module" src="/ui/js/main.js"></script>"#));
+
+    // Every file the page names is served with its type; unchanged files answer 304.
+    for (path, ty) in
+        [("/ui/js/main.js", "text/javascript"), ("/ui/app.css", "text/css"), ("/ui/favicon.svg", "image/svg+xml")]
+    {
+        let res = app.request(reqwest::Method::GET, path).send().unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert!(header(&res, "content-type").unwrap().starts_with(ty), "{path}");
+        assert_eq!(header(&res, "cache-control").as_deref(), Some("no-cache"));
+    }
+    let res = app.request(reqwest::Method::GET, "/").header("if-none-match", &etag).send().unwrap();
+    assert_eq!(res.status(), 304);
+    // No path escapes the embedded files.
+    for path in ["/ui/../Cargo.toml", "/ui/%2e%2e/Cargo.toml", "/ui/nothing.js", "/ui/"] {
+        let res = app.request(reqwest::Method::GET, path).send().unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(header(&res, "content-type").as_deref(), Some("application/problem+json"), "{path}");
+    }
+}
+
+#[test]
+fn development_sign_in_issues_working_tokens_and_checks_what_it_is_given() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    app.office("DANSKE-0417", "bank_branch");
+    let res = app.request(reqwest::Method::GET, "/dev/offices").send().unwrap();
+    assert_eq!(res.status(), 200);
+    let offices: serde_json::Value = res.json().unwrap();
+    let codes: Vec<&str> = offices["items"].as_array().unwrap().iter().map(|o| o["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["DANSKE-0417", "KBH01"]);
+
+    let sign_in =
+        |body: serde_json::Value| app.request(reqwest::Method::POST, "/dev/token").json(&body).send().unwrap();
+    let res = sign_in(serde_json::json!({"role": "clerk", "office": "KBH01", "name": "Karen Jensen"}));
+    assert_eq!(res.status(), 200);
+    let token = res.json::<serde_json::Value>().unwrap()["token"].as_str().unwrap().to_string();
+    let res = app.get("/api/v1/cases", &Tok::Raw(token));
+    assert_eq!(res.status(), 200, "the token works on the API");
+
+    for (body, field) in [
+        (serde_json::json!({"role": "root", "name": "X"}), "role"),
+        (serde_json::json!({"role": "clerk", "name": "X"}), "office"),
+        (serde_json::json!({"role": "clerk", "office": "NOPE", "name": "X"}), "office"),
+        (serde_json::json!({"role": "bank", "office": "KBH01", "name": "X"}), "office"),
+        (serde_json::json!({"role": "supervisor", "name": "  "}), "name"),
+    ] {
+        let res = sign_in(body.clone());
+        assert_eq!(res.status(), 422, "{body}");
+        let problem: serde_json::Value = res.json().unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
+    }
+    let res = sign_in(serde_json::json!({"role": "supervisor", "name": "Hanne", "admin": true}));
+    assert_eq!(res.status(), 422, "unknown fields are refused");
+}
+
+#[test]
+fn the_development_sign_in_does_not_exist_in_production() {
+    let app = TestApp::spawn_with(&[("APP_ENV", "production")]);
+    app.office("KBH01", "citizen_service_centre");
+    for (method, path) in [(reqwest::Method::GET, "/dev/offices"), (reqwest::Method::POST, "/dev/token")] {
+        let res = app
+            .request(method, path)
+            .json(&serde_json::json!({"role": "supervisor", "name": "Mallory"}))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    // The front end itself is served; it signs in with the identity provider's token instead.
+    assert_eq!(app.request(reqwest::Method::GET, "/").send().unwrap().status(), 200);
+}

@@ -11,7 +11,7 @@ fn unknown_route_is_404() {
     let app = TestApp::spawn();
     let body = problem(app.client.get(app.url("/api/v1/nothing-here")).send().unwrap(), 404);
     assert_eq!(body["kind"], "not_found");
-    problem(app.client.get(app.url("/")).send().unwrap(), 404);
+    problem(app.client.get(app.url("/nothing-here")).send().unwrap(), 404);
 }
 
 #[test]

@@ -1,0 +1,98 @@
+//! Development sign-in for the front end: pick a role and an office, get a token signed with the
+//! development HS256 secret. These routes are mounted only when `APP_ENV` is not `production`
+//! (in production they do not exist: 404), and are not part of the API document. In
+//! production the front end takes its token from the municipality's identity provider.
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiError, ApiResult, FieldError};
+use super::json::JsonBody;
+use super::state::AppState;
+use crate::auth::claims::Claims;
+use crate::domain::office::OfficeKind;
+use crate::domain::role::Role;
+use crate::store;
+
+/// Tokens handed out here live for one working day.
+const TTL_SECS: u64 = 8 * 3600;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dev/offices", web::get().to(offices)).route("/dev/token", web::post().to(token));
+}
+
+#[derive(Serialize)]
+struct DevOffice {
+    code: String,
+    name: String,
+    kind: String,
+}
+
+/// Active offices, for the sign-in screen's office picker (a development convenience: no token
+/// exists yet to call `/api/v1/offices` with).
+async fn offices(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let rows = state.db.run(|conn| Ok(store::offices::page(conn, false, None, 500)?)).await?;
+    let items: Vec<DevOffice> =
+        rows.into_iter().map(|o| DevOffice { code: o.code, name: o.name, kind: o.kind }).collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevTokenBody {
+    role: String,
+    office: Option<String>,
+    name: String,
+}
+
+async fn token(state: web::Data<AppState>, body: JsonBody<DevTokenBody>) -> ApiResult<HttpResponse> {
+    let JsonBody(body, _) = body;
+    let secret = state.dev_secret.clone().ok_or_else(|| ApiError::not_found("no such resource"))?;
+    let mut errors = Vec::new();
+    let role = Role::parse(&body.role);
+    if role.is_none() {
+        errors.push(FieldError::new("role", "must be clerk, bank, supervisor or admin"));
+    }
+    let name = body.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        errors.push(FieldError::new("name", "must be 1 to 200 characters without control characters"));
+    }
+    let office = match (role.and_then(Role::required_office_kind), body.office.filter(|o| !o.is_empty())) {
+        (Some(_), None) => {
+            errors.push(FieldError::new("office", "is required for this role"));
+            None
+        }
+        (Some(kind), Some(code)) => {
+            let code2 = code.clone();
+            let row = state.db.run(move |conn| Ok(store::offices::find_by_code(conn, &code2)?)).await?;
+            match row {
+                Some(o) if o.active && OfficeKind::parse(&o.kind) == Some(kind) => Some(code),
+                Some(_) => {
+                    errors.push(FieldError::new("office", "is inactive or not of the kind this role works at"));
+                    None
+                }
+                None => {
+                    errors.push(FieldError::new("office", "no office has this code"));
+                    None
+                }
+            }
+        }
+        // Supervisors and administrators belong to no office.
+        (None, _) => None,
+    };
+    let Some(role) = role.filter(|_| errors.is_empty()) else { return Err(ApiError::validation(errors)) };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let claims = Claims {
+        sub: format!("dev-{}", name.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-")),
+        name,
+        role: role.as_str().to_string(),
+        office,
+        iss: state.config.auth.issuer.clone(),
+        aud: state.config.auth.audience.clone(),
+        exp: now + TTL_SECS,
+        iat: now,
+        nbf: None,
+    };
+    let token = crate::auth::keys::sign_hs256(&secret, &claims).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "token": token, "expires_in": TTL_SECS })))
+}

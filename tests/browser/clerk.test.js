@@ -1,0 +1,180 @@
+// Clerk journeys in a real browser: a standard case to "code card posted", an express case
+// whose holder is refused (29 days short) and then accepted, and a case changed by someone else
+// while the clerk had it open.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, ensureOffices, signIn, tokenOf, call, cpr, cprTurning15In, copenhagenDay, accessible, screenshot, shownDate, BASE } from './lib.js';
+
+let browser;
+before(async () => {
+  await ensureOffices();
+  browser = await launch();
+});
+after(async () => browser?.close());
+
+async function fillPhotoId(page, prefix) {
+  await page.locator(`[data-field="${prefix}.type"]`).selectOption('passport');
+  await page.locator(`[data-field="${prefix}.number"]`).fill('P1234567');
+  await page.locator(`[data-field="${prefix}.expires_on"]`).fill(copenhagenDay(900));
+  await page.locator(`[data-field="${prefix}.issuing_country"]`).fill('DK');
+}
+
+async function openCase(page, kind, applicantCpr, name) {
+  await page.getByRole('link', { name: 'Ny sag' }).click();
+  await page.getByRole('heading', { name: 'Opret sag' }).waitFor();
+  await page.locator(`input[name="kind"][value="${kind}"]`).check();
+  await page.getByLabel('CPR-nummer').fill(applicantCpr);
+  await page.getByLabel('Fulde navn').fill(name);
+  await page.getByLabel('Vej og nummer').fill('Nørregade 7');
+  await page.getByLabel('Postnummer').fill('1165');
+  await page.getByLabel('By', { exact: true }).fill('København K');
+  await page.getByRole('button', { name: 'Opret sag' }).click();
+  await page.getByRole('heading', { name: /^Sag / }).waitFor();
+  return page.url().split('/').pop();
+}
+
+async function identityCheck(page, applicantCpr) {
+  await page.getByRole('button', { name: 'Kontrollér identitet' }).click();
+  await fillPhotoId(page, 'photo_id');
+  await page.getByLabel('Billedet viser ansøgeren').check();
+  await page.getByLabel('Det gule sundhedskort er fremvist').check();
+  await page.getByLabel('CPR-nummer på sundhedskortet').fill(applicantCpr);
+  await page.getByRole('button', { name: 'Udfør: Kontrollér identitet' }).click();
+  await page.getByText('Kontrollér identitet: udført.').waitFor();
+}
+
+test('a clerk opens a standard case and takes it to second_half_posted', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'clerk', 'KBH01', 'Karen Jensen');
+  await page.getByRole('heading', { name: 'Arbejdskø' }).waitFor();
+  await accessible(page, 'work queue (empty)');
+
+  // The CPR number is checked as typed, with the server's rules: too young is refused with the
+  // day they may apply, and a valid number shows the age.
+  await page.getByRole('link', { name: 'Ny sag' }).click();
+  const young = cprTurning15In(3);
+  await page.getByLabel('CPR-nummer').fill(young.cpr);
+  await page.getByText(`kan søge fra ${await shownDate(page, young.from)}`).waitFor();
+  await page.getByLabel('CPR-nummer').fill('310290-1234');
+  await page.getByText('Datodelen er ikke en gyldig dato').waitFor();
+  const applicant = cpr();
+  await page.getByLabel('CPR-nummer').fill(applicant);
+  await page.getByText(/^Alder: \d+ år/).waitFor();
+  assert.equal(await page.getByLabel('CPR-nummer').getAttribute('aria-invalid'), null);
+  await accessible(page, 'open a case');
+  await screenshot(page, 'new-case');
+
+  const id = await openCase(page, 'standard', applicant, 'Mette Sørensen');
+  await page.getByText(/Sag KBH01-\d{4}-\d+ er oprettet/).waitFor();
+  await identityCheck(page, applicant);
+
+  await page.getByRole('button', { name: 'Udlever første halvdel' }).click();
+  await page.getByRole('button', { name: 'Udfør: Udlever første halvdel' }).click();
+  await page.getByText('Udlever første halvdel: udført.').waitFor();
+
+  await page.getByRole('button', { name: 'Send nøglekort' }).click();
+  await accessible(page, 'case page with the posting form');
+  await page.getByRole('button', { name: 'Udfør: Send nøglekort' }).click();
+  await page.getByText('Send nøglekort: udført.').waitFor();
+  await page.locator('h1 .badge', { hasText: 'Nøglekort afsendt' }).waitFor();
+  // The timeline holds every step, and the next allowed actions are offered.
+  assert.equal(await page.locator('ol.timeline li').count(), 4);
+  await page.getByRole('button', { name: 'NemID aktiveret' }).waitFor();
+  await accessible(page, 'case page');
+  await screenshot(page, 'case');
+
+  const c = await call('GET', `/api/v1/cases/${id}`, await tokenOf(page));
+  assert.equal(c.body.status, 'second_half_posted');
+  assert.equal(c.body.version, 4);
+
+  // The queue lists it, newest first.
+  await page.getByRole('link', { name: 'Arbejdskø', exact: true }).click();
+  await page.getByRole('link', { name: c.body.case_number }).waitFor();
+  await accessible(page, 'work queue');
+  await screenshot(page, 'queue');
+  assert.deepEqual(page.problems(), []);
+});
+
+test('an express case: a holder 29 days short is refused with the date, then a valid holder completes it', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'clerk', 'KBH01', 'Jonas Holm');
+  const applicant = cpr();
+  const id = await openCase(page, 'express', applicant, 'Freja Andersen');
+  await identityCheck(page, applicant);
+
+  await page.getByRole('button', { name: 'Godkend ledsager' }).click();
+  const holder = cpr();
+  await page.getByLabel('Ledsagerens CPR-nummer').fill(holder);
+  await page.getByLabel('Ledsagerens navn').fill('Ole Nielsen');
+  await fillPhotoId(page, 'holder.photo_id');
+  await page.getByLabel('Ledsagerens nøglekort er fremvist').check();
+  // Active since yesterday: 29 days short of 30; they qualify 30 days after that day.
+  await page.getByLabel('Ledsagerens NemID aktiv siden').fill(copenhagenDay(-1));
+  await page.getByRole('button', { name: 'Udfør: Godkend ledsager' }).click();
+  const since = page.locator('[data-for="holder.nemid_active_since"] .field-error');
+  await since.waitFor();
+  const qualifies = await shownDate(page, copenhagenDay(29));
+  assert.match(await since.textContent(), new RegExp(`kan godkendes fra ${qualifies}`));
+  assert.equal(await page.getByLabel('Ledsagerens NemID aktiv siden').getAttribute('aria-invalid'), 'true');
+  await accessible(page, 'holder refused');
+  await screenshot(page, 'case-holder-refused');
+  let c = await call('GET', `/api/v1/cases/${id}`, await tokenOf(page));
+  assert.equal(c.body.status, 'identity_verified', 'a refused holder changes nothing');
+
+  await page.getByLabel('Ledsagerens NemID aktiv siden').fill(copenhagenDay(-30));
+  await page.getByRole('button', { name: 'Udfør: Godkend ledsager' }).click();
+  await page.getByText('Godkend ledsager: udført.').waitFor();
+  await page.getByRole('button', { name: 'Udlever begge halvdele' }).click();
+  await page.getByRole('button', { name: 'Udfør: Udlever begge halvdele' }).click();
+  await page.getByText('Udlever begge halvdele: udført.').waitFor();
+  await page.locator('h1 .badge', { hasText: 'Afsluttet' }).waitFor();
+  await page.getByText('Sagen er lukket; der er ingen flere skridt.').waitFor();
+  c = await call('GET', `/api/v1/cases/${id}`, await tokenOf(page));
+  assert.equal(c.body.status, 'completed');
+  assert.match(c.body.nemid_number, /^\d{9}$/);
+  assert.deepEqual(page.problems(), []);
+});
+
+test('a case changed by someone else meanwhile is reloaded with a warning (412)', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'clerk', 'KBH01', 'Ida Berg');
+  const applicant = cpr();
+  const id = await openCase(page, 'standard', applicant, 'Anders Lund');
+  await page.getByRole('button', { name: 'Annullér sag' }).click();
+  await page.getByLabel('Begrundelse').fill('Borgeren fortrød');
+  // Meanwhile a colleague checks the identity through the API.
+  const token = await tokenOf(page);
+  const now = await call('GET', `/api/v1/cases/${id}`, token);
+  const done = await call('POST', `/api/v1/cases/${id}/identity-check`, token, {
+    photo_id: { type: 'passport', number: 'X1', expires_on: copenhagenDay(400), issuing_country: 'DK' },
+    photo_matches: true, health_card_presented: true, health_card_cpr: applicant,
+  }, { 'If-Match': now.etag });
+  assert.equal(done.status, 200);
+  await page.getByRole('button', { name: 'Udfør: Annullér sag' }).click();
+  await page.getByText('En anden har ændret sagen').waitFor();
+  await page.locator('h1 .badge', { hasText: 'Identitet kontrolleret' }).waitFor();
+  const after = await call('GET', `/api/v1/cases/${id}`, token);
+  assert.equal(after.body.status, 'identity_verified', 'the stale cancel was not applied');
+
+  // English on request; times and the timeline follow.
+  await page.getByLabel('Sprog').selectOption('en');
+  await page.locator('h1 .badge', { hasText: 'Identity verified' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  await accessible(page, 'case page in English');
+  assert.deepEqual(page.problems(), []);
+});
+
+test('pages carry a strict Content-Security-Policy and the token stays out of cookies', async () => {
+  const res = await fetch(`${BASE}/`);
+  const csp = res.headers.get('content-security-policy');
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+  const page = await newPage(browser);
+  await signIn(page, 'clerk', 'AAR01', 'Sofie Dahl');
+  assert.deepEqual(await page.context().cookies(), []);
+  assert.ok((await tokenOf(page)).split('.').length === 3);
+  assert.deepEqual(page.problems(), []);
+});

@@ -1,0 +1,117 @@
+// Supervisor screens in a real browser: counts that change, the throughput chart and its CSV,
+// exemptions decided; every screen checked with axe-core.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { launch, newPage, ensureOffices, signIn, devToken, call, cpr, copenhagenDay, accessible, screenshot, tokenOf, BASE } from './lib.js';
+
+let browser;
+before(async () => {
+  await ensureOffices();
+  browser = await launch();
+});
+after(async () => browser?.close());
+
+async function openCaseByApi(token) {
+  const r = await call('POST', '/api/v1/cases', token, {
+    kind: 'standard',
+    applicant: { cpr: cpr(), name: 'Lars Mikkelsen', address: { street: 'Østergade 3', postal_code: '8000', city: 'Aarhus C', country: 'DK' } },
+  }, { 'Idempotency-Key': randomUUID() });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+const opened = (page, code) => page.locator('#status-counts tbody tr', { has: page.locator('th', { hasText: code }) }).locator('td[data-status="opened"]');
+
+test('a supervisor sees the counts change and downloads the throughput CSV', async () => {
+  const clerk = await devToken('clerk', 'AAR01', 'Per Clerk');
+  await openCaseByApi(clerk);
+  const page = await newPage(browser);
+  await signIn(page, 'supervisor', null, 'Hanne Leder');
+  await page.getByRole('heading', { name: 'Overblik' }).waitFor();
+  await opened(page, 'AAR01').waitFor();
+  const before = Number(await opened(page, 'AAR01').textContent());
+  assert.ok(before >= 1);
+
+  await openCaseByApi(clerk);
+  await openCaseByApi(clerk);
+  await page.getByRole('button', { name: 'Opdater' }).click();
+  await page.waitForFunction((n) => {
+    const row = [...document.querySelectorAll('#status-counts tbody tr')].find((r) => r.querySelector('th')?.textContent === 'AAR01');
+    return row && Number(row.querySelector('td[data-status="opened"]').textContent) === n;
+  }, before + 2);
+
+  // The chart draws today's cases; its figures are also in a table.
+  await page.locator('#throughput svg rect').first().waitFor();
+  const today = copenhagenDay();
+  const todayOpened = await call('GET', `/api/v1/reports/throughput?from=${today}&to=${today}`, await tokenOf(page));
+  const sum = todayOpened.body.rows.reduce((a, r) => a + r.opened, 0);
+  assert.ok(sum >= 3);
+  const lastRow = page.locator('#throughput-table tbody tr').last();
+  assert.equal(Number(await lastRow.locator('td').first().textContent()), sum);
+  await accessible(page, 'supervisor overview');
+  await screenshot(page, 'overview');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Hent CSV' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^throughput-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
+  assert.match(csv[0], /^period_start,office_id,office_code,opened/);
+  const row = csv.find((l) => l.startsWith(`${today},`) && l.includes(',AAR01,'));
+  assert.ok(row, `a row for AAR01 today in:\n${csv.join('\n')}`);
+  assert.ok(Number(row.split(',')[3]) >= 3);
+
+  // A bad range is refused next to the field.
+  await page.getByLabel('Fra').fill(today);
+  await page.getByLabel('Til').fill(copenhagenDay(-3));
+  await page.getByRole('button', { name: 'Vis' }).click();
+  await page.locator('[data-for="to"] .field-error:not([hidden])').waitFor();
+  assert.deepEqual(page.problems(), []);
+});
+
+test('a supervisor decides a pending exemption', async () => {
+  const clerk = await devToken('clerk', 'KBH01', 'Eva Clerk');
+  const name = `Birthe Holm ${randomUUID().slice(0, 4)}`;
+  const ex = await call('POST', '/api/v1/exemptions', clerk, {
+    citizen: { cpr: cpr(), name }, reason: 'no_digital_access', declaration: 'in_person',
+  }, { 'Idempotency-Key': randomUUID() });
+  assert.equal(ex.status, 201, JSON.stringify(ex.body));
+  const page = await newPage(browser);
+  await signIn(page, 'supervisor', null, 'Hanne Leder');
+  await page.getByRole('link', { name: 'Fritagelser' }).click();
+  const card = page.locator('section.card', { has: page.getByRole('heading', { name: new RegExp(name) }) });
+  await card.waitFor();
+  await accessible(page, 'exemptions');
+  await screenshot(page, 'exemptions');
+
+  // Refusing needs a reason: the server's refusal lands next to the field.
+  await card.getByLabel('Afslå').check();
+  await card.getByRole('button', { name: 'Gem' }).click();
+  await card.locator('[data-for="reason"] .field-error:not([hidden])').waitFor();
+  await card.getByLabel('Bevil').check();
+  await card.getByRole('button', { name: 'Gem' }).click();
+  await page.getByText('Afgørelsen er registreret.').waitFor();
+  const after = await call('GET', `/api/v1/exemptions/${ex.body.id}`, await tokenOf(page));
+  assert.equal(after.body.status, 'granted');
+  assert.deepEqual(page.problems(), []);
+});
+
+test('the sign-in screen is accessible and offers the offices', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/`);
+  await page.getByRole('heading', { name: 'Log ind' }).waitFor();
+  await page.getByLabel('Kontor').waitFor();
+  await accessible(page, 'sign-in');
+  await screenshot(page, 'sign-in');
+  // Keyboard only: tab to the sign-in button and press Enter.
+  await page.getByLabel('Dit navn').fill('Tastatur Bruger');
+  await page.getByLabel('Dit navn').press('Enter');
+  await page.getByRole('heading', { name: 'Arbejdskø' }).waitFor();
+  // Focus moves to the new screen's heading.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Arbejdskø');
+  assert.deepEqual(page.problems(), []);
+});

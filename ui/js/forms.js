@@ -1,0 +1,174 @@
+// Form building blocks: every input has a label, a hint and an error slot tied to it with
+// aria-describedby; `data-field` holds the JSON path the server names in its errors, so a
+// refusal lands next to the field it concerns.
+
+import { h, uid, announce } from './dom.js';
+import { t, message } from './i18n.js';
+
+function describe(input, ...ids) {
+  const v = ids.filter(Boolean).join(' ');
+  if (v) input.setAttribute('aria-describedby', v);
+}
+
+/** A labelled text-like input. */
+export function field({ name, label, type = 'text', value = '', hint, required, autocomplete, attrs = {}, onInput }) {
+  const id = uid('f');
+  const hintId = hint ? `${id}-hint` : null;
+  const input = h('input', { id, name, type, value, required, autocomplete: autocomplete || 'off', dataset: { field: name }, onInput, ...attrs });
+  describe(input, hintId, `${id}-err`);
+  return h('div', { class: 'field', dataset: { for: name } },
+    h('label', { for: id }, label),
+    hint ? h('span', { class: 'hint', id: hintId }, hint) : null,
+    input,
+    h('p', { class: 'field-error', id: `${id}-err`, hidden: true }));
+}
+
+export function textarea({ name, label, value = '', required, hint }) {
+  const id = uid('f');
+  const hintId = hint ? `${id}-hint` : null;
+  const input = h('textarea', { id, name, required, dataset: { field: name } });
+  input.value = value;
+  describe(input, hintId, `${id}-err`);
+  return h('div', { class: 'field', dataset: { for: name } },
+    h('label', { for: id }, label),
+    hint ? h('span', { class: 'hint', id: hintId }, hint) : null,
+    input,
+    h('p', { class: 'field-error', id: `${id}-err`, hidden: true }));
+}
+
+export function checkbox({ name, label, checked = false, onChange }) {
+  const id = uid('f');
+  const input = h('input', { id, name, type: 'checkbox', checked, dataset: { field: name, kind: 'bool' }, onChange });
+  describe(input, `${id}-err`);
+  return h('div', { class: 'field', dataset: { for: name } },
+    h('div', { class: 'field inline' }, input, h('label', { for: id }, label)),
+    h('p', { class: 'field-error', id: `${id}-err`, hidden: true }));
+}
+
+export function select({ name, label, options, value, hint, onChange }) {
+  const id = uid('f');
+  const hintId = hint ? `${id}-hint` : null;
+  const input = h('select', { id, name, dataset: { field: name }, onChange },
+    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+  describe(input, hintId, `${id}-err`);
+  return h('div', { class: 'field', dataset: { for: name } },
+    h('label', { for: id }, label),
+    hint ? h('span', { class: 'hint', id: hintId }, hint) : null,
+    input,
+    h('p', { class: 'field-error', id: `${id}-err`, hidden: true }));
+}
+
+/** Radio buttons in a fieldset whose legend names the choice. */
+export function radios({ name, legend, options, value, onChange }) {
+  const errId = uid('f');
+  const group = h('fieldset', { dataset: { for: name }, 'aria-describedby': `${errId}-err` },
+    h('legend', {}, legend),
+    options.map(([v, text, hint]) => {
+      const id = uid('f');
+      return h('div', { class: 'field inline' },
+        h('input', { id, type: 'radio', name, value: v, checked: v === value, dataset: { field: name, kind: 'radio' }, onChange }),
+        h('label', { for: id }, text, hint ? h('span', { class: 'hint' }, ` — ${hint}`) : null));
+    }),
+    h('p', { class: 'field-error', id: `${errId}-err`, hidden: true }));
+  return group;
+}
+
+/** The form's values as the nested JSON object its `data-field` paths describe. */
+export function readForm(form) {
+  const out = {};
+  for (const el of form.querySelectorAll('[data-field]')) {
+    if (el.closest('[hidden]') || el.disabled) continue;
+    const path = el.dataset.field.split('.');
+    let value;
+    if (el.dataset.kind === 'bool') value = el.checked;
+    else if (el.dataset.kind === 'radio') { if (!el.checked) continue; value = el.value; }
+    else {
+      value = el.value.trim() === '' ? null : el.value;
+      if (value === null && el.dataset.optional === 'omit') continue;
+    }
+    let o = out;
+    for (const p of path.slice(0, -1)) o = o[p] ??= {};
+    o[path.at(-1)] = value;
+  }
+  return out;
+}
+
+export function clearErrors(form) {
+  form.querySelectorAll('.field-error').forEach((p) => { p.hidden = true; p.textContent = ''; });
+  form.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
+  form.querySelectorAll('.form-problem').forEach((el) => el.remove());
+}
+
+/** Marks one field as wrong with `text`; returns false if the form has no such field. */
+export function fieldError(form, name, text) {
+  // The closest field the path falls under: `holder.photo_id.number`, else `holder.photo_id`, …
+  let path = name;
+  let wrap = null;
+  while (path && !(wrap = form.querySelector(`[data-for="${CSS.escape(path)}"]`))) {
+    path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
+  }
+  if (!wrap) return false;
+  const p = wrap.querySelector(':scope > .field-error') || wrap.querySelector('.field-error');
+  p.hidden = false;
+  p.textContent = p.textContent ? `${p.textContent} ${text}` : text;
+  wrap.querySelectorAll('[data-field]').forEach((el) => el.setAttribute('aria-invalid', 'true'));
+  return true;
+}
+
+/** A problem for the form as a whole, shown at its top. */
+export function formProblem(form, lines) {
+  const box = h('div', { class: 'notice error form-problem', role: 'alert', tabindex: '-1' },
+    lines.length === 1 ? h('p', {}, lines[0]) : [h('p', {}, t('form.fix')), h('ul', {}, lines.map((l) => h('li', {}, l)))]);
+  form.prepend(box);
+  return box;
+}
+
+/** The plain-words text for a refusal that concerns no single field. */
+export function problemText(err) {
+  const p = err.problem || {};
+  if (err.status === 0) return t('err.network');
+  if (err.status === 503) return t('err.unavailable', { seconds: err.retryAfter || 5 });
+  if (err.status === 429) return t('err.too_many');
+  if (err.status === 403) return t('err.forbidden', { detail: message(p.detail || '') });
+  if (p.kind === 'action_not_allowed') {
+    const allowed = (p.allowed_actions || []).map((a) => t(`action.${a}`)).join(', ') || t('none');
+    return t('err.action_not_allowed', { allowed });
+  }
+  if (p.kind === 'open_case_exists') return t('err.open_case_exists');
+  return t('err.unknown', { status: err.status, detail: message(p.detail || '') });
+}
+
+/** Shows a refusal in `form`: field errors next to their fields, the rest at the top. */
+export function showProblem(form, err, fieldFor = {}) {
+  clearErrors(form);
+  const lines = [];
+  const fe = err.fieldErrors;
+  if (fe.length) {
+    for (const e of fe) {
+      const text = message(e.message);
+      if (!fieldError(form, e.field, text)) lines.push(e.field ? `${e.field}: ${text}` : text);
+    }
+  } else if (fieldFor[err.problem?.kind] && fieldError(form, fieldFor[err.problem.kind], problemText(err))) {
+    // placed next to its field
+  } else {
+    lines.push(problemText(err));
+  }
+  let focus = form.querySelector('[aria-invalid="true"]');
+  if (lines.length) {
+    const box = formProblem(form, lines);
+    if (!focus) focus = box;
+  }
+  focus?.focus();
+  announce([...form.querySelectorAll('.field-error:not([hidden]), .form-problem')].map((e) => e.textContent).join(' '));
+}
+
+/** Disables the submit buttons while `work` runs. */
+export async function busy(form, work) {
+  const buttons = form.querySelectorAll('button');
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    return await work();
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}

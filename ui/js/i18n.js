@@ -1,0 +1,517 @@
+// Texts in Danish (the default) and English, and dates in Copenhagen time. Server messages are
+// English; the common ones are translated here by pattern, the rest shown as they come.
+
+const TEXTS = {
+  da: {
+    'app.name': 'NemID-skranken',
+    'skip': 'Gå til indhold',
+    'nav.label': 'Hovedmenu',
+    'nav.queue': 'Arbejdskø',
+    'nav.new_case': 'Ny sag',
+    'nav.overview': 'Overblik',
+    'nav.exemptions': 'Fritagelser',
+    'lang': 'Sprog',
+    'sign_out': 'Log ud',
+    'signed_in_as': '{name} · {role}{office}',
+    'loading': 'Henter …',
+    'refresh': 'Opdater',
+    'next_page': 'Næste side',
+    'first_page': 'Første side',
+    'none': 'Ingen',
+    'yes': 'Ja',
+    'no': 'Nej',
+    'cancel_form': 'Fortryd',
+    'save': 'Gem',
+    'role.clerk': 'Borgerservice-medarbejder',
+    'role.bank': 'Bankmedarbejder',
+    'role.supervisor': 'Leder',
+    'role.admin': 'Administrator',
+
+    'signin.title': 'Log ind',
+    'signin.dev_lead': 'Udviklingstilstand: vælg en rolle og et kontor. I drift kommer adgangen fra kommunens identitetsudbyder.',
+    'signin.prod_lead': 'Log ind via kommunens identitetsudbyder. Den sender dig tilbage hertil med en adgangsnøgle; du kan også indsætte nøglen her.',
+    'signin.role': 'Rolle',
+    'signin.office': 'Kontor',
+    'signin.office_hint': 'Borgerservice-medarbejdere og bankmedarbejdere hører til ét kontor.',
+    'signin.name': 'Dit navn',
+    'signin.submit': 'Log ind',
+    'signin.token': 'Adgangsnøgle (JWT)',
+    'signin.token_hint': 'Nøglen gemmes kun i denne fane og slettes, når fanen lukkes.',
+    'signin.no_offices': 'Der er endnu ingen kontorer. En administrator skal oprette dem først.',
+    'signin.expired': 'Din adgang er udløbet eller ugyldig. Log ind igen.',
+
+    'queue.title': 'Arbejdskø',
+    'queue.lead': 'Kontorets sager, nyeste først.',
+    'queue.status': 'Status',
+    'queue.all_open': 'Alle åbne sager',
+    'queue.all': 'Alle sager',
+    'queue.overdue_first': 'Forsinkede først',
+    'queue.overdue_section': 'Forsinkede sager',
+    'queue.other_section': 'Øvrige sager',
+    'queue.empty': 'Ingen sager matcher.',
+    'queue.caption': 'Sager',
+
+    'col.case': 'Sag',
+    'col.applicant': 'Ansøger',
+    'col.cpr': 'CPR',
+    'col.kind': 'Type',
+    'col.status': 'Status',
+    'col.opened': 'Oprettet',
+    'col.office': 'Kontor',
+    'col.expected_by': 'Forventet senest',
+    'col.days_overdue': 'Dage forsinket',
+    'col.reason': 'Begrundelse',
+    'col.citizen': 'Borger',
+    'col.registered': 'Registreret',
+
+    'kind.standard': 'Almindelig',
+    'kind.express': 'Ekspres',
+    'kind.standard_hint': 'Første halvdel udleveres nu, nøglekortet sendes med posten.',
+    'kind.express_hint': 'Med en ledsager, der har haft NemID i mindst 30 dage: begge halvdele udleveres nu.',
+    'status.opened': 'Oprettet',
+    'status.identity_verified': 'Identitet kontrolleret',
+    'status.first_half_issued': 'Første halvdel udleveret',
+    'status.second_half_posted': 'Nøglekort afsendt',
+    'status.returned': 'Returneret',
+    'status.holder_verified': 'Ledsager godkendt',
+    'status.completed': 'Afsluttet',
+    'status.cancelled': 'Annulleret',
+    'status.rejected': 'Afvist',
+    'status.overdue': 'Forsinket',
+    'overdue': 'Forsinket',
+
+    'new.title': 'Opret sag',
+    'new.lead': 'Ansøgeren møder personligt op med gyldigt billed-ID og det gule sundhedskort.',
+    'new.kind': 'Sagstype',
+    'new.applicant': 'Ansøger',
+    'new.cpr': 'CPR-nummer',
+    'new.cpr_hint': 'DDMMÅÅ-XXXX',
+    'new.name': 'Fulde navn',
+    'new.address': 'Adresse',
+    'new.street': 'Vej og nummer',
+    'new.postal_code': 'Postnummer',
+    'new.city': 'By',
+    'new.country': 'Land (to bogstaver)',
+    'new.online_banking': 'Ansøgeren har en netbankaftale med banken',
+    'new.submit': 'Opret sag',
+    'new.created': 'Sag {number} er oprettet.',
+    'cpr.age': 'Alder: {age} år (født {born})',
+
+    'case.title': 'Sag {number}',
+    'case.facts': 'Oplysninger',
+    'case.applicant': 'Ansøger',
+    'case.address': 'Adresse',
+    'case.kind': 'Type',
+    'case.channel': 'Kanal',
+    'case.office': 'Kontor',
+    'case.nemid_number': 'NemID-nummer',
+    'case.opened_at': 'Oprettet',
+    'case.expected_by': 'Nøglekort forventet senest',
+    'case.close_reason': 'Begrundelse for lukning',
+    'case.exemption': 'Fritagelse for Digital Post',
+    'case.next': 'Næste skridt',
+    'case.no_actions': 'Sagen er lukket; der er ingen flere skridt.',
+    'case.timeline': 'Sagens forløb',
+    'case.changed_elsewhere': 'En anden har ændret sagen, mens du arbejdede på den. Sagen er hentet igen; kontrollér den og prøv igen.',
+    'case.done': '{action}: udført.',
+    'case.not_found': 'Sagen findes ikke, eller du har ikke adgang til den.',
+    'channel.desk': 'Borgerservice',
+    'channel.bank': 'Bank',
+
+    'action.identity-check': 'Kontrollér identitet',
+    'action.first-half': 'Udlever første halvdel',
+    'action.second-half': 'Send nøglekort',
+    'action.returned': 'Nøglekort returneret',
+    'action.activation': 'NemID aktiveret',
+    'action.accompanying-holder': 'Godkend ledsager',
+    'action.issue-in-full': 'Udlever begge halvdele',
+    'action.reject': 'Afvis ansøgning',
+    'action.cancel': 'Annullér sag',
+    'event.open': 'Sag oprettet',
+
+    'form.photo_id': 'Billed-ID',
+    'form.photo_type': 'Type',
+    'form.photo_type.passport': 'Pas',
+    'form.photo_type.drivers_licence': 'Kørekort',
+    'form.photo_number': 'Nummer',
+    'form.photo_expires': 'Udløbsdato',
+    'form.photo_country': 'Udstedt i land (to bogstaver)',
+    'form.photo_matches': 'Billedet viser ansøgeren',
+    'form.health_card_presented': 'Det gule sundhedskort er fremvist',
+    'form.health_card_cpr': 'CPR-nummer på sundhedskortet',
+    'form.holder': 'Ledsager',
+    'form.holder_cpr': 'Ledsagerens CPR-nummer',
+    'form.holder_name': 'Ledsagerens navn',
+    'form.holder_card': 'Ledsagerens nøglekort er fremvist',
+    'form.holder_since': 'Ledsagerens NemID aktiv siden',
+    'form.holder_since_hint': 'Kan udelades, hvis ledsageren fik sit NemID her.',
+    'form.post_elsewhere': 'Send til en anden adresse end ansøgerens',
+    'form.posting_address': 'Forsendelsesadresse',
+    'form.reason': 'Begrundelse',
+    'form.confirm_first_half': 'Udlever første halvdel af NemID til ansøgeren.',
+    'form.confirm_activation': 'Ansøgeren har aktiveret sit NemID.',
+    'form.confirm_issue_in_full': 'Udlever både første halvdel og nøglekortet til ansøgeren.',
+    'form.submit': 'Udfør: {action}',
+    'form.fix': 'Ret følgende:',
+    'form.required': 'skal udfyldes',
+
+    'sup.title': 'Overblik',
+    'sup.lead': 'Status for alle kontorer. Tider er dansk tid.',
+    'sup.office_filter': 'Kontor',
+    'sup.all_offices': 'Alle kontorer',
+    'sup.counts': 'Sager pr. status',
+    'sup.total': 'I alt',
+    'sup.overdue': 'Forsinkede nøglekort',
+    'sup.overdue_none': 'Ingen forsinkede sager.',
+    'sup.throughput': 'Gennemløb pr. dag',
+    'sup.from': 'Fra',
+    'sup.to': 'Til',
+    'sup.show': 'Vis',
+    'sup.csv': 'Hent CSV',
+    'sup.chart_caption': 'Oprettede og afsluttede sager pr. dag, {from} – {to}.',
+    'sup.opened': 'Oprettet',
+    'sup.completed': 'Afsluttet',
+    'sup.day': 'Dag',
+    'sup.chart_table': 'Tal bag diagrammet',
+    'sup.today': 'Opgjort {today}',
+
+    'ex.title': 'Fritagelser for Digital Post',
+    'ex.lead': 'Anmodninger, der venter på en afgørelse.',
+    'ex.none': 'Ingen anmodninger venter.',
+    'ex.reason.language': 'Sprog',
+    'ex.reason.cognitive_disability': 'Kognitiv funktionsnedsættelse',
+    'ex.reason.physical_disability': 'Fysisk funktionsnedsættelse',
+    'ex.reason.no_digital_access': 'Ingen digital adgang',
+    'ex.reason.other': 'Andet',
+    'ex.status.pending': 'Afventer',
+    'ex.status.granted': 'Bevilget',
+    'ex.status.refused': 'Afslået',
+    'ex.status.revoked': 'Tilbagekaldt',
+    'ex.decide': 'Afgørelse',
+    'ex.outcome': 'Afgørelse',
+    'ex.grant': 'Bevil',
+    'ex.refuse': 'Afslå',
+    'ex.decision_reason': 'Begrundelse (skal udfyldes ved afslag)',
+    'ex.decided': 'Afgørelsen er registreret.',
+    'ex.declaration': 'Anmodning',
+    'ex.declaration.in_person': 'Personligt fremmødt',
+    'ex.declaration.proxy': 'Via fuldmagt',
+    'ex.note': 'Bemærkning',
+
+    'err.network': 'Serveren kunne ikke nås. Prøv igen om lidt.',
+    'err.unavailable': 'Systemet er midlertidigt utilgængeligt. Prøv igen om {seconds} sekunder.',
+    'err.forbidden': 'Du har ikke adgang til dette: {detail}',
+    'err.action_not_allowed': 'Det kan ikke lade sig gøre i sagens nuværende status. Mulige skridt nu: {allowed}.',
+    'err.open_case_exists': 'Ansøgeren har allerede en åben NemID-sag.',
+    'err.unknown': 'Noget gik galt ({status}): {detail}',
+    'err.too_many': 'For mange forespørgsler. Vent et øjeblik.',
+  },
+  en: {
+    'app.name': 'NemID desk',
+    'skip': 'Skip to content',
+    'nav.label': 'Main menu',
+    'nav.queue': 'Work queue',
+    'nav.new_case': 'New case',
+    'nav.overview': 'Overview',
+    'nav.exemptions': 'Exemptions',
+    'lang': 'Language',
+    'sign_out': 'Sign out',
+    'signed_in_as': '{name} · {role}{office}',
+    'loading': 'Loading …',
+    'refresh': 'Refresh',
+    'next_page': 'Next page',
+    'first_page': 'First page',
+    'none': 'None',
+    'yes': 'Yes',
+    'no': 'No',
+    'cancel_form': 'Cancel',
+    'save': 'Save',
+    'role.clerk': 'Citizen service clerk',
+    'role.bank': 'Bank staff',
+    'role.supervisor': 'Supervisor',
+    'role.admin': 'Administrator',
+
+    'signin.title': 'Sign in',
+    'signin.dev_lead': 'Development mode: pick a role and an office. In production access comes from the municipality\'s identity provider.',
+    'signin.prod_lead': 'Sign in through the municipality\'s identity provider. It sends you back here with an access token; you may also paste the token here.',
+    'signin.role': 'Role',
+    'signin.office': 'Office',
+    'signin.office_hint': 'Clerks and bank staff belong to one office.',
+    'signin.name': 'Your name',
+    'signin.submit': 'Sign in',
+    'signin.token': 'Access token (JWT)',
+    'signin.token_hint': 'The token is kept in this tab only and deleted when the tab closes.',
+    'signin.no_offices': 'There are no offices yet. An administrator has to create them first.',
+    'signin.expired': 'Your access has expired or is not valid. Please sign in again.',
+
+    'queue.title': 'Work queue',
+    'queue.lead': 'The office\'s cases, newest first.',
+    'queue.status': 'Status',
+    'queue.all_open': 'All open cases',
+    'queue.all': 'All cases',
+    'queue.overdue_first': 'Overdue first',
+    'queue.overdue_section': 'Overdue cases',
+    'queue.other_section': 'Other cases',
+    'queue.empty': 'No cases match.',
+    'queue.caption': 'Cases',
+
+    'col.case': 'Case',
+    'col.applicant': 'Applicant',
+    'col.cpr': 'CPR',
+    'col.kind': 'Kind',
+    'col.status': 'Status',
+    'col.opened': 'Opened',
+    'col.office': 'Office',
+    'col.expected_by': 'Expected by',
+    'col.days_overdue': 'Days overdue',
+    'col.reason': 'Reason',
+    'col.citizen': 'Citizen',
+    'col.registered': 'Registered',
+
+    'kind.standard': 'Standard',
+    'kind.express': 'Express',
+    'kind.standard_hint': 'The first half is handed out now, the code card is posted.',
+    'kind.express_hint': 'With an accompanying person who has had NemID for at least 30 days: both halves are handed out now.',
+    'status.opened': 'Opened',
+    'status.identity_verified': 'Identity verified',
+    'status.first_half_issued': 'First half issued',
+    'status.second_half_posted': 'Code card posted',
+    'status.returned': 'Returned',
+    'status.holder_verified': 'Holder verified',
+    'status.completed': 'Completed',
+    'status.cancelled': 'Cancelled',
+    'status.rejected': 'Rejected',
+    'status.overdue': 'Overdue',
+    'overdue': 'Overdue',
+
+    'new.title': 'Open a case',
+    'new.lead': 'The applicant appears in person with valid photo ID and the yellow health card.',
+    'new.kind': 'Kind of case',
+    'new.applicant': 'Applicant',
+    'new.cpr': 'CPR number',
+    'new.cpr_hint': 'DDMMYY-XXXX',
+    'new.name': 'Full name',
+    'new.address': 'Address',
+    'new.street': 'Street and number',
+    'new.postal_code': 'Postal code',
+    'new.city': 'City',
+    'new.country': 'Country (two letters)',
+    'new.online_banking': 'The applicant has an online banking agreement with the bank',
+    'new.submit': 'Open case',
+    'new.created': 'Case {number} was opened.',
+    'cpr.age': 'Age: {age} (born {born})',
+
+    'case.title': 'Case {number}',
+    'case.facts': 'Details',
+    'case.applicant': 'Applicant',
+    'case.address': 'Address',
+    'case.kind': 'Kind',
+    'case.channel': 'Channel',
+    'case.office': 'Office',
+    'case.nemid_number': 'NemID number',
+    'case.opened_at': 'Opened',
+    'case.expected_by': 'Code card expected by',
+    'case.close_reason': 'Reason for closing',
+    'case.exemption': 'Exemption from Digital Post',
+    'case.next': 'Next steps',
+    'case.no_actions': 'The case is closed; there are no further steps.',
+    'case.timeline': 'Case history',
+    'case.changed_elsewhere': 'Someone else changed this case while you were working on it. The case has been reloaded; check it and try again.',
+    'case.done': '{action}: done.',
+    'case.not_found': 'The case does not exist or you have no access to it.',
+    'channel.desk': 'Citizen service',
+    'channel.bank': 'Bank',
+
+    'action.identity-check': 'Check identity',
+    'action.first-half': 'Hand out first half',
+    'action.second-half': 'Post code card',
+    'action.returned': 'Code card returned',
+    'action.activation': 'NemID activated',
+    'action.accompanying-holder': 'Verify accompanying holder',
+    'action.issue-in-full': 'Hand out both halves',
+    'action.reject': 'Reject application',
+    'action.cancel': 'Cancel case',
+    'event.open': 'Case opened',
+
+    'form.photo_id': 'Photo ID',
+    'form.photo_type': 'Type',
+    'form.photo_type.passport': 'Passport',
+    'form.photo_type.drivers_licence': 'Driving licence',
+    'form.photo_number': 'Number',
+    'form.photo_expires': 'Expires on',
+    'form.photo_country': 'Issuing country (two letters)',
+    'form.photo_matches': 'The photo shows the applicant',
+    'form.health_card_presented': 'The yellow health card was presented',
+    'form.health_card_cpr': 'CPR number on the health card',
+    'form.holder': 'Accompanying holder',
+    'form.holder_cpr': 'Holder\'s CPR number',
+    'form.holder_name': 'Holder\'s name',
+    'form.holder_card': 'The holder\'s code card was presented',
+    'form.holder_since': 'Holder\'s NemID active since',
+    'form.holder_since_hint': 'May be left out if the holder got their NemID here.',
+    'form.post_elsewhere': 'Post to another address than the applicant\'s',
+    'form.posting_address': 'Posting address',
+    'form.reason': 'Reason',
+    'form.confirm_first_half': 'Hand the first half of NemID to the applicant.',
+    'form.confirm_activation': 'The applicant has activated their NemID.',
+    'form.confirm_issue_in_full': 'Hand both the first half and the code card to the applicant.',
+    'form.submit': 'Do it: {action}',
+    'form.fix': 'Please correct:',
+    'form.required': 'is required',
+
+    'sup.title': 'Overview',
+    'sup.lead': 'Status across offices. Times are Danish time.',
+    'sup.office_filter': 'Office',
+    'sup.all_offices': 'All offices',
+    'sup.counts': 'Cases by status',
+    'sup.total': 'Total',
+    'sup.overdue': 'Overdue code cards',
+    'sup.overdue_none': 'No overdue cases.',
+    'sup.throughput': 'Throughput per day',
+    'sup.from': 'From',
+    'sup.to': 'To',
+    'sup.show': 'Show',
+    'sup.csv': 'Download CSV',
+    'sup.chart_caption': 'Cases opened and completed per day, {from} – {to}.',
+    'sup.opened': 'Opened',
+    'sup.completed': 'Completed',
+    'sup.day': 'Day',
+    'sup.chart_table': 'Figures behind the chart',
+    'sup.today': 'As of {today}',
+
+    'ex.title': 'Exemptions from Digital Post',
+    'ex.lead': 'Requests waiting for a decision.',
+    'ex.none': 'No requests are waiting.',
+    'ex.reason.language': 'Language',
+    'ex.reason.cognitive_disability': 'Cognitive disability',
+    'ex.reason.physical_disability': 'Physical disability',
+    'ex.reason.no_digital_access': 'No digital access',
+    'ex.reason.other': 'Other',
+    'ex.status.pending': 'Pending',
+    'ex.status.granted': 'Granted',
+    'ex.status.refused': 'Refused',
+    'ex.status.revoked': 'Revoked',
+    'ex.decide': 'Decision',
+    'ex.outcome': 'Decision',
+    'ex.grant': 'Grant',
+    'ex.refuse': 'Refuse',
+    'ex.decision_reason': 'Reason (required when refusing)',
+    'ex.decided': 'The decision was recorded.',
+    'ex.declaration': 'Request',
+    'ex.declaration.in_person': 'In person',
+    'ex.declaration.proxy': 'By proxy',
+    'ex.note': 'Note',
+
+    'err.network': 'The server could not be reached. Try again in a moment.',
+    'err.unavailable': 'The system is temporarily unavailable. Try again in {seconds} seconds.',
+    'err.forbidden': 'You may not do this: {detail}',
+    'err.action_not_allowed': 'This is not possible in the case\'s current state. Possible steps now: {allowed}.',
+    'err.open_case_exists': 'The applicant already has an open NemID case.',
+    'err.unknown': 'Something went wrong ({status}): {detail}',
+    'err.too_many': 'Too many requests. Wait a moment.',
+  },
+};
+
+// Server field messages (English) and their Danish wording; `{d}` is a date, `{n}` a number.
+const MESSAGES = [
+  [/^the holder's NemID must have been active for (\d+) days; they qualify from (\d{4}-\d{2}-\d{2})$/,
+    'Ledsagerens NemID skal have været aktivt i {1} dage; ledsageren kan godkendes fra {d2}.',
+    'The holder\'s NemID must have been active for {1} days; they qualify from {d2}.'],
+  [/^the applicant must be 15 or over; they may apply from (\d{4}-\d{2}-\d{2})$/,
+    'Ansøgeren skal være fyldt 15 år; ansøgeren kan søge fra {d1}.',
+    'The applicant must be 15 or over; they may apply from {d1}.'],
+  [/^the accompanying holder must be 18 or over; they qualify from (\d{4}-\d{2}-\d{2})$/,
+    'Ledsageren skal være fyldt 18 år; ledsageren kan godkendes fra {d1}.',
+    'The accompanying holder must be 18 or over; they qualify from {d1}.'],
+  [/^the holder has accompanied (\d+) express cases within (\d+) days; a slot frees up on (\d{4}-\d{2}-\d{2})$/,
+    'Ledsageren har ledsaget {1} ekspres-sager inden for {2} dage; der bliver plads igen {d3}.',
+    'The holder has accompanied {1} express cases within {2} days; a slot frees up on {d3}.'],
+  [/^the photo ID expired on (\d{4}-\d{2}-\d{2})$/, 'Billed-ID\'et udløb {d1}.', 'The photo ID expired on {d1}.'],
+  [/^the accompanying holder cannot be the applicant$/, 'Ledsageren kan ikke være ansøgeren selv.', null],
+  [/^the holder's NemID code card must be presented$/, 'Ledsagerens nøglekort skal fremvises.', null],
+  [/^is required: no NemID was issued here to this person$/, 'Skal udfyldes: denne person har ikke fået NemID her.', null],
+  [/^cannot be in the future$/, 'Kan ikke ligge i fremtiden.', null],
+  [/^the photo ID must show the applicant$/, 'Billed-ID\'et skal vise ansøgeren.', null],
+  [/^the yellow health card must be presented$/, 'Det gule sundhedskort skal fremvises.', null],
+  [/^the health card does not show the applicant's CPR number$/, 'Sundhedskortet viser ikke ansøgerens CPR-nummer.', null],
+  [/^must be 10 digits, DDMMYY-SSSS or DDMMYYSSSS$/, 'Skal være 10 cifre: DDMMÅÅ-XXXX eller DDMMÅÅXXXX.', null],
+  [/^the date part is not a real date in the century the 7th digit gives$/, 'Datodelen er ikke en gyldig dato i det århundrede, 7. ciffer angiver.', null],
+  [/^a Danish postal code has 4 digits$/, 'Et dansk postnummer har 4 cifre.', null],
+  [/^must not be blank$/, 'Skal udfyldes.', null],
+  [/^must be at most (\d+) characters$/, 'Højst {1} tegn.', null],
+  [/^must be an ISO 3166-1 alpha-2 code in capitals, e\.g\. DK$/, 'Skal være en landekode med to store bogstaver, fx DK.', null],
+  [/^must be one of: (.*)$/, 'Skal være en af: {1}.', null],
+  [/^must be 1 to 40 letters, digits, spaces or '-'$/, 'Skal være 1 til 40 bogstaver, cifre, mellemrum eller "-".', null],
+  [/^is required when the reason is other$/, 'Skal udfyldes, når begrundelsen er "Andet".', null],
+  [/^is required$/, 'Skal udfyldes.', null],
+];
+
+let current = 'da';
+
+export function lang() { return current; }
+
+export function setLang(l) {
+  current = TEXTS[l] ? l : 'da';
+  try { localStorage.setItem('nemid-desk.lang', current); } catch { /* private mode */ }
+  document.documentElement.lang = current;
+}
+
+export function initLang() {
+  let stored = null;
+  try { stored = localStorage.getItem('nemid-desk.lang'); } catch { /* private mode */ }
+  setLang(stored || 'da');
+}
+
+/** The text for `key` with `{name}` placeholders filled from `vars`. */
+export function t(key, vars = {}) {
+  const s = TEXTS[current][key] ?? TEXTS.da[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+const locale = () => (current === 'da' ? 'da-DK' : 'en-GB');
+
+/** A calendar date (`YYYY-MM-DD`), e.g. "26. december 2026". */
+export function fmtDate(iso) {
+  if (!iso) return '';
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** A short calendar date for chart axes, e.g. "26.12". */
+export function fmtDay(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'numeric', timeZone: 'UTC' })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** An instant in Copenhagen local time. */
+export function fmtTime(iso) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(locale(), {
+    dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Copenhagen',
+  }).format(new Date(iso));
+}
+
+/** Today's date in Copenhagen as `YYYY-MM-DD`. */
+export function copenhagenToday(offsetDays = 0) {
+  const d = new Date(Date.now() + offsetDays * 86400000);
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
+  const get = (t) => parts.find((p) => p.type === t).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** A server message in the chosen language, dates written out. */
+export function message(msg) {
+  if (typeof msg !== 'string') return '';
+  for (const [re, da, en] of MESSAGES) {
+    const m = msg.match(re);
+    if (!m) continue;
+    const tpl = current === 'da' ? da : (en ?? null);
+    if (!tpl) break;
+    return tpl.replace(/\{(d?)(\d)\}/g, (_, isDate, i) => (isDate ? fmtDate(m[Number(i)]) : m[Number(i)]));
+  }
+  // Untranslated: still write out ISO dates, and start with a capital letter.
+  const s = msg.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (d) => fmtDate(d));
+  return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? '' : '.');
+}

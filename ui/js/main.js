@@ -1,0 +1,117 @@
+// The desk's shell: sign-in state, navigation by role, language switch and the hash router.
+
+import { h, mount } from './dom.js';
+import { t, initLang, setLang, lang } from './i18n.js';
+import { who, setToken, whenUnauthorized } from './api.js';
+import { signIn } from './views/signin.js';
+import { queue } from './views/queue.js';
+import { newCase } from './views/new_case.js';
+import { casePage } from './views/case.js';
+import { overview } from './views/supervisor.js';
+import { exemptions } from './views/exemptions.js';
+
+const main = () => document.getElementById('main');
+
+const NAV = {
+  clerk: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case']],
+  bank: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case']],
+  supervisor: [['#/overview', 'nav.overview'], ['#/exemptions', 'nav.exemptions']],
+};
+
+function home(role) {
+  return role === 'supervisor' ? '#/overview' : '#/queue';
+}
+
+// A token handed back by the identity provider arrives in the fragment (never sent to a server
+// or written to its logs): `/#token=…`. It is moved to session storage and out of the address bar.
+function takeTokenFromRedirect() {
+  const m = location.hash.match(/^#token=([A-Za-z0-9_\-.]+)$/);
+  if (!m) return;
+  setToken(m[1]);
+  history.replaceState(null, '', `${location.pathname}${home(who()?.role)}`);
+}
+
+function renderChrome(route) {
+  const me = who();
+  document.title = t('app.name');
+  document.getElementById('brand-name').textContent = t('app.name');
+  document.getElementById('skip-link').textContent = t('skip');
+  document.getElementById('lang-label').textContent = t('lang');
+  document.getElementById('lang-select').value = lang();
+  const nav = document.getElementById('nav');
+  nav.setAttribute('aria-label', t('nav.label'));
+  const items = me ? NAV[me.role] || [] : [];
+  mount(nav, items.length ? h('ul', {}, items.map(([href, key]) =>
+    h('li', {}, h('a', { href, 'aria-current': route === href ? 'page' : null }, t(key))))) : null);
+  const signOut = document.getElementById('sign-out');
+  signOut.hidden = !me;
+  signOut.textContent = t('sign_out');
+  mount(document.getElementById('who'), me
+    ? t('signed_in_as', { name: me.name, role: t(`role.${me.role}`), office: me.office ? ` · ${me.office}` : '' })
+    : '');
+}
+
+let notice = null;
+
+async function route() {
+  const me = who();
+  let hash = location.hash || '';
+  if (!me && hash !== '#/signin') {
+    location.replace('#/signin');
+    return;
+  }
+  if (me && (hash === '' || hash === '#/' || hash === '#/signin')) {
+    location.replace(home(me.role));
+    return;
+  }
+  const el = main();
+  const caseMatch = hash.match(/^#\/cases\/([0-9a-f-]{36})$/);
+  renderChrome(caseMatch ? '' : hash);
+  mount(el, h('p', { class: 'empty' }, t('loading')));
+  const ctx = { me, notice: notice && (notice = null, notice) };
+  try {
+    if (hash === '#/signin') await signIn(el, ctx);
+    else if (hash === '#/queue') await queue(el, ctx);
+    else if (hash === '#/cases/new') await newCase(el, ctx);
+    else if (caseMatch) await casePage(el, ctx, caseMatch[1]);
+    else if (hash === '#/overview') await overview(el, ctx);
+    else if (hash === '#/exemptions') await exemptions(el, ctx);
+    else location.replace(home(me.role));
+  } catch (e) {
+    mount(el, h('div', { class: 'notice error', role: 'alert' }, h('p', {}, e.message || String(e))));
+  }
+  // Move focus to the new screen's heading so keyboard and screen-reader users start there.
+  const heading = el.querySelector('h1');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+}
+
+/** Navigates, optionally carrying a message to show on the next screen. */
+export function go(hash, message) {
+  notice = message || null;
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+whenUnauthorized(() => {
+  setToken(null);
+  notice = { kind: 'warn', text: t('signin.expired') };
+  location.hash = '#/signin';
+});
+
+document.getElementById('lang-select').addEventListener('change', (e) => {
+  setLang(e.target.value);
+  route();
+});
+document.getElementById('sign-out').addEventListener('click', () => {
+  setToken(null);
+  location.hash = '#/signin';
+  route();
+});
+window.addEventListener('hashchange', route);
+
+initLang();
+takeTokenFromRedirect();
+route();

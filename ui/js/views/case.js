@@ -1,0 +1,191 @@
+// The case page: status and facts, the actions the case allows now as buttons with their
+// evidence forms, and the audit trail as a timeline. Every change is sent with the version the
+// clerk saw (If-Match); if someone else changed the case meanwhile (412) it is reloaded.
+
+import { h, mount, noticeBox, announce } from '../dom.js';
+import { t, fmtTime, fmtDate, copenhagenToday } from '../i18n.js';
+import { api, newIdempotencyKey, ApiError } from '../api.js';
+import { field, checkbox, select, textarea, readForm, showProblem, busy, problemText } from '../forms.js';
+import { statusBadge } from './queue.js';
+import { addressFields } from './new_case.js';
+
+const PHOTO_TYPES = ['passport', 'drivers_licence'];
+
+function photoIdFields(prefix) {
+  return h('fieldset', { dataset: { for: prefix } },
+    h('legend', {}, t('form.photo_id')),
+    h('div', { class: 'grid2' },
+      select({ name: `${prefix}.type`, label: t('form.photo_type'), options: PHOTO_TYPES.map((p) => [p, t(`form.photo_type.${p}`)]) }),
+      field({ name: `${prefix}.number`, label: t('form.photo_number'), attrs: { maxlength: '40' } }),
+      field({ name: `${prefix}.expires_on`, label: t('form.photo_expires'), type: 'date' }),
+      field({ name: `${prefix}.issuing_country`, label: t('form.photo_country'), value: 'DK', attrs: { maxlength: '2', size: '3' } })));
+}
+
+/** The evidence form of each action; `body` turns the form's values into the request body. */
+const FORMS = {
+  'identity-check': () => ({
+    fields: [
+      photoIdFields('photo_id'),
+      checkbox({ name: 'photo_matches', label: t('form.photo_matches') }),
+      checkbox({ name: 'health_card_presented', label: t('form.health_card_presented') }),
+      field({ name: 'health_card_cpr', label: t('form.health_card_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
+    ],
+  }),
+  'accompanying-holder': () => ({
+    fields: [h('fieldset', { dataset: { for: 'holder' } },
+      h('legend', {}, t('form.holder')),
+      field({ name: 'holder.cpr', label: t('form.holder_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
+      field({ name: 'holder.name', label: t('form.holder_name') }),
+      photoIdFields('holder.photo_id'),
+      checkbox({ name: 'holder.nemid_card_presented', label: t('form.holder_card') }),
+      field({ name: 'holder.nemid_active_since', label: t('form.holder_since'), type: 'date', hint: t('form.holder_since_hint'), attrs: { max: copenhagenToday() } }))],
+  }),
+  'second-half': (c) => {
+    const addr = h('fieldset', { dataset: { for: 'address' }, hidden: true },
+      h('legend', {}, t('form.posting_address')), addressFields('address', c.applicant.address || {}));
+    const toggle = h('input', { type: 'checkbox', id: 'post-elsewhere', 'aria-controls': 'posting-address', onChange: (e) => { addr.hidden = !e.target.checked; } });
+    addr.id = 'posting-address';
+    return {
+      fields: [
+        c.applicant.address ? h('p', {}, `${c.applicant.address.street}, ${c.applicant.address.postal_code} ${c.applicant.address.city}`) : null,
+        h('div', { class: 'field inline' }, toggle, h('label', { for: 'post-elsewhere' }, t('form.post_elsewhere'))),
+        addr,
+      ],
+    };
+  },
+  returned: () => ({ fields: [textarea({ name: 'reason', label: t('form.reason') })] }),
+  reject: () => ({ fields: [textarea({ name: 'reason', label: t('form.reason') })] }),
+  cancel: () => ({ fields: [textarea({ name: 'reason', label: t('form.reason') })] }),
+  'first-half': () => ({ fields: [h('p', {}, t('form.confirm_first_half'))] }),
+  activation: () => ({ fields: [h('p', {}, t('form.confirm_activation'))] }),
+  'issue-in-full': () => ({ fields: [h('p', {}, t('form.confirm_issue_in_full'))] }),
+};
+
+function facts(c) {
+  const rows = [
+    ['case.applicant', `${c.applicant.name} (${c.applicant.cpr || c.applicant.cpr_masked})`],
+    ['case.address', c.applicant.address ? `${c.applicant.address.street}, ${c.applicant.address.postal_code} ${c.applicant.address.city}, ${c.applicant.address.country}` : null],
+    ['case.kind', t(`kind.${c.kind}`)],
+    ['case.channel', t(`channel.${c.channel}`)],
+    ['case.office', c.office_code],
+    ['case.opened_at', fmtTime(c.opened_at)],
+    ['case.nemid_number', c.nemid_number],
+    ['case.expected_by', c.second_half_expected_by ? fmtDate(c.second_half_expected_by) : null],
+    ['case.close_reason', c.close_reason],
+    ['case.exemption', c.digital_post_exemption ? t(`ex.status.${c.digital_post_exemption}`) : null],
+  ].filter(([, v]) => v);
+  return h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, v)]));
+}
+
+function eventLabel(action) {
+  const key = `action.${action}`;
+  const text = t(key);
+  if (text !== key) return text;
+  return action === 'open' || action === 'opened' ? t('event.open') : action;
+}
+
+function timeline(events) {
+  return h('ol', { class: 'timeline' }, events.map((e) => h('li', {},
+    h('div', { class: 'when' }, h('time', { datetime: e.occurred_at }, fmtTime(e.occurred_at))),
+    h('div', { class: 'what' }, eventLabel(e.action), ' → ', t(`status.${e.to_status}`)),
+    h('div', {}, `${e.actor.name} (${t(`role.${e.actor.role}`)}${e.actor.office ? `, ${e.actor.office}` : ''})`),
+    e.evidence?.reason ? h('div', {}, `${t('form.reason')}: ${e.evidence.reason}`) : null,
+    e.evidence?.nemid_number ? h('div', {}, `${t('case.nemid_number')}: ${e.evidence.nemid_number}`) : null)));
+}
+
+export async function casePage(el, ctx, id) {
+  let current;
+  let events;
+  let open = null; // the action whose form is shown
+  let key = null;
+  let notice = ctx.notice;
+
+  async function load() {
+    const [c, ev] = await Promise.all([api('GET', `/api/v1/cases/${id}`), api('GET', `/api/v1/cases/${id}/events`)]);
+    current = c.data;
+    events = ev.data.items;
+  }
+
+  function actionForm(action) {
+    const spec = FORMS[action](current);
+    const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'action-title' },
+      h('h3', { id: 'action-title' }, t(`action.${action}`)),
+      spec.fields,
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: ['reject', 'cancel'].includes(action) ? 'danger' : '' }, t('form.submit', { action: t(`action.${action}`) })),
+        h('button', { type: 'button', class: 'secondary', onClick: () => { open = null; render(); } }, t('cancel_form'))));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const body = readForm(form);
+      busy(form, async () => {
+        try {
+          const { data } = await api('POST', `/api/v1/cases/${id}/${action}`, { body, ifMatch: current.version, idempotencyKey: key });
+          current = data;
+          events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items;
+          open = null;
+          notice = { kind: 'ok', text: t('case.done', { action: t(`action.${action}`) }) };
+          announce(notice.text);
+          render(true);
+        } catch (err) {
+          if (err.status === 412) {
+            // Someone else moved the case on: show what it is now, and say so.
+            await load();
+            open = null;
+            notice = { kind: 'warn', text: t('case.changed_elsewhere') };
+            announce(notice.text);
+            render(true);
+            return;
+          }
+          if (err.status !== 0 && err.status !== 503) key = newIdempotencyKey();
+          showProblem(form, err);
+        }
+      });
+    });
+    return form;
+  }
+
+  function render(focusNotice = false) {
+    const c = current;
+    const buttons = c.allowed_actions.map((a) => h('button', {
+      type: 'button',
+      class: a === open ? '' : 'secondary',
+      'aria-expanded': String(a === open),
+      dataset: { action: a },
+      onClick: () => {
+        open = a;
+        key = newIdempotencyKey();
+        render();
+        el.querySelector('form [data-field], form button[type=submit]')?.focus();
+      },
+    }, t(`action.${a}`)));
+    const noticeEl = noticeBox(notice);
+    mount(el,
+      ctx.me.role === 'supervisor'
+        ? h('p', {}, h('a', { href: '#/overview' }, `← ${t('nav.overview')}`))
+        : h('p', {}, h('a', { href: '#/queue' }, `← ${t('nav.queue')}`)),
+      h('h1', {}, t('case.title', { number: c.case_number }), ' ', statusBadge(c)),
+      noticeEl,
+      h('div', { class: 'cols' },
+        h('div', {},
+          h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('case.facts')), facts(c)),
+          h('section', { 'aria-labelledby': 'next-h' },
+            h('h2', { id: 'next-h' }, t('case.next')),
+            buttons.length ? h('div', { class: 'actions' }, buttons) : h('p', { class: 'empty' }, t('case.no_actions')),
+            open ? actionForm(open) : null)),
+        h('section', { 'aria-labelledby': 'timeline-h' }, h('h2', { id: 'timeline-h' }, t('case.timeline')), timeline(events))));
+    if (focusNotice && noticeEl) {
+      noticeEl.setAttribute('tabindex', '-1');
+      noticeEl.focus();
+    }
+  }
+
+  try {
+    await load();
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    mount(el, h('h1', {}, t('case.title', { number: '' })),
+      noticeBox({ kind: 'error', text: err.status === 404 ? t('case.not_found') : problemText(err) }));
+    return;
+  }
+  render();
+}

@@ -1,0 +1,98 @@
+// The office's work queue: open cases newest first, filtered by status, overdue ones first on
+// request.
+
+import { h, mount, noticeBox, tableWrap } from '../dom.js';
+import { t, fmtTime } from '../i18n.js';
+import { api } from '../api.js';
+import { select, checkbox, problemText } from '../forms.js';
+
+export const OPEN = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified'];
+const ALL = [...OPEN, 'completed', 'cancelled', 'rejected'];
+const PAGE = 25;
+
+// Kept while the clerk moves between screens.
+const filters = { status: 'open', overdueFirst: false };
+
+export function statusBadge(c) {
+  const closed = ['cancelled', 'rejected'].includes(c.status);
+  return [
+    h('span', { class: `badge${c.status === 'completed' ? ' done' : closed ? ' closed' : ''}` }, t(`status.${c.status}`)),
+    c.overdue ? [' ', h('span', { class: 'badge overdue' }, t('overdue'))] : null,
+  ];
+}
+
+export function caseTable(items, caption, showOffice = false) {
+  if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
+  return tableWrap(caption, h('table', {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('col.case')),
+      h('th', { scope: 'col' }, t('col.applicant')),
+      h('th', { scope: 'col' }, t('col.cpr')),
+      h('th', { scope: 'col' }, t('col.kind')),
+      h('th', { scope: 'col' }, t('col.status')),
+      showOffice ? h('th', { scope: 'col' }, t('col.office')) : null,
+      h('th', { scope: 'col' }, t('col.opened')))),
+    h('tbody', {}, items.map((c) => h('tr', {},
+      h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.case_number)),
+      h('td', {}, c.applicant.name),
+      h('td', {}, c.applicant.cpr_masked),
+      h('td', {}, t(`kind.${c.kind}`)),
+      h('td', {}, statusBadge(c)),
+      showOffice ? h('td', {}, c.office_code) : null,
+      h('td', {}, fmtTime(c.opened_at)))))));
+}
+
+function query(extra, cursor) {
+  const statuses = filters.status === 'open' ? OPEN : filters.status === 'all' ? [] : [filters.status];
+  const q = new URLSearchParams({ limit: String(PAGE), ...extra });
+  if (statuses.length) q.set('status', statuses.join(','));
+  if (cursor) q.set('cursor', cursor);
+  return `/api/v1/cases?${q}`;
+}
+
+/** One paged list; "next page" replaces it in place. */
+function pagedList(caption, extra) {
+  const box = h('section', { 'aria-label': caption });
+  const cursors = [];
+  async function load(cursor) {
+    try {
+      const { data } = await api('GET', query(extra, cursor));
+      mount(box, h('h2', {}, caption), caseTable(data.items, caption),
+        h('div', { class: 'pager' },
+          cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; load(null); } }, t('first_page')) : null,
+          data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(data.next_cursor); load(data.next_cursor); } }, t('next_page')) : null));
+    } catch (err) {
+      mount(box, h('h2', {}, caption), noticeBox({ kind: 'error', text: problemText(err) }));
+    }
+  }
+  return { box, load };
+}
+
+export async function queue(el, ctx) {
+  const lists = h('div');
+  const statusSel = select({
+    name: 'status', label: t('queue.status'), value: filters.status,
+    options: [['open', t('queue.all_open')], ...ALL.map((s) => [s, t(`status.${s}`)]), ['all', t('queue.all')]],
+    onChange: (e) => { filters.status = e.target.value; render(); },
+  });
+  const overdueBox = checkbox({
+    name: 'overdue_first', label: t('queue.overdue_first'), checked: filters.overdueFirst,
+    onChange: (e) => { filters.overdueFirst = e.target.checked; render(); },
+  });
+  async function render() {
+    const parts = filters.overdueFirst
+      ? [pagedList(t('queue.overdue_section'), { overdue: 'true' }), pagedList(t('queue.other_section'), { overdue: 'false' })]
+      : [pagedList(t('queue.caption'), {})];
+    mount(lists, parts.map((p) => p.box));
+    await Promise.all(parts.map((p) => p.load(null)));
+  }
+  mount(el,
+    h('h1', {}, t('queue.title')),
+    noticeBox(ctx.notice),
+    h('p', { class: 'lead' }, t('queue.lead')),
+    h('div', { class: 'filters', role: 'search' }, statusSel, overdueBox,
+      h('button', { type: 'button', class: 'secondary', onClick: () => render() }, t('refresh'))),
+    lists);
+  await render();
+}

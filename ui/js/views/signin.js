@@ -1,0 +1,85 @@
+// Sign-in. Development: pick a role and office, get a token from `/dev/token` (a route that
+// does not exist in production). Production: the identity provider redirects back with
+// `#token=…`, or the token is pasted.
+
+import { h, mount, noticeBox } from '../dom.js';
+import { t } from '../i18n.js';
+import { setToken, who, ApiError } from '../api.js';
+import { field, select, textarea, readForm, showProblem, busy, clearErrors, fieldError } from '../forms.js';
+import { go } from '../main.js';
+
+const ROLES = ['clerk', 'bank', 'supervisor'];
+const KIND_OF = { clerk: 'citizen_service_centre', bank: 'bank_branch' };
+
+async function post(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+export async function signIn(el, ctx) {
+  let offices = null;
+  try {
+    const res = await fetch('/dev/offices', { headers: { Accept: 'application/json' } });
+    if (res.ok) offices = (await res.json()).items;
+  } catch { /* server unreachable: the production form still shows */ }
+  if (offices) devForm(el, ctx, offices);
+  else productionForm(el, ctx);
+}
+
+function devForm(el, ctx, offices) {
+  const officeWrap = h('div');
+  const roleSel = select({
+    name: 'role', label: t('signin.role'), value: 'clerk',
+    options: ROLES.map((r) => [r, t(`role.${r}`)]),
+    onChange: () => renderOffices(),
+  });
+  function renderOffices() {
+    const role = form.querySelector('[data-field="role"]').value;
+    const kind = KIND_OF[role];
+    if (!kind) { mount(officeWrap); return; }
+    const mine = offices.filter((o) => o.kind === kind);
+    mount(officeWrap, mine.length
+      ? select({ name: 'office', label: t('signin.office'), hint: t('signin.office_hint'), options: mine.map((o) => [o.code, `${o.code} — ${o.name}`]) })
+      : h('p', { class: 'notice warn' }, t('signin.no_offices')));
+  }
+  const form = h('form', { class: 'card signin', novalidate: true },
+    roleSel, officeWrap,
+    field({ name: 'name', label: t('signin.name'), value: 'Karen Jensen', autocomplete: 'name' }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('signin.submit'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(form, async () => {
+      try {
+        const { token } = await post('/dev/token', readForm(form));
+        setToken(token);
+        go('#/');
+      } catch (err) {
+        showProblem(form, err);
+      }
+    });
+  });
+  mount(el, h('h1', {}, t('signin.title')), noticeBox(ctx.notice), h('p', { class: 'lead' }, t('signin.dev_lead')), form);
+  renderOffices();
+}
+
+function productionForm(el, ctx) {
+  const form = h('form', { class: 'card signin', novalidate: true },
+    textarea({ name: 'token', label: t('signin.token'), hint: t('signin.token_hint') }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('signin.submit'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = (readForm(form).token || '').trim();
+    setToken(value);
+    if (!who()) {
+      setToken(null);
+      clearErrors(form);
+      fieldError(form, 'token', t('signin.expired'));
+      form.querySelector('textarea').focus();
+      return;
+    }
+    go('#/');
+  });
+  mount(el, h('h1', {}, t('signin.title')), noticeBox(ctx.notice), h('p', { class: 'lead' }, t('signin.prod_lead')), form);
+}

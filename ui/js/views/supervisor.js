@@ -1,0 +1,160 @@
+// The supervisor's overview: cases by status per office, overdue code cards, and throughput per
+// day as a chart with its CSV.
+
+import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
+import { t, fmtDate, fmtDay, fmtTime, copenhagenToday } from '../i18n.js';
+import { api, all, downloadCsv } from '../api.js';
+import { field, select, problemText, readForm, clearErrors, showProblem } from '../forms.js';
+import { barChart } from '../chart.js';
+
+const STATUSES = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified', 'completed', 'cancelled', 'rejected'];
+
+const state = { office: '', from: null, to: null };
+
+function q(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+function countsTable(report) {
+  const cols = [...STATUSES, 'overdue'];
+  const row = (label, r, isHead) => h('tr', {},
+    isHead ? h('th', { scope: 'row' }, label) : h('td', {}, label),
+    cols.map((s) => h('td', { class: 'num', dataset: { status: s } }, String(r[s]))));
+  return tableWrap(t('sup.counts'), h('table', { id: 'status-counts' },
+    h('caption', {}, t('sup.counts'), ' — ', t('sup.today', { today: fmtDate(report.today) })),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('col.office')), cols.map((s) => h('th', { scope: 'col', class: 'num' }, t(`status.${s}`))))),
+    h('tbody', {}, report.rows.map((r) => row(r.office_code, r, true))),
+    h('tfoot', {}, row(t('sup.total'), report.totals, false))));
+}
+
+function overdueTable(page) {
+  if (!page.items.length) return h('p', { class: 'empty' }, t('sup.overdue_none'));
+  return tableWrap(t('sup.overdue'), h('table', {},
+    h('caption', {}, t('sup.overdue')),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('col.case')), h('th', { scope: 'col' }, t('col.office')), h('th', { scope: 'col' }, t('col.cpr')),
+      h('th', { scope: 'col' }, t('status.second_half_posted')), h('th', { scope: 'col' }, t('col.expected_by')),
+      h('th', { scope: 'col', class: 'num' }, t('col.days_overdue')))),
+    h('tbody', {}, page.items.map((i) => h('tr', {},
+      h('td', {}, h('a', { href: `#/cases/${i.case_id}` }, i.case_number)), h('td', {}, i.office_code), h('td', {}, i.cpr_masked),
+      h('td', {}, fmtTime(i.second_half_posted_at)), h('td', {}, fmtDate(i.second_half_expected_by)),
+      h('td', { class: 'num' }, String(i.days_overdue)))))));
+}
+
+/** Every day of [from, to], with opened and completed summed over offices. */
+function perDay(report) {
+  const days = [];
+  for (let d = new Date(`${report.from}T00:00:00Z`); d <= new Date(`${report.to}T00:00:00Z`); d = new Date(d.getTime() + 86400000)) {
+    days.push(d.toISOString().slice(0, 10));
+  }
+  const opened = Object.fromEntries(days.map((d) => [d, 0]));
+  const completed = Object.fromEntries(days.map((d) => [d, 0]));
+  for (const r of report.rows) {
+    if (!(r.period_start in opened)) continue;
+    opened[r.period_start] += r.opened;
+    completed[r.period_start] += r.completed_standard + r.completed_express;
+  }
+  return { days, opened: days.map((d) => opened[d]), completed: days.map((d) => completed[d]) };
+}
+
+function throughputView(report) {
+  const { days, opened, completed } = perDay(report);
+  const caption = t('sup.chart_caption', { from: fmtDate(report.from), to: fmtDate(report.to) });
+  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  return [
+    h('div', { class: 'legend', 'aria-hidden': 'true' },
+      h('span', {}, h('span', { class: 'swatch opened' }), t('sup.opened')),
+      h('span', {}, h('span', { class: 'swatch completed' }), t('sup.completed'))),
+    h('figure', { class: 'chart' },
+      barChart({
+        labels: days.map(fmtDay),
+        series: [
+          { name: t('sup.opened'), cls: 'bar-opened', values: opened },
+          { name: t('sup.completed'), cls: 'bar-completed', values: completed },
+        ],
+        title: t('sup.throughput'),
+        desc: `${caption} ${t('sup.opened')}: ${sum(opened)}. ${t('sup.completed')}: ${sum(completed)}.`,
+      }),
+      h('figcaption', {}, caption)),
+    h('details', {}, h('summary', {}, t('sup.chart_table')),
+      tableWrap(t('sup.chart_table'), h('table', { id: 'throughput-table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('sup.day')), h('th', { scope: 'col', class: 'num' }, t('sup.opened')), h('th', { scope: 'col', class: 'num' }, t('sup.completed')))),
+        h('tbody', {}, days.map((d, i) => h('tr', {}, h('th', { scope: 'row' }, fmtDate(d)), h('td', { class: 'num' }, String(opened[i])), h('td', { class: 'num' }, String(completed[i])))))))),
+  ];
+}
+
+export async function overview(el, ctx) {
+  state.from ??= copenhagenToday(-29);
+  state.to ??= copenhagenToday();
+  const offices = await all((c) => `/api/v1/offices?limit=100${c ? `&cursor=${encodeURIComponent(c)}` : ''}`);
+  const counts = h('section', { 'aria-labelledby': 'counts-h' });
+  const overdue = h('section', { 'aria-labelledby': 'overdue-h' });
+  const chart = h('div', { id: 'throughput' });
+
+  const officeSel = select({
+    name: 'office', label: t('sup.office_filter'), value: state.office,
+    options: [['', t('sup.all_offices')], ...offices.map((o) => [o.id, `${o.code} — ${o.name}`])],
+    onChange: (e) => { state.office = e.target.value; load(); },
+  });
+
+  const rangeForm = h('form', { class: 'filters', novalidate: true, 'aria-label': t('sup.throughput') },
+    field({ name: 'from', label: t('sup.from'), type: 'date', value: state.from }),
+    field({ name: 'to', label: t('sup.to'), type: 'date', value: state.to }),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit' }, t('sup.show')),
+      h('button', { type: 'button', class: 'secondary', id: 'download-csv', onClick: () => csv() }, t('sup.csv'))));
+  rangeForm.addEventListener('submit', (e) => { e.preventDefault(); loadThroughput(); });
+
+  const throughputUrl = (csvName) => {
+    const v = readForm(rangeForm);
+    state.from = v.from;
+    state.to = v.to;
+    return `/api/v1/reports/throughput${q({ from: v.from, to: v.to, granularity: 'day', office_id: state.office })}`;
+  };
+
+  async function csv() {
+    clearErrors(rangeForm);
+    try {
+      await downloadCsv(throughputUrl(), `throughput-${state.from}-${state.to}.csv`);
+    } catch (err) {
+      showProblem(rangeForm, err);
+    }
+  }
+
+  async function loadThroughput() {
+    clearErrors(rangeForm);
+    try {
+      const { data } = await api('GET', throughputUrl());
+      mount(chart, throughputView(data));
+    } catch (err) {
+      mount(chart);
+      showProblem(rangeForm, err);
+    }
+  }
+
+  async function load() {
+    const office = state.office;
+    const [s, o] = await Promise.allSettled([
+      api('GET', `/api/v1/reports/status${q({ office_id: office })}`),
+      api('GET', `/api/v1/reports/overdue${q({ office_id: office, limit: '50' })}`),
+    ]);
+    mount(counts, h('h2', { id: 'counts-h' }, t('sup.counts')),
+      s.status === 'fulfilled' ? countsTable(s.value.data) : noticeBox({ kind: 'error', text: problemText(s.reason) }));
+    mount(overdue, h('h2', { id: 'overdue-h' }, t('sup.overdue')),
+      o.status === 'fulfilled' ? overdueTable(o.value.data) : noticeBox({ kind: 'error', text: problemText(o.reason) }));
+    await loadThroughput();
+  }
+
+  mount(el,
+    h('h1', {}, t('sup.title')),
+    noticeBox(ctx.notice),
+    h('p', { class: 'lead' }, t('sup.lead')),
+    h('div', { class: 'filters', role: 'search' }, officeSel,
+      h('button', { type: 'button', class: 'secondary', id: 'refresh', onClick: async () => { await load(); announce(t('refresh')); } }, t('refresh'))),
+    counts, overdue,
+    h('section', { 'aria-labelledby': 'throughput-h' }, h('h2', { id: 'throughput-h' }, t('sup.throughput')), rangeForm, chart));
+  await load();
+}
