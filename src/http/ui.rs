@@ -41,6 +41,7 @@ const ASSETS: &[Asset] = assets! {
     "js/views/case.js" => "text/javascript; charset=utf-8",
     "js/views/supervisor.js" => "text/javascript; charset=utf-8",
     "js/views/exemptions.js" => "text/javascript; charset=utf-8",
+    "js/views/offices.js" => "text/javascript; charset=utf-8",
 };
 
 /// Routes of the front end: `/` and `/ui/...`. They are not part of the API document.

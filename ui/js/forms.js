@@ -135,6 +135,7 @@ export function problemText(err) {
     return t('err.action_not_allowed', { allowed });
   }
   if (p.kind === 'open_case_exists') return t('err.open_case_exists');
+  if (p.kind === 'exemption_exists') return t('err.exemption_exists');
   return t('err.unknown', { status: err.status, detail: message(p.detail || '') });
 }
 

@@ -9,17 +9,19 @@ import { newCase } from './views/new_case.js';
 import { casePage } from './views/case.js';
 import { overview } from './views/supervisor.js';
 import { exemptions } from './views/exemptions.js';
+import { offices } from './views/offices.js';
 
 const main = () => document.getElementById('main');
 
 const NAV = {
-  clerk: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case']],
+  clerk: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case'], ['#/exemptions', 'nav.exemptions']],
   bank: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case']],
   supervisor: [['#/overview', 'nav.overview'], ['#/exemptions', 'nav.exemptions']],
+  admin: [['#/offices', 'nav.offices']],
 };
 
 function home(role) {
-  return role === 'supervisor' ? '#/overview' : '#/queue';
+  return { supervisor: '#/overview', admin: '#/offices' }[role] || '#/queue';
 }
 
 // A token handed back by the identity provider arrives in the fragment (never sent to a server
@@ -76,6 +78,7 @@ async function route() {
     else if (caseMatch) await casePage(el, ctx, caseMatch[1]);
     else if (hash === '#/overview') await overview(el, ctx);
     else if (hash === '#/exemptions') await exemptions(el, ctx);
+    else if (hash === '#/offices') await offices(el, ctx);
     else location.replace(home(me.role));
   } catch (e) {
     mount(el, h('div', { class: 'notice error', role: 'alert' }, h('p', {}, e.message || String(e))));

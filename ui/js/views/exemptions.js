@@ -1,10 +1,12 @@
-// Exemptions from Digital Post waiting for a supervisor's decision, oldest first in the order
-// the server lists them, each with its decision form.
+// Exemptions from Digital Post. Clerks register a citizen's request (in person or by proxy) and
+// follow their office's requests; supervisors decide the pending ones.
 
-import { h, mount, noticeBox, announce } from '../dom.js';
+import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
 import { t, fmtTime } from '../i18n.js';
 import { api, newIdempotencyKey } from '../api.js';
-import { radios, textarea, readForm, showProblem, busy, problemText } from '../forms.js';
+import { field, checkbox, radios, select, textarea, readForm, showProblem, busy, problemText } from '../forms.js';
+
+const REASONS = ['language', 'cognitive_disability', 'physical_disability', 'no_digital_access', 'other'];
 
 function decisionForm(x, done) {
   let key = newIdempotencyKey();
@@ -33,9 +35,18 @@ function decisionForm(x, done) {
   return form;
 }
 
-export async function exemptions(el, ctx) {
+function facts(x) {
+  return h('dl', { class: 'facts' },
+    h('dt', {}, t('ex.reason')), h('dd', {}, t(`ex.reason.${x.reason}`)),
+    x.note ? [h('dt', {}, t('ex.note')), h('dd', {}, x.note)] : null,
+    h('dt', {}, t('col.office')), h('dd', {}, x.office_code),
+    h('dt', {}, t('col.registered')), h('dd', {}, fmtTime(x.registered_at)),
+    h('dt', {}, t('ex.declaration')), h('dd', {}, t(`ex.declaration.${x.declaration}`), x.proxy ? ` — ${x.proxy.name} (${x.proxy.cpr_masked})` : ''));
+}
+
+async function decide(el) {
   const list = h('div');
-  let notice = ctx.notice;
+  let notice = null;
   async function load() {
     let page;
     try {
@@ -48,16 +59,86 @@ export async function exemptions(el, ctx) {
     notice = null;
     mount(list, n, page.items.length ? page.items.map((x) => h('section', { class: 'card', 'aria-labelledby': `ex-${x.id}` },
       h('h2', { id: `ex-${x.id}` }, `${x.citizen.name} (${x.citizen.cpr_masked})`),
-      h('dl', { class: 'facts' },
-        h('dt', {}, t('col.reason')), h('dd', {}, t(`ex.reason.${x.reason}`)),
-        x.note ? [h('dt', {}, t('ex.note')), h('dd', {}, x.note)] : null,
-        h('dt', {}, t('col.office')), h('dd', {}, x.office_code),
-        h('dt', {}, t('col.registered')), h('dd', {}, fmtTime(x.registered_at)),
-        h('dt', {}, t('ex.declaration')), h('dd', {}, t(`ex.declaration.${x.declaration}`), x.proxy ? ` — ${x.proxy.name} (${x.proxy.cpr_masked})` : '')),
+      facts(x),
       decisionForm(x, (msg) => { notice = msg; announce(msg.text); load(); })))
       : h('p', { class: 'empty' }, t('ex.none')));
     if (n) { n.setAttribute('tabindex', '-1'); n.focus(); }
   }
   mount(el, h('h1', {}, t('ex.title')), h('p', { class: 'lead' }, t('ex.lead')), list);
   await load();
+}
+
+function officeList(items) {
+  if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
+  return tableWrap(t('ex.office_list'), h('table', {},
+    h('caption', {}, t('ex.office_list')),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('col.citizen')), h('th', { scope: 'col' }, t('col.cpr')), h('th', { scope: 'col' }, t('ex.reason')),
+      h('th', { scope: 'col' }, t('col.status')), h('th', { scope: 'col' }, t('col.registered')), h('th', { scope: 'col' }, t('ex.decision_reason_label')))),
+    h('tbody', {}, items.map((x) => h('tr', {},
+      h('td', {}, x.citizen.name), h('td', {}, x.citizen.cpr_masked), h('td', {}, t(`ex.reason.${x.reason}`)),
+      h('td', {}, h('span', { class: `badge${x.status === 'granted' ? ' done' : x.status === 'pending' ? '' : ' closed'}` }, t(`ex.status.${x.status}`))),
+      h('td', {}, fmtTime(x.registered_at)), h('td', {}, x.decision_reason || x.revoke_reason || ''))))));
+}
+
+async function register(el, ctx) {
+  let key = newIdempotencyKey();
+  const listBox = h('section', { 'aria-labelledby': 'office-ex-h' });
+  const proxy = h('fieldset', { dataset: { for: 'proxy' }, hidden: true },
+    h('legend', {}, t('ex.proxy')),
+    field({ name: 'proxy.name', label: t('ex.proxy_name') }),
+    field({ name: 'proxy.cpr', label: t('ex.proxy_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
+    checkbox({ name: 'proxy.power_of_attorney_seen', label: t('ex.proxy_seen') }));
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'register-h' },
+    h('h2', { id: 'register-h' }, t('ex.register')),
+    h('p', { class: 'hint' }, t('ex.register_lead')),
+    h('fieldset', { dataset: { for: 'citizen' } },
+      h('legend', {}, t('ex.citizen')),
+      field({ name: 'citizen.cpr', label: t('ex.citizen_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
+      field({ name: 'citizen.name', label: t('ex.citizen_name') })),
+    select({ name: 'reason', label: t('ex.reason'), options: REASONS.map((r) => [r, t(`ex.reason.${r}`)]), value: 'no_digital_access' }),
+    textarea({ name: 'note', label: t('ex.note'), hint: t('ex.note_hint') }),
+    radios({
+      name: 'declaration', legend: t('ex.declared_by'), value: 'in_person',
+      options: [['in_person', t('ex.declaration.in_person')], ['proxy', t('ex.declaration.proxy')]],
+      onChange: (e) => { proxy.hidden = e.target.value !== 'proxy'; },
+    }),
+    proxy,
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('ex.submit'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const body = readForm(form);
+    busy(form, async () => {
+      try {
+        await api('POST', '/api/v1/exemptions', { body, idempotencyKey: key });
+        key = newIdempotencyKey();
+        form.reset();
+        proxy.hidden = true;
+        const n = noticeBox({ kind: 'ok', text: t('ex.registered') });
+        form.before(n);
+        n.setAttribute('tabindex', '-1');
+        n.focus();
+        announce(t('ex.registered'));
+        await loadList();
+      } catch (err) {
+        if (err.status !== 0 && err.status !== 503) key = newIdempotencyKey();
+        showProblem(form, err, { exemption_exists: 'citizen.cpr' });
+      }
+    });
+  });
+  async function loadList() {
+    try {
+      const { data } = await api('POST', '/api/v1/exemptions/search', { body: { limit: 25 } });
+      mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), officeList(data.items));
+    } catch (err) {
+      mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), noticeBox({ kind: 'error', text: problemText(err) }));
+    }
+  }
+  mount(el, h('h1', {}, t('ex.title')), noticeBox(ctx.notice), form, listBox);
+  await loadList();
+}
+
+export async function exemptions(el, ctx) {
+  if (ctx.me.role === 'supervisor') await decide(el);
+  else await register(el, ctx);
 }

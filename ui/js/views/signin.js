@@ -8,7 +8,7 @@ import { setToken, who, ApiError } from '../api.js';
 import { field, select, textarea, readForm, showProblem, busy, clearErrors, fieldError } from '../forms.js';
 import { go } from '../main.js';
 
-const ROLES = ['clerk', 'bank', 'supervisor'];
+const ROLES = ['clerk', 'bank', 'supervisor', 'admin'];
 const KIND_OF = { clerk: 'citizen_service_centre', bank: 'bank_branch' };
 
 async function post(path, body) {
