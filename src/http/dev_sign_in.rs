@@ -1,7 +1,8 @@
 //! Development sign-in for the front end: pick a role and an office, get a token signed with the
-//! development HS256 secret. These routes are mounted only when `APP_ENV` is not `production`
-//! (in production they do not exist: 404), and are not part of the API document. In
-//! production the front end takes its token from the municipality's identity provider.
+//! generated development HS256 secret. These routes are mounted only in development mode with no
+//! configured JWT key (`http::server::state`); anywhere else they do not exist (404). They are
+//! not part of the API document. In production the front end takes its token from the
+//! municipality's identity provider.
 
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};

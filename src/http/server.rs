@@ -16,9 +16,18 @@ use crate::db::DbPool;
 /// `url` is the one `pool` was built with (`db::build_pool`).
 pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppState>, ConfigError> {
     let keys = KeySet::load(&config)?;
+    // The development sign-in mints tokens for anyone who can reach it, so it exists only where
+    // nothing real could be signed: development mode with the generated development secret. A
+    // server given real keys (JWT_SECRET, JWT_PUBLIC_KEYS) never has it, APP_ENV or not.
     let dev_secret = match config.app_env {
-        crate::config::AppEnv::Production => None,
-        crate::config::AppEnv::Development => crate::auth::keys::effective_secret(&config)?,
+        crate::config::AppEnv::Development if config.auth.secret.is_none() && config.auth.public_keys.is_empty() => {
+            tracing::warn!(
+                "development sign-in enabled at /dev/token: anyone who reaches this server can sign in; \
+                 set APP_ENV=production and JWT keys for real use"
+            );
+            crate::auth::keys::effective_secret(&config)?
+        }
+        _ => None,
     };
     let vault = Arc::new(crate::vault::CprVault::from_config(&config)?);
     let db = Db::new(pool, &crate::db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());

@@ -118,22 +118,28 @@ fn the_front_end_is_served_with_a_strict_page_policy() {
 
 #[test]
 fn development_sign_in_issues_working_tokens_and_checks_what_it_is_given() {
-    let app = TestApp::spawn();
-    app.office("KBH01", "citizen_service_centre");
-    app.office("DANSKE-0417", "bank_branch");
+    // Development mode with the generated secret (no JWT key configured): the only place it exists.
+    let app = TestApp::spawn_with(&[("JWT_SECRET", "")]);
+    let sign_in =
+        |body: serde_json::Value| app.request(reqwest::Method::POST, "/dev/token").json(&body).send().unwrap();
+    let token_of = |res: reqwest::blocking::Response| {
+        assert_eq!(res.status(), 200);
+        Tok::Raw(res.json::<serde_json::Value>().unwrap()["token"].as_str().unwrap().to_string())
+    };
+    let admin = token_of(sign_in(serde_json::json!({"role": "admin", "name": "Ada"})));
+    for (code, kind) in [("KBH01", "citizen_service_centre"), ("DANSKE-0417", "bank_branch")] {
+        let res = app.post("/api/v1/offices", &admin, &crate::common::app::office_body(code, kind));
+        assert_eq!(res.status(), 201);
+    }
+    assert_eq!(app.get("/api/v1/cases", &Tok::clerk("KBH01")).status(), 401, "tokens of other secrets are refused");
     let res = app.request(reqwest::Method::GET, "/dev/offices").send().unwrap();
     assert_eq!(res.status(), 200);
     let offices: serde_json::Value = res.json().unwrap();
     let codes: Vec<&str> = offices["items"].as_array().unwrap().iter().map(|o| o["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["DANSKE-0417", "KBH01"]);
 
-    let sign_in =
-        |body: serde_json::Value| app.request(reqwest::Method::POST, "/dev/token").json(&body).send().unwrap();
-    let res = sign_in(serde_json::json!({"role": "clerk", "office": "KBH01", "name": "Karen Jensen"}));
-    assert_eq!(res.status(), 200);
-    let token = res.json::<serde_json::Value>().unwrap()["token"].as_str().unwrap().to_string();
-    let res = app.get("/api/v1/cases", &Tok::Raw(token));
-    assert_eq!(res.status(), 200, "the token works on the API");
+    let clerk = token_of(sign_in(serde_json::json!({"role": "clerk", "office": "KBH01", "name": "Karen Jensen"})));
+    assert_eq!(app.get("/api/v1/cases", &clerk).status(), 200, "the token works on the API");
 
     for (body, field) in [
         (serde_json::json!({"role": "root", "name": "X"}), "role"),
@@ -152,17 +158,21 @@ fn development_sign_in_issues_working_tokens_and_checks_what_it_is_given() {
 }
 
 #[test]
-fn the_development_sign_in_does_not_exist_in_production() {
-    let app = TestApp::spawn_with(&[("APP_ENV", "production")]);
-    app.office("KBH01", "citizen_service_centre");
-    for (method, path) in [(reqwest::Method::GET, "/dev/offices"), (reqwest::Method::POST, "/dev/token")] {
-        let res = app
-            .request(method, path)
-            .json(&serde_json::json!({"role": "supervisor", "name": "Mallory"}))
-            .send()
-            .unwrap();
-        assert_eq!(res.status(), 404, "{path}");
+fn the_development_sign_in_does_not_exist_in_production_nor_with_configured_keys() {
+    // Production; and development with a configured JWT_SECRET (a forgotten APP_ENV must not
+    // turn a real deployment into a token mint).
+    for env in ["production", "development"] {
+        let app = TestApp::spawn_with(&[("APP_ENV", env)]);
+        app.office("KBH01", "citizen_service_centre");
+        for (method, path) in [(reqwest::Method::GET, "/dev/offices"), (reqwest::Method::POST, "/dev/token")] {
+            let res = app
+                .request(method, path)
+                .json(&serde_json::json!({"role": "supervisor", "name": "Mallory"}))
+                .send()
+                .unwrap();
+            assert_eq!(res.status(), 404, "{path} in {env}");
+        }
+        // The front end itself is served; it signs in with the identity provider's token instead.
+        assert_eq!(app.request(reqwest::Method::GET, "/").send().unwrap().status(), 200);
     }
-    // The front end itself is served; it signs in with the identity provider's token instead.
-    assert_eq!(app.request(reqwest::Method::GET, "/").send().unwrap().status(), 200);
 }

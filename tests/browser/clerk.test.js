@@ -66,7 +66,24 @@ test('a clerk opens a standard case and takes it to second_half_posted', async (
   await screenshot(page, 'new-case');
 
   const id = await openCase(page, 'standard', applicant, 'Mette Sørensen');
-  await page.getByText(/Sag KBH01-\d{4}-\d+ er oprettet/).waitFor();
+  await page.locator('.notice', { hasText: /Sag KBH01-\d{4}-\d+ er oprettet/ }).waitFor();
+
+  // A blank identity check: the missing date is caught in the browser; then every other problem
+  // comes back from the server at once, each next to its field, in Danish.
+  await page.getByRole('button', { name: 'Kontrollér identitet' }).click();
+  await page.getByRole('button', { name: 'Udfør: Kontrollér identitet' }).click();
+  await page.locator('[data-for="photo_id.expires_on"] .field-error', { hasText: 'Skal udfyldes.' }).waitFor();
+  await page.locator('[data-field="photo_id.expires_on"]').fill(copenhagenDay(900));
+  await page.getByRole('button', { name: 'Udfør: Kontrollér identitet' }).click();
+  await page.locator('[data-for="health_card_cpr"] .field-error', { hasText: 'Skal være 10 cifre' }).waitFor();
+  const shown = await page.locator('.field-error:not([hidden])').allTextContents();
+  for (const expected of ['Skal være 1 til 40 bogstaver', 'Billed-ID\'et skal vise ansøgeren.', 'Det gule sundhedskort skal fremvises.']) {
+    assert.ok(shown.some((x) => x.includes(expected)), `${expected} in ${JSON.stringify(shown)}`);
+  }
+  assert.ok(shown.every((x) => !/\b(must|the|is|invalid)\b/i.test(x)), `no English: ${JSON.stringify(shown)}`);
+  await accessible(page, 'identity check refused');
+  await page.getByRole('button', { name: 'Fortryd' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.action), 'identity-check', 'focus returns to the action');
   await identityCheck(page, applicant);
 
   await page.getByRole('button', { name: 'Udlever første halvdel' }).click();
@@ -176,5 +193,22 @@ test('pages carry a strict Content-Security-Policy and the token stays out of co
   await signIn(page, 'clerk', 'AAR01', 'Sofie Dahl');
   assert.deepEqual(await page.context().cookies(), []);
   assert.ok((await tokenOf(page)).split('.').length === 3);
+  assert.deepEqual(page.problems(), []);
+});
+
+test('an invalid or expired token returns to the sign-in screen with a message', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'clerk', 'KBH01', 'Ib Holm');
+  // Well formed, not expired, but not signed by this server.
+  const forged = await page.evaluate(() => {
+    const b64 = (o) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'x', name: 'Ib Holm', role: 'clerk', office: 'KBH01', exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`;
+  });
+  await page.evaluate((t) => sessionStorage.setItem('nemid-desk.token', t), forged);
+  await page.reload();
+  await page.locator('.notice', { hasText: 'Din adgang er udløbet eller ugyldig. Log ind igen.' }).waitFor();
+  await page.getByRole('heading', { name: 'Log ind' }).waitFor();
+  assert.equal(await tokenOf(page), null);
+  assert.equal(await page.locator('#sign-out').isVisible(), false);
   assert.deepEqual(page.problems(), []);
 });

@@ -65,11 +65,19 @@ test('a supervisor sees the counts change and downloads the throughput CSV', asy
   assert.ok(row, `a row for AAR01 today in:\n${csv.join('\n')}`);
   assert.ok(Number(row.split(',')[3]) >= 3);
 
+  // A case of any office opens for the supervisor, who may only cancel it.
+  const someCase = await openCaseByApi(clerk);
+  await page.goto(`${BASE}/#/cases/${someCase.id}`);
+  await page.getByRole('heading', { name: new RegExp(someCase.case_number) }).waitFor();
+  assert.deepEqual(await page.locator('[data-action]').allTextContents(), ['Annullér sag']);
+  await page.goBack();
+  await page.getByRole('heading', { name: 'Overblik' }).waitFor();
+
   // A bad range is refused next to the field.
   await page.getByLabel('Fra').fill(today);
   await page.getByLabel('Til').fill(copenhagenDay(-3));
   await page.getByRole('button', { name: 'Vis' }).click();
-  await page.locator('[data-for="to"] .field-error:not([hidden])').waitFor();
+  await page.locator('[data-for="to"] .field-error', { hasText: 'Kan ikke ligge før fra-datoen.' }).waitFor();
   assert.deepEqual(page.problems(), []);
 });
 
@@ -94,8 +102,17 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   await clerkPage.locator('[data-for="proxy.power_of_attorney_seen"] .field-error', { hasText: 'Fuldmagten skal være forevist.' }).waitFor();
   await clerkPage.getByLabel('Fuldmagten er forevist').check();
   await clerkPage.getByRole('button', { name: 'Registrér anmodning' }).click();
-  await clerkPage.getByText('Anmodningen er registreret').waitFor();
+  await clerkPage.locator('.notice', { hasText: 'Anmodningen er registreret' }).waitFor();
   await clerkPage.getByRole('row', { name: new RegExp(name) }).getByText('Afventer').waitFor();
+  // The form is fresh for the next citizen, in person by default.
+  assert.equal(await clerkPage.getByLabel('Borgerens navn').inputValue(), '');
+  assert.equal(await clerkPage.getByLabel('Personligt fremmødt').isChecked(), true);
+  const second = `Poul Berg ${randomUUID().slice(0, 4)}`;
+  await clerkPage.getByLabel('Borgerens CPR-nummer').fill(cpr());
+  await clerkPage.getByLabel('Borgerens navn').fill(second);
+  await clerkPage.getByRole('button', { name: 'Registrér anmodning' }).click();
+  await clerkPage.getByRole('row', { name: new RegExp(second) }).getByText('Afventer').waitFor();
+  assert.equal(await clerkPage.locator('.notice').count(), 1);
   await accessible(clerkPage, 'exemptions (clerk)');
   await screenshot(clerkPage, 'exemption-register');
   assert.deepEqual(clerkPage.problems(), []);
@@ -109,7 +126,9 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   await accessible(page, 'exemptions (supervisor)');
   await screenshot(page, 'exemptions');
 
-  // Refusing needs a reason: the server's refusal lands next to the field.
+  // A decision must be chosen; refusing needs a reason (the server's refusal, next to the field).
+  await card.getByRole('button', { name: 'Gem' }).click();
+  await card.locator('[data-for="outcome"] .field-error', { hasText: 'Vælg en af mulighederne.' }).waitFor();
   await card.getByLabel('Afslå').check();
   await card.getByRole('button', { name: 'Gem' }).click();
   await card.locator('[data-for="reason"] .field-error', { hasText: 'Skal udfyldes ved afslag.' }).waitFor();
@@ -122,19 +141,38 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   assert.deepEqual(page.problems(), []);
 });
 
-test('the sign-in screen is accessible and offers the offices', async () => {
+test('the sign-in screen is accessible and works by keyboard alone', async () => {
   const page = await newPage(browser);
   await page.goto(`${BASE}/`);
   await page.getByRole('heading', { name: 'Log ind' }).waitFor();
   await page.getByLabel('Kontor').waitFor();
+  assert.equal(await page.locator('#sign-out').isVisible(), false, 'no sign-out before signing in');
   await accessible(page, 'sign-in');
   await screenshot(page, 'sign-in');
-  // Keyboard only: tab to the sign-in button and press Enter.
-  await page.getByLabel('Dit navn').fill('Tastatur Bruger');
-  await page.getByLabel('Dit navn').press('Enter');
+  // Keyboard only: from the heading, Tab through role, office and name to the button.
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.field), 'role');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.field), 'office');
+  await page.keyboard.press('ArrowDown'); // the second office of the kind, if any, else stays
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.field), 'name');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Tastatur Bruger');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Log ind');
+  await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Arbejdskø' }).waitFor();
   // Focus moves to the new screen's heading.
   await page.waitForFunction(() => document.activeElement?.tagName === 'H1' && document.activeElement.textContent === 'Arbejdskø');
+  // The skip link moves focus to the content and keeps the screen.
+  await page.locator('#skip-link').focus();
+  assert.ok((await page.locator('#skip-link').boundingBox()).x >= 0, 'visible when focused');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.activeElement?.tagName === 'H1');
+  assert.equal(await page.evaluate(() => location.hash), '#/queue');
+  assert.equal(await page.title(), 'Arbejdskø – NemID-skranken');
   assert.deepEqual(page.problems(), []);
 });
 

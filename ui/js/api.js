@@ -70,9 +70,27 @@ export async function api(method, path, { body, ifMatch, idempotencyKey, accept 
   return { data, etag, status: res.status };
 }
 
-/** A fresh key per form submission; the same key is reused if that submission is retried. */
-export function newIdempotencyKey() {
-  return crypto.randomUUID();
+/**
+ * Idempotency keys for one form: the same key while the same body is retried after a lost answer
+ * (network error, 503), a new key once the body changes or the last attempt was answered.
+ */
+export function idempotency() {
+  let key = null;
+  let sent = null;
+  return {
+    for(body, version = '') {
+      const fingerprint = JSON.stringify([body, version]);
+      if (!key || fingerprint !== sent) {
+        key = crypto.randomUUID();
+        sent = fingerprint;
+      }
+      return key;
+    },
+    /** After an answer: success or a refusal that a retry would only repeat. */
+    answered(err) {
+      if (!err || (err.status !== 0 && err.status !== 503)) key = null;
+    },
+  };
 }
 
 /** Saves what `path` answers as CSV under `filename` (the browser's download). */

@@ -8,7 +8,9 @@ export function h(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
     else if (k === 'class') el.className = v;
-    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'dataset') {
+      for (const [dk, dv] of Object.entries(v)) if (dv !== null && dv !== undefined) el.dataset[dk] = dv;
+    }
     else if (k === 'value') el.value = v;
     else if (k === 'checked') el.checked = !!v;
     else if (v === true) el.setAttribute(k, '');

@@ -10,11 +10,15 @@ function describe(input, ...ids) {
   if (v) input.setAttribute('aria-describedby', v);
 }
 
-/** A labelled text-like input. */
-export function field({ name, label, type = 'text', value = '', hint, required, autocomplete, attrs = {}, onInput }) {
+/**
+ * A labelled text-like input. Blank sends `''` (the server says what is missing, all at once);
+ * `optional` fields send `null` when blank.
+ */
+export function field({ name, label, type = 'text', value = '', hint, optional, autocomplete, attrs = {}, onInput }) {
   const id = uid('f');
   const hintId = hint ? `${id}-hint` : null;
-  const input = h('input', { id, name, type, value, required, autocomplete: autocomplete || 'off', dataset: { field: name }, onInput, ...attrs });
+  const input = h('input', { id, name, type, value, autocomplete: autocomplete || 'off', dataset: { field: name, optional: optional ? 'null' : null }, onInput, ...attrs });
+  input.defaultValue = value;
   describe(input, hintId, `${id}-err`);
   return h('div', { class: 'field', dataset: { for: name } },
     h('label', { for: id }, label),
@@ -23,10 +27,10 @@ export function field({ name, label, type = 'text', value = '', hint, required, 
     h('p', { class: 'field-error', id: `${id}-err`, hidden: true }));
 }
 
-export function textarea({ name, label, value = '', required, hint }) {
+export function textarea({ name, label, value = '', optional, hint }) {
   const id = uid('f');
   const hintId = hint ? `${id}-hint` : null;
-  const input = h('textarea', { id, name, required, dataset: { field: name } });
+  const input = h('textarea', { id, name, dataset: { field: name, optional: optional ? 'null' : null } });
   input.value = value;
   describe(input, hintId, `${id}-err`);
   return h('div', { class: 'field', dataset: { for: name } },
@@ -39,6 +43,7 @@ export function textarea({ name, label, value = '', required, hint }) {
 export function checkbox({ name, label, checked = false, onChange }) {
   const id = uid('f');
   const input = h('input', { id, name, type: 'checkbox', checked, dataset: { field: name, kind: 'bool' }, onChange });
+  input.defaultChecked = checked;
   describe(input, `${id}-err`);
   return h('div', { class: 'field', dataset: { for: name } },
     h('div', { class: 'field inline' }, input, h('label', { for: id }, label)),
@@ -49,7 +54,7 @@ export function select({ name, label, options, value, hint, onChange }) {
   const id = uid('f');
   const hintId = hint ? `${id}-hint` : null;
   const input = h('select', { id, name, dataset: { field: name }, onChange },
-    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)));
+    options.map(([v, text]) => h('option', { value: v, selected: v === value ? 'selected' : null }, text)));
   describe(input, hintId, `${id}-err`);
   return h('div', { class: 'field', dataset: { for: name } },
     h('label', { for: id }, label),
@@ -58,19 +63,30 @@ export function select({ name, label, options, value, hint, onChange }) {
     h('p', { class: 'field-error', id: `${id}-err`, hidden: true }));
 }
 
-/** Radio buttons in a fieldset whose legend names the choice. */
+/** Radio buttons in a fieldset whose legend names the choice; one must be chosen. */
 export function radios({ name, legend, options, value, onChange }) {
   const errId = uid('f');
-  const group = h('fieldset', { dataset: { for: name }, 'aria-describedby': `${errId}-err` },
+  const set = h('fieldset', { dataset: { for: name, required: 'radio' }, 'aria-describedby': `${errId}-err` },
     h('legend', {}, legend),
     options.map(([v, text, hint]) => {
       const id = uid('f');
+      const input = h('input', { id, type: 'radio', name, value: v, checked: v === value, dataset: { field: name, kind: 'radio' }, onChange });
+      input.defaultChecked = v === value;
       return h('div', { class: 'field inline' },
-        h('input', { id, type: 'radio', name, value: v, checked: v === value, dataset: { field: name, kind: 'radio' }, onChange }),
+        input,
         h('label', { for: id }, text, hint ? h('span', { class: 'hint' }, ` — ${hint}`) : null));
     }),
     h('p', { class: 'field-error', id: `${errId}-err`, hidden: true }));
-  return group;
+  return set;
+}
+
+/** A fieldset for the JSON object `name`, with its own error slot for problems of the whole. */
+export function group(name, legend, ...children) {
+  const errId = uid('g');
+  return h('fieldset', { dataset: { for: name }, 'aria-describedby': errId },
+    h('legend', {}, legend),
+    children,
+    h('p', { class: 'field-error', id: errId, hidden: true }));
 }
 
 /** The form's values as the nested JSON object its `data-field` paths describe. */
@@ -82,10 +98,8 @@ export function readForm(form) {
     let value;
     if (el.dataset.kind === 'bool') value = el.checked;
     else if (el.dataset.kind === 'radio') { if (!el.checked) continue; value = el.value; }
-    else {
-      value = el.value.trim() === '' ? null : el.value;
-      if (value === null && el.dataset.optional === 'omit') continue;
-    }
+    else if (el.value.trim() === '') value = el.dataset.optional === 'null' ? null : '';
+    else value = el.value;
     let o = out;
     for (const p of path.slice(0, -1)) o = o[p] ??= {};
     o[path.at(-1)] = value;
@@ -101,18 +115,45 @@ export function clearErrors(form) {
 
 /** Marks one field as wrong with `text`; returns false if the form has no such field. */
 export function fieldError(form, name, text) {
-  // The closest field the path falls under: `holder.photo_id.number`, else `holder.photo_id`, …
+  // The closest field or group the path falls under: `holder.photo_id.number`, else
+  // `holder.photo_id`, else `holder`.
   let path = name;
   let wrap = null;
-  while (path && !(wrap = form.querySelector(`[data-for="${CSS.escape(path)}"]`))) {
+  let slot = null;
+  while (path) {
+    wrap = form.querySelector(`[data-for="${CSS.escape(path)}"]`);
+    slot = wrap?.querySelector(':scope > .field-error');
+    if (slot) break;
     path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
   }
-  if (!wrap) return false;
-  const p = wrap.querySelector(':scope > .field-error') || wrap.querySelector('.field-error');
-  p.hidden = false;
-  p.textContent = p.textContent ? `${p.textContent} ${text}` : text;
-  wrap.querySelectorAll('[data-field]').forEach((el) => el.setAttribute('aria-invalid', 'true'));
+  if (!slot) return false;
+  slot.hidden = false;
+  slot.textContent = slot.textContent ? `${slot.textContent} ${text}` : text;
+  // A field's input is marked invalid; a group's problem concerns the whole, not each input.
+  if (wrap.tagName !== 'FIELDSET' || wrap.dataset.required === 'radio') {
+    wrap.querySelectorAll('[data-field]').forEach((el) => el.setAttribute('aria-invalid', 'true'));
+  }
   return true;
+}
+
+/**
+ * What the browser can tell before sending: dates not filled in (a blank date is no date at all
+ * to the server) and choices not made. Marks them; returns whether all is there.
+ */
+export function checkRequired(form) {
+  let ok = true;
+  for (const el of form.querySelectorAll('input[type="date"][data-field]:not([data-optional])')) {
+    if (el.closest('[hidden]') || el.value) continue;
+    fieldError(form, el.dataset.field, t('form.required_msg'));
+    ok = false;
+  }
+  for (const set of form.querySelectorAll('fieldset[data-required="radio"]')) {
+    if (set.closest('[hidden]') || set.querySelector('input:checked')) continue;
+    fieldError(form, set.dataset.for, t('form.choose_msg'));
+    ok = false;
+  }
+  if (!ok) form.querySelector('[aria-invalid="true"]')?.focus();
+  return ok;
 }
 
 /** A problem for the form as a whole, shown at its top. */
@@ -130,6 +171,8 @@ export function problemText(err) {
   if (err.status === 503) return t('err.unavailable', { seconds: err.retryAfter || 5 });
   if (err.status === 429) return t('err.too_many');
   if (err.status === 403) return t('err.forbidden', { detail: message(p.detail || '') });
+  if (err.status === 404) return t('err.not_found');
+  if (err.status === 409 && p.kind === 'idempotency_key_in_flight') return t('err.in_flight');
   if (p.kind === 'action_not_allowed') {
     const allowed = (p.allowed_actions || []).map((a) => t(`action.${a}`)).join(', ') || t('none');
     return t('err.action_not_allowed', { allowed });
@@ -163,9 +206,9 @@ export function showProblem(form, err, fieldFor = {}) {
   announce([...form.querySelectorAll('.field-error:not([hidden]), .form-problem')].map((e) => e.textContent).join(' '));
 }
 
-/** Disables the submit buttons while `work` runs. */
-export async function busy(form, work) {
-  const buttons = form.querySelectorAll('button');
+/** Disables the form's buttons (and `also`) while `work` runs. */
+export async function busy(form, work, also = []) {
+  const buttons = [...form.querySelectorAll('button'), ...also];
   buttons.forEach((b) => { b.disabled = true; });
   try {
     return await work();

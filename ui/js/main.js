@@ -2,7 +2,8 @@
 
 import { h, mount } from './dom.js';
 import { t, initLang, setLang, lang } from './i18n.js';
-import { who, setToken, whenUnauthorized } from './api.js';
+import { who, token, setToken, whenUnauthorized, ApiError } from './api.js';
+import { problemText } from './forms.js';
 import { signIn } from './views/signin.js';
 import { queue } from './views/queue.js';
 import { newCase } from './views/new_case.js';
@@ -35,7 +36,6 @@ function takeTokenFromRedirect() {
 
 function renderChrome(route) {
   const me = who();
-  document.title = t('app.name');
   document.getElementById('brand-name').textContent = t('app.name');
   document.getElementById('skip-link').textContent = t('skip');
   document.getElementById('lang-label').textContent = t('lang');
@@ -57,7 +57,7 @@ let notice = null;
 
 async function route() {
   const me = who();
-  let hash = location.hash || '';
+  const hash = location.hash || '';
   if (!me && hash !== '#/signin') {
     location.replace('#/signin');
     return;
@@ -66,11 +66,15 @@ async function route() {
     location.replace(home(me.role));
     return;
   }
-  const el = main();
+  // Each screen renders into its own container: a slow answer for a screen the user has left
+  // lands in a detached node instead of over the screen they are on now.
+  const el = h('div', { class: 'screen' });
   const caseMatch = hash.match(/^#\/cases\/([0-9a-f-]{36})$/);
   renderChrome(caseMatch ? '' : hash);
+  mount(main(), el);
   mount(el, h('p', { class: 'empty' }, t('loading')));
-  const ctx = { me, notice: notice && (notice = null, notice) };
+  const ctx = { me, notice };
+  notice = null;
   try {
     if (hash === '#/signin') await signIn(el, ctx);
     else if (hash === '#/queue') await queue(el, ctx);
@@ -81,11 +85,14 @@ async function route() {
     else if (hash === '#/offices') await offices(el, ctx);
     else location.replace(home(me.role));
   } catch (e) {
-    mount(el, h('div', { class: 'notice error', role: 'alert' }, h('p', {}, e.message || String(e))));
+    mount(el, h('div', { class: 'notice error', role: 'alert' }, h('p', {}, e instanceof ApiError ? problemText(e) : String(e.message || e))));
   }
-  // Move focus to the new screen's heading so keyboard and screen-reader users start there.
+  if (!el.isConnected) return;
+  // Move focus to the new screen's heading so keyboard and screen-reader users start there,
+  // and name the tab after the screen.
   const heading = el.querySelector('h1');
-  if (heading) {
+  document.title = heading ? `${heading.textContent.trim()} – ${t('app.name')}` : t('app.name');
+  if (heading && !el.contains(document.activeElement)) {
     heading.setAttribute('tabindex', '-1');
     heading.focus();
   }
@@ -99,9 +106,9 @@ export function go(hash, message) {
 }
 
 whenUnauthorized(() => {
+  if (!token()) return; // several requests may fail together: sign out once
   setToken(null);
-  notice = { kind: 'warn', text: t('signin.expired') };
-  location.hash = '#/signin';
+  go('#/signin', { kind: 'warn', text: t('signin.expired') });
 });
 
 document.getElementById('lang-select').addEventListener('change', (e) => {
@@ -110,10 +117,18 @@ document.getElementById('lang-select').addEventListener('change', (e) => {
 });
 document.getElementById('sign-out').addEventListener('click', () => {
   setToken(null);
-  location.hash = '#/signin';
-  route();
+  go('#/signin');
 });
-window.addEventListener('hashchange', route);
+// The skip link moves focus to the content; it must not change the route.
+document.getElementById('skip-link').addEventListener('click', (e) => {
+  e.preventDefault();
+  const target = main().querySelector('h1') || main();
+  target.setAttribute('tabindex', '-1');
+  target.focus();
+});
+window.addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#/') || location.hash === '') route();
+});
 
 initLang();
 takeTokenFromRedirect();

@@ -197,16 +197,7 @@ impl TestApp {
 
     /// Creates an office as an administrator; returns its JSON.
     pub fn office(&self, code: &str, kind: &str) -> Value {
-        let mut body = json!({
-            "code": code,
-            "name": format!("Office {code}"),
-            "kind": kind,
-            "address": {"street": "Vestergade 1", "postal_code": "7100", "city": "Vejle", "country": "DK"}
-        });
-        if kind == "bank_branch" {
-            body["bank_name"] = json!("Danske Bank");
-        }
-        let res = self.post("/api/v1/offices", &Tok::admin(), &body);
+        let res = self.post("/api/v1/offices", &Tok::admin(), &office_body(code, kind));
         assert_eq!(res.status(), 201, "creating office {code}");
         res.json().expect("office json")
     }
@@ -242,4 +233,18 @@ pub mod tempdir {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
+}
+
+/// A valid new office of `kind`.
+pub fn office_body(code: &str, kind: &str) -> Value {
+    let mut body = json!({
+        "code": code,
+        "name": format!("Office {code}"),
+        "kind": kind,
+        "address": {"street": "Vestergade 1", "postal_code": "7100", "city": "Vejle", "country": "DK"}
+    });
+    if kind == "bank_branch" {
+        body["bank_name"] = json!("Danske Bank");
+    }
+    body
 }

@@ -4,16 +4,15 @@
 
 import { h, mount, noticeBox, announce } from '../dom.js';
 import { t, fmtTime, fmtDate, copenhagenToday } from '../i18n.js';
-import { api, newIdempotencyKey, ApiError } from '../api.js';
-import { field, checkbox, select, textarea, readForm, showProblem, busy, problemText } from '../forms.js';
+import { api, idempotency, ApiError } from '../api.js';
+import { field, checkbox, select, textarea, group, readForm, showProblem, busy, problemText, checkRequired, clearErrors } from '../forms.js';
 import { statusBadge } from './queue.js';
 import { addressFields } from './new_case.js';
 
 const PHOTO_TYPES = ['passport', 'drivers_licence'];
 
 function photoIdFields(prefix) {
-  return h('fieldset', { dataset: { for: prefix } },
-    h('legend', {}, t('form.photo_id')),
+  return group(prefix, t('form.photo_id'),
     h('div', { class: 'grid2' },
       select({ name: `${prefix}.type`, label: t('form.photo_type'), options: PHOTO_TYPES.map((p) => [p, t(`form.photo_type.${p}`)]) }),
       field({ name: `${prefix}.number`, label: t('form.photo_number'), attrs: { maxlength: '40' } }),
@@ -32,17 +31,16 @@ const FORMS = {
     ],
   }),
   'accompanying-holder': () => ({
-    fields: [h('fieldset', { dataset: { for: 'holder' } },
-      h('legend', {}, t('form.holder')),
+    fields: [group('holder', t('form.holder'),
       field({ name: 'holder.cpr', label: t('form.holder_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
       field({ name: 'holder.name', label: t('form.holder_name') }),
       photoIdFields('holder.photo_id'),
       checkbox({ name: 'holder.nemid_card_presented', label: t('form.holder_card') }),
-      field({ name: 'holder.nemid_active_since', label: t('form.holder_since'), type: 'date', hint: t('form.holder_since_hint'), attrs: { max: copenhagenToday() } }))],
+      field({ name: 'holder.nemid_active_since', label: t('form.holder_since'), type: 'date', optional: true, hint: t('form.holder_since_hint'), attrs: { max: copenhagenToday() } }))],
   }),
   'second-half': (c) => {
-    const addr = h('fieldset', { dataset: { for: 'address' }, hidden: true },
-      h('legend', {}, t('form.posting_address')), addressFields('address', c.applicant.address || {}));
+    const addr = group('address', t('form.posting_address'), addressFields('address', c.applicant.address || {}));
+    addr.hidden = true;
     const toggle = h('input', { type: 'checkbox', id: 'post-elsewhere', 'aria-controls': 'posting-address', onChange: (e) => { addr.hidden = !e.target.checked; } });
     addr.id = 'posting-address';
     return {
@@ -93,17 +91,27 @@ function timeline(events) {
     e.evidence?.nemid_number ? h('div', {}, `${t('case.nemid_number')}: ${e.evidence.nemid_number}`) : null)));
 }
 
+/** What this role may do of what the case's state allows: supervisors only cancel (README). */
+function actionsFor(role, allowed) {
+  return role === 'supervisor' ? allowed.filter((a) => a === 'cancel') : allowed;
+}
+
 export async function casePage(el, ctx, id) {
   let current;
   let events;
   let open = null; // the action whose form is shown
-  let key = null;
+  let pending = false; // a change is on its way: no other action meanwhile
+  let keys = idempotency();
   let notice = ctx.notice;
 
   async function load() {
     const [c, ev] = await Promise.all([api('GET', `/api/v1/cases/${id}`), api('GET', `/api/v1/cases/${id}/events`)]);
     current = c.data;
     events = ev.data.items;
+  }
+
+  function firstControl(root) {
+    return [...root.querySelectorAll('input, select, textarea, button')].find((e) => !e.closest('[hidden]') && !e.disabled);
   }
 
   function actionForm(action) {
@@ -113,49 +121,70 @@ export async function casePage(el, ctx, id) {
       spec.fields,
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: ['reject', 'cancel'].includes(action) ? 'danger' : '' }, t('form.submit', { action: t(`action.${action}`) })),
-        h('button', { type: 'button', class: 'secondary', onClick: () => { open = null; render(); } }, t('cancel_form'))));
+        h('button', {
+          type: 'button',
+          class: 'secondary',
+          onClick: () => {
+            open = null;
+            render();
+            el.querySelector(`[data-action="${action}"]`)?.focus();
+          },
+        }, t('cancel_form'))));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
+      clearErrors(form);
+      if (!checkRequired(form)) return;
       const body = readForm(form);
+      pending = true;
       busy(form, async () => {
         try {
-          const { data } = await api('POST', `/api/v1/cases/${id}/${action}`, { body, ifMatch: current.version, idempotencyKey: key });
+          const { data } = await api('POST', `/api/v1/cases/${id}/${action}`, { body, ifMatch: current.version, idempotencyKey: keys.for(body, current.version) });
+          keys.answered();
           current = data;
-          events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items;
           open = null;
           notice = { kind: 'ok', text: t('case.done', { action: t(`action.${action}`) }) };
+          try {
+            events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items;
+          } catch {
+            // The action is done; the timeline catches up at the next load.
+          }
           announce(notice.text);
           render(true);
         } catch (err) {
+          keys.answered(err);
           if (err.status === 412) {
             // Someone else moved the case on: show what it is now, and say so.
-            await load();
+            try {
+              await load();
+              notice = { kind: 'warn', text: t('case.changed_elsewhere') };
+            } catch (loadErr) {
+              notice = { kind: 'error', text: problemText(loadErr) };
+            }
             open = null;
-            notice = { kind: 'warn', text: t('case.changed_elsewhere') };
             announce(notice.text);
             render(true);
             return;
           }
-          if (err.status !== 0 && err.status !== 503) key = newIdempotencyKey();
           showProblem(form, err);
         }
-      });
+      }, [...el.querySelectorAll('[data-action]')]).finally(() => { pending = false; });
     });
     return form;
   }
 
   function render(focusNotice = false) {
     const c = current;
-    const buttons = c.allowed_actions.map((a) => h('button', {
+    const buttons = actionsFor(ctx.me.role, c.allowed_actions).map((a) => h('button', {
       type: 'button',
       class: a === open ? '' : 'secondary',
       'aria-expanded': String(a === open),
       dataset: { action: a },
       onClick: () => {
+        if (pending) return;
         open = a;
-        key = newIdempotencyKey();
+        keys = idempotency();
         render();
-        el.querySelector('form [data-field], form button[type=submit]')?.focus();
+        firstControl(el.querySelector('form'))?.focus();
       },
     }, t(`action.${a}`)));
     const noticeEl = noticeBox(notice);
@@ -170,7 +199,7 @@ export async function casePage(el, ctx, id) {
           h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('case.facts')), facts(c)),
           h('section', { 'aria-labelledby': 'next-h' },
             h('h2', { id: 'next-h' }, t('case.next')),
-            buttons.length ? h('div', { class: 'actions' }, buttons) : h('p', { class: 'empty' }, t('case.no_actions')),
+            buttons.length ? h('div', { class: 'actions' }, buttons) : h('p', { class: 'empty' }, t(c.allowed_actions.length ? 'case.no_actions_role' : 'case.no_actions')),
             open ? actionForm(open) : null)),
         h('section', { 'aria-labelledby': 'timeline-h' }, h('h2', { id: 'timeline-h' }, t('case.timeline')), timeline(events))));
     if (focusNotice && noticeEl) {

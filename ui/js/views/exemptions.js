@@ -3,31 +3,33 @@
 
 import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
 import { t, fmtTime } from '../i18n.js';
-import { api, newIdempotencyKey } from '../api.js';
-import { field, checkbox, radios, select, textarea, readForm, showProblem, busy, problemText } from '../forms.js';
+import { api, idempotency } from '../api.js';
+import { field, checkbox, radios, select, textarea, group, readForm, showProblem, busy, problemText, checkRequired, clearErrors } from '../forms.js';
 
 const REASONS = ['language', 'cognitive_disability', 'physical_disability', 'no_digital_access', 'other'];
 
 function decisionForm(x, done) {
-  let key = newIdempotencyKey();
+  const keys = idempotency();
   const form = h('form', { novalidate: true, 'aria-label': `${t('ex.decide')}: ${x.citizen.name}` },
     radios({ name: 'outcome', legend: t('ex.outcome'), value: null, options: [['granted', t('ex.grant')], ['refused', t('ex.refuse')]] }),
-    textarea({ name: 'reason', label: t('ex.decision_reason') }),
+    textarea({ name: 'reason', label: t('ex.decision_reason'), optional: true }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('save'))));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    clearErrors(form);
+    if (!checkRequired(form)) return;
     const body = readForm(form);
-    if (!body.outcome) body.outcome = null;
     busy(form, async () => {
       try {
-        await api('POST', `/api/v1/exemptions/${x.id}/decision`, { body, ifMatch: x.version, idempotencyKey: key });
+        await api('POST', `/api/v1/exemptions/${x.id}/decision`, { body, ifMatch: x.version, idempotencyKey: keys.for(body, x.version) });
+        keys.answered();
         done({ kind: 'ok', text: t('ex.decided') });
       } catch (err) {
+        keys.answered(err);
         if (err.status === 412) {
-          done({ kind: 'warn', text: t('case.changed_elsewhere') });
+          done({ kind: 'warn', text: t('ex.changed_elsewhere') });
           return;
         }
-        if (err.status !== 0 && err.status !== 503) key = newIdempotencyKey();
         showProblem(form, err);
       }
     });
@@ -44,13 +46,14 @@ function facts(x) {
     h('dt', {}, t('ex.declaration')), h('dd', {}, t(`ex.declaration.${x.declaration}`), x.proxy ? ` — ${x.proxy.name} (${x.proxy.cpr_masked})` : ''));
 }
 
-async function decide(el) {
+async function decide(el, ctx) {
   const list = h('div');
-  let notice = null;
-  async function load() {
+  let notice = ctx.notice;
+  const cursors = [];
+  async function load(cursor = cursors.at(-1) ?? null) {
     let page;
     try {
-      page = (await api('POST', '/api/v1/exemptions/search', { body: { status: ['pending'], limit: 50 } })).data;
+      page = (await api('POST', '/api/v1/exemptions/search', { body: { status: ['pending'], limit: 25, cursor } })).data;
     } catch (err) {
       mount(list, noticeBox({ kind: 'error', text: problemText(err) }));
       return;
@@ -61,10 +64,13 @@ async function decide(el) {
       h('h2', { id: `ex-${x.id}` }, `${x.citizen.name} (${x.citizen.cpr_masked})`),
       facts(x),
       decisionForm(x, (msg) => { notice = msg; announce(msg.text); load(); })))
-      : h('p', { class: 'empty' }, t('ex.none')));
+      : h('p', { class: 'empty' }, t('ex.none')),
+    h('div', { class: 'pager' },
+      cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; load(null).then(() => el.querySelector('h1')?.focus()); } }, t('first_page')) : null,
+      page.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(page.next_cursor); load(page.next_cursor).then(() => el.querySelector('h1')?.focus()); } }, t('next_page')) : null));
     if (n) { n.setAttribute('tabindex', '-1'); n.focus(); }
   }
-  mount(el, h('h1', {}, t('ex.title')), h('p', { class: 'lead' }, t('ex.lead')), list);
+  mount(el, h('h1', { tabindex: '-1' }, t('ex.title')), h('p', { class: 'lead' }, t('ex.lead')), list);
   await load();
 }
 
@@ -82,22 +88,21 @@ function officeList(items) {
 }
 
 async function register(el, ctx) {
-  let key = newIdempotencyKey();
-  const listBox = h('section', { 'aria-labelledby': 'office-ex-h' });
-  const proxy = h('fieldset', { dataset: { for: 'proxy' }, hidden: true },
-    h('legend', {}, t('ex.proxy')),
+  const keys = idempotency();
+  const listBox = h('section');
+  const proxy = group('proxy', t('ex.proxy'),
     field({ name: 'proxy.name', label: t('ex.proxy_name') }),
     field({ name: 'proxy.cpr', label: t('ex.proxy_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
     checkbox({ name: 'proxy.power_of_attorney_seen', label: t('ex.proxy_seen') }));
+  proxy.hidden = true;
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'register-h' },
     h('h2', { id: 'register-h' }, t('ex.register')),
     h('p', { class: 'hint' }, t('ex.register_lead')),
-    h('fieldset', { dataset: { for: 'citizen' } },
-      h('legend', {}, t('ex.citizen')),
+    group('citizen', t('ex.citizen'),
       field({ name: 'citizen.cpr', label: t('ex.citizen_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
       field({ name: 'citizen.name', label: t('ex.citizen_name') })),
     select({ name: 'reason', label: t('ex.reason'), options: REASONS.map((r) => [r, t(`ex.reason.${r}`)]), value: 'no_digital_access' }),
-    textarea({ name: 'note', label: t('ex.note'), hint: t('ex.note_hint') }),
+    textarea({ name: 'note', label: t('ex.note'), hint: t('ex.note_hint'), optional: true }),
     radios({
       name: 'declaration', legend: t('ex.declared_by'), value: 'in_person',
       options: [['in_person', t('ex.declaration.in_person')], ['proxy', t('ex.declaration.proxy')]],
@@ -107,21 +112,20 @@ async function register(el, ctx) {
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('ex.submit'))));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    clearErrors(form);
+    if (!checkRequired(form)) return;
     const body = readForm(form);
     busy(form, async () => {
       try {
-        await api('POST', '/api/v1/exemptions', { body, idempotencyKey: key });
-        key = newIdempotencyKey();
-        form.reset();
-        proxy.hidden = true;
-        const n = noticeBox({ kind: 'ok', text: t('ex.registered') });
-        form.before(n);
-        n.setAttribute('tabindex', '-1');
-        n.focus();
+        await api('POST', '/api/v1/exemptions', { body, idempotencyKey: keys.for(body) });
+        keys.answered();
+        // A fresh screen for the next citizen, with the confirmation on top.
+        await register(el, { ...ctx, notice: { kind: 'ok', text: t('ex.registered') } });
         announce(t('ex.registered'));
-        await loadList();
+        el.querySelector('.notice')?.setAttribute('tabindex', '-1');
+        el.querySelector('.notice')?.focus();
       } catch (err) {
-        if (err.status !== 0 && err.status !== 503) key = newIdempotencyKey();
+        keys.answered(err);
         showProblem(form, err, { exemption_exists: 'citizen.cpr' });
       }
     });
@@ -139,6 +143,6 @@ async function register(el, ctx) {
 }
 
 export async function exemptions(el, ctx) {
-  if (ctx.me.role === 'supervisor') await decide(el);
+  if (ctx.me.role === 'supervisor') await decide(el, ctx);
   else await register(el, ctx);
 }

@@ -3,8 +3,8 @@
 
 import { h, mount, noticeBox, announce } from '../dom.js';
 import { t, fmtDate, copenhagenToday, message } from '../i18n.js';
-import { api, newIdempotencyKey } from '../api.js';
-import { field, radios, checkbox, readForm, showProblem, clearErrors, fieldError, busy } from '../forms.js';
+import { api, idempotency } from '../api.js';
+import { field, radios, checkbox, group, readForm, showProblem, clearErrors, fieldError, busy } from '../forms.js';
 import { parseCpr, ageOn, applicantCprProblem } from '../cpr.js';
 import { go } from '../main.js';
 
@@ -19,8 +19,8 @@ export function addressFields(prefix, address = {}) {
 }
 
 export async function newCase(el, ctx) {
-  // One key for this form: a retried submission (lost answer, double click) opens one case.
-  let key = newIdempotencyKey();
+  // A retried submission (lost answer, double click) opens one case.
+  const keys = idempotency();
   const cprStatus = h('p', { class: 'hint', id: 'cpr-status', 'aria-live': 'polite' });
   const cprField = field({
     name: 'applicant.cpr', label: t('new.cpr'), hint: t('new.cpr_hint'),
@@ -33,13 +33,10 @@ export async function newCase(el, ctx) {
       name: 'kind', legend: t('new.kind'), value: 'standard',
       options: [['standard', t('kind.standard'), t('kind.standard_hint')], ['express', t('kind.express'), t('kind.express_hint')]],
     }),
-    h('fieldset', { dataset: { for: 'applicant' } },
-      h('legend', {}, t('new.applicant')),
+    group('applicant', t('new.applicant'),
       cprField,
       field({ name: 'applicant.name', label: t('new.name'), autocomplete: 'name' })),
-    h('fieldset', { dataset: { for: 'applicant.address' } },
-      h('legend', {}, t('new.address')),
-      addressFields('applicant.address')),
+    group('applicant.address', t('new.address'), addressFields('applicant.address')),
     ctx.me.role === 'bank' ? checkbox({ name: 'online_banking_agreement', label: t('new.online_banking') }) : null,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('new.submit'))));
 
@@ -75,13 +72,12 @@ export async function newCase(el, ctx) {
     if (ctx.me.role !== 'bank') delete body.online_banking_agreement;
     busy(form, async () => {
       try {
-        const { data } = await api('POST', '/api/v1/cases', { body, idempotencyKey: key });
-        key = newIdempotencyKey();
+        const { data } = await api('POST', '/api/v1/cases', { body, idempotencyKey: keys.for(body) });
+        keys.answered();
         announce(t('new.created', { number: data.case_number }));
         go(`#/cases/${data.id}`, { kind: 'ok', text: t('new.created', { number: data.case_number }) });
       } catch (err) {
-        // The same data may be sent again with the same key; changed data needs a new one.
-        if (err.status !== 0 && err.status !== 503) key = newIdempotencyKey();
+        keys.answered(err);
         showProblem(form, err, { open_case_exists: 'applicant.cpr' });
       }
     });

@@ -53,15 +53,17 @@ function query(extra, cursor) {
 
 /** One paged list; "next page" replaces it in place. */
 function pagedList(caption, extra) {
-  const box = h('section', { 'aria-label': caption });
+  const box = h('section');
   const cursors = [];
   async function load(cursor) {
     try {
       const { data } = await api('GET', query(extra, cursor));
-      mount(box, h('h2', {}, caption), caseTable(data.items, caption),
+      // After paging, focus goes to the list's heading (the button pressed is gone).
+      const again = (cursor) => load(cursor).then(() => box.querySelector('h2')?.focus());
+      mount(box, h('h2', { tabindex: '-1' }, caption), caseTable(data.items, caption),
         h('div', { class: 'pager' },
-          cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; load(null); } }, t('first_page')) : null,
-          data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(data.next_cursor); load(data.next_cursor); } }, t('next_page')) : null));
+          cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; again(null); } }, t('first_page')) : null,
+          data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(data.next_cursor); again(data.next_cursor); } }, t('next_page')) : null));
     } catch (err) {
       mount(box, h('h2', {}, caption), noticeBox({ kind: 'error', text: problemText(err) }));
     }

@@ -4,7 +4,7 @@
 import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
 import { t, fmtDate, fmtDay, fmtTime, copenhagenToday } from '../i18n.js';
 import { api, all, downloadCsv } from '../api.js';
-import { field, select, problemText, readForm, clearErrors, showProblem } from '../forms.js';
+import { field, select, problemText, readForm, clearErrors, showProblem, checkRequired } from '../forms.js';
 import { barChart } from '../chart.js';
 
 const STATUSES = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified', 'completed', 'cancelled', 'rejected'];
@@ -90,8 +90,8 @@ export async function overview(el, ctx) {
   state.from ??= copenhagenToday(-29);
   state.to ??= copenhagenToday();
   const offices = await all((c) => `/api/v1/offices?limit=100${c ? `&cursor=${encodeURIComponent(c)}` : ''}`);
-  const counts = h('section', { 'aria-labelledby': 'counts-h' });
-  const overdue = h('section', { 'aria-labelledby': 'overdue-h' });
+  const counts = h('section');
+  const overdue = h('section');
   const chart = h('div', { id: 'throughput' });
 
   const officeSel = select({
@@ -108,7 +108,7 @@ export async function overview(el, ctx) {
       h('button', { type: 'button', class: 'secondary', id: 'download-csv', onClick: () => csv() }, t('sup.csv'))));
   rangeForm.addEventListener('submit', (e) => { e.preventDefault(); loadThroughput(); });
 
-  const throughputUrl = (csvName) => {
+  const throughputUrl = () => {
     const v = readForm(rangeForm);
     state.from = v.from;
     state.to = v.to;
@@ -117,6 +117,7 @@ export async function overview(el, ctx) {
 
   async function csv() {
     clearErrors(rangeForm);
+    if (!checkRequired(rangeForm)) return;
     try {
       await downloadCsv(throughputUrl(), `throughput-${state.from}-${state.to}.csv`);
     } catch (err) {
@@ -124,28 +125,42 @@ export async function overview(el, ctx) {
     }
   }
 
-  async function loadThroughput() {
+  async function loadThroughput(generation = loads) {
     clearErrors(rangeForm);
+    if (!checkRequired(rangeForm)) return;
     try {
       const { data } = await api('GET', throughputUrl());
-      mount(chart, throughputView(data));
+      if (generation === loads) mount(chart, throughputView(data));
     } catch (err) {
       mount(chart);
       showProblem(rangeForm, err);
     }
   }
 
+  // Answers of an earlier load (the office changed meanwhile) are dropped.
+  let loads = 0;
+  async function loadOverdue(cursor, cursors) {
+    const generation = loads;
+    try {
+      const { data } = await api('GET', `/api/v1/reports/overdue${q({ office_id: state.office, limit: '25', cursor })}`);
+      if (generation !== loads) return;
+      mount(overdue, h('h2', { id: 'overdue-h', tabindex: '-1' }, t('sup.overdue')), overdueTable(data),
+        h('div', { class: 'pager' },
+          cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => loadOverdue(null, []).then(() => overdue.querySelector('h2')?.focus()) }, t('first_page')) : null,
+          data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => loadOverdue(data.next_cursor, [...cursors, data.next_cursor]).then(() => overdue.querySelector('h2')?.focus()) }, t('next_page')) : null));
+    } catch (err) {
+      if (generation === loads) mount(overdue, h('h2', { id: 'overdue-h' }, t('sup.overdue')), noticeBox({ kind: 'error', text: problemText(err) }));
+    }
+  }
+
   async function load() {
-    const office = state.office;
-    const [s, o] = await Promise.allSettled([
-      api('GET', `/api/v1/reports/status${q({ office_id: office })}`),
-      api('GET', `/api/v1/reports/overdue${q({ office_id: office, limit: '50' })}`),
-    ]);
+    loads += 1;
+    const generation = loads;
+    const s = await api('GET', `/api/v1/reports/status${q({ office_id: state.office })}`).then((r) => ({ ok: r }), (err) => ({ err }));
+    if (generation !== loads) return;
     mount(counts, h('h2', { id: 'counts-h' }, t('sup.counts')),
-      s.status === 'fulfilled' ? countsTable(s.value.data) : noticeBox({ kind: 'error', text: problemText(s.reason) }));
-    mount(overdue, h('h2', { id: 'overdue-h' }, t('sup.overdue')),
-      o.status === 'fulfilled' ? overdueTable(o.value.data) : noticeBox({ kind: 'error', text: problemText(o.reason) }));
-    await loadThroughput();
+      s.ok ? countsTable(s.ok.data) : noticeBox({ kind: 'error', text: problemText(s.err) }));
+    await Promise.all([loadOverdue(null, []), loadThroughput(generation)]);
   }
 
   mount(el,
