@@ -5,6 +5,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY migrations ./migrations
+# The desk front end is embedded in the binary at compile time.
+COPY ui ./ui
 RUN cargo build --release --locked --bin nemid-desk
 
 FROM debian:bookworm-slim

@@ -19,6 +19,7 @@ pub mod reports;
 pub mod request_context;
 pub mod routes;
 pub mod server;
+pub mod settings;
 pub mod state;
 pub mod ui;
 pub mod webhooks;

@@ -10,7 +10,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use super::error::ApiError;
 use super::state::AppState;
-use super::{cases, exemptions, feed, health, offices, openapi, privacy, reports, request_context, webhooks};
+use super::{cases, exemptions, feed, health, offices, openapi, privacy, reports, request_context, settings, webhooks};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -60,7 +60,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(reports::status_report)
         .service(reports::overdue_report)
         .service(reports::throughput_report)
-        .service(reports::durations_report);
+        .service(reports::durations_report)
+        .service(settings::get_settings);
 }
 
 /// The OpenAPI document of exactly the routes `app` serves.

@@ -196,6 +196,13 @@ fn endpoints() -> Vec<Endpoint> {
             expect: |c| anyone(c, 200),
         },
         Endpoint {
+            name: "get_settings",
+            method: Method::GET,
+            path: |_| "/api/v1/settings".into(),
+            body: |_, _| None,
+            expect: |c| anyone(c, 200),
+        },
+        Endpoint {
             name: "get_office",
             method: Method::GET,
             path: |f| format!("/api/v1/offices/{}", f.kbh["id"].as_str().unwrap()),

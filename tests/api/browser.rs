@@ -176,3 +176,20 @@ fn the_development_sign_in_does_not_exist_in_production_nor_with_configured_keys
         assert_eq!(app.request(reqwest::Method::GET, "/").send().unwrap().status(), 200);
     }
 }
+
+#[test]
+fn front_ends_read_the_rules_in_force() {
+    let app = TestApp::spawn_with(&[
+        ("PHOTO_ID_TYPES", "passport,drivers_licence,eu_id_card"),
+        ("POSTING_WINDOW_DAYS", "10"),
+    ]);
+    app.office("KBH01", "citizen_service_centre");
+    let res = app.get("/api/v1/settings", &Tok::clerk("KBH01"));
+    assert_eq!(res.status(), 200);
+    let s: serde_json::Value = res.json().unwrap();
+    assert_eq!(s["photo_id_types"], serde_json::json!(["passport", "drivers_licence", "eu_id_card"]));
+    assert_eq!(s["posting_window_days"], 10);
+    assert_eq!((s["min_applicant_age"].as_i64(), s["min_holder_age"].as_i64()), (Some(15), Some(18)));
+    assert_eq!(s["holder_active_days"], 30);
+    assert_eq!(app.get("/api/v1/settings", &Tok::None).status(), 401);
+}

@@ -20,7 +20,7 @@ async function fillPhotoId(page, prefix) {
   await page.locator(`[data-field="${prefix}.issuing_country"]`).fill('DK');
 }
 
-async function openCase(page, kind, applicantCpr, name) {
+async function fillNewCase(page, kind, applicantCpr, name) {
   await page.getByRole('link', { name: 'Ny sag' }).click();
   await page.getByRole('heading', { name: 'Opret sag' }).waitFor();
   await page.locator(`input[name="kind"][value="${kind}"]`).check();
@@ -30,6 +30,10 @@ async function openCase(page, kind, applicantCpr, name) {
   await page.getByLabel('Postnummer').fill('1165');
   await page.getByLabel('By', { exact: true }).fill('København K');
   await page.getByRole('button', { name: 'Opret sag' }).click();
+}
+
+async function openCase(page, kind, applicantCpr, name) {
+  await fillNewCase(page, kind, applicantCpr, name);
   await page.getByRole('heading', { name: /^Sag / }).waitFor();
   return page.url().split('/').pop();
 }
@@ -104,6 +108,11 @@ test('a clerk opens a standard case and takes it to second_half_posted', async (
   const c = await call('GET', `/api/v1/cases/${id}`, await tokenOf(page));
   assert.equal(c.body.status, 'second_half_posted');
   assert.equal(c.body.version, 4);
+
+  // A second case for someone with an open one: the 409 is shown next to the CPR number.
+  await fillNewCase(page, 'standard', applicant, 'Mette Sørensen');
+  await page.locator('[data-for="applicant.cpr"] .field-error', { hasText: 'Ansøgeren har allerede en åben NemID-sag.' }).waitFor();
+  assert.equal(await page.getByLabel('CPR-nummer').getAttribute('aria-invalid'), 'true');
 
   // The queue lists it, newest first.
   await page.getByRole('link', { name: 'Arbejdskø', exact: true }).click();

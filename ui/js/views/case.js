@@ -9,12 +9,23 @@ import { field, checkbox, select, textarea, group, readForm, showProblem, busy, 
 import { statusBadge } from './queue.js';
 import { addressFields } from './new_case.js';
 
-const PHOTO_TYPES = ['passport', 'drivers_licence'];
+// The photo ID types this installation accepts (GET /api/v1/settings), read once per page load.
+let settings = null;
+async function loadSettings() {
+  settings ??= (await api('GET', '/api/v1/settings')).data;
+  return settings;
+}
+
+function photoTypeLabel(type) {
+  const key = `form.photo_type.${type}`;
+  const text = t(key);
+  return text === key ? type.replace(/_/g, ' ') : text;
+}
 
 function photoIdFields(prefix) {
   return group(prefix, t('form.photo_id'),
     h('div', { class: 'grid2' },
-      select({ name: `${prefix}.type`, label: t('form.photo_type'), options: PHOTO_TYPES.map((p) => [p, t(`form.photo_type.${p}`)]) }),
+      select({ name: `${prefix}.type`, label: t('form.photo_type'), options: settings.photo_id_types.map((p) => [p, photoTypeLabel(p)]) }),
       field({ name: `${prefix}.number`, label: t('form.photo_number'), attrs: { maxlength: '40' } }),
       field({ name: `${prefix}.expires_on`, label: t('form.photo_expires'), type: 'date' }),
       field({ name: `${prefix}.issuing_country`, label: t('form.photo_country'), value: 'DK', attrs: { maxlength: '2', size: '3' } })));
@@ -105,7 +116,7 @@ export async function casePage(el, ctx, id) {
   let notice = ctx.notice;
 
   async function load() {
-    const [c, ev] = await Promise.all([api('GET', `/api/v1/cases/${id}`), api('GET', `/api/v1/cases/${id}/events`)]);
+    const [c, ev] = await Promise.all([api('GET', `/api/v1/cases/${id}`), api('GET', `/api/v1/cases/${id}/events`), loadSettings()]);
     current = c.data;
     events = ev.data.items;
   }

@@ -77,7 +77,7 @@ async function decide(el, ctx) {
 function officeList(items) {
   if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
   return tableWrap(t('ex.office_list'), h('table', {},
-    h('caption', {}, t('ex.office_list')),
+    h('caption', { class: 'visually-hidden' }, t('ex.office_list')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('col.citizen')), h('th', { scope: 'col' }, t('col.cpr')), h('th', { scope: 'col' }, t('ex.reason')),
       h('th', { scope: 'col' }, t('col.status')), h('th', { scope: 'col' }, t('col.registered')), h('th', { scope: 'col' }, t('ex.decision_reason_label')))),

@@ -24,7 +24,7 @@ export function statusBadge(c) {
 export function caseTable(items, caption, showOffice = false) {
   if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
   return tableWrap(caption, h('table', {},
-    h('caption', {}, caption),
+    h('caption', { class: 'visually-hidden' }, caption),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('col.case')),
       h('th', { scope: 'col' }, t('col.applicant')),

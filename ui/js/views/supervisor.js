@@ -33,7 +33,7 @@ function countsTable(report) {
 function overdueTable(page) {
   if (!page.items.length) return h('p', { class: 'empty' }, t('sup.overdue_none'));
   return tableWrap(t('sup.overdue'), h('table', {},
-    h('caption', {}, t('sup.overdue')),
+    h('caption', { class: 'visually-hidden' }, t('sup.overdue')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('col.case')), h('th', { scope: 'col' }, t('col.office')), h('th', { scope: 'col' }, t('col.cpr')),
       h('th', { scope: 'col' }, t('status.second_half_posted')), h('th', { scope: 'col' }, t('col.expected_by')),

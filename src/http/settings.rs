@@ -1,0 +1,60 @@
+//! The rules in force at this installation, for front ends that check input before sending it
+//! (the desk offers exactly the photo ID types the server accepts).
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::role::Role;
+use crate::domain::rules;
+use crate::http::auth::{Bearer, authorize};
+use crate::http::error::{ApiResult, Problem};
+use crate::http::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeskSettings {
+    /// Photo ID types accepted at identity checks (`PHOTO_ID_TYPES`).
+    #[schema(example = json!(["passport", "drivers_licence"]))]
+    pub photo_id_types: Vec<String>,
+    /// Days a posted code card takes to arrive (`POSTING_WINDOW_DAYS`).
+    #[schema(example = 14)]
+    pub posting_window_days: u32,
+    /// Applicants must be this old (DOMAIN.md rule 0).
+    #[schema(example = 15)]
+    pub min_applicant_age: i32,
+    /// Accompanying holders must be this old.
+    #[schema(example = 18)]
+    pub min_holder_age: i32,
+    /// A holder's NemID must have been active this many days.
+    #[schema(example = 30)]
+    pub holder_active_days: u64,
+}
+
+/// The rules in force.
+#[utoipa::path(
+    operation_id = "get_settings",
+    tag = "meta",
+    description = "Roles: any signed-in user. The configurable rules front ends need to check input as the server will.",
+    responses(
+        (status = 200, description = "The rules in force", body = DeskSettings),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
+        (status = 403, description = "Token's office unknown or inactive", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u32, description = "Seconds to wait")))
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings")]
+pub async fn get_settings(state: web::Data<AppState>, bearer: Bearer) -> ApiResult<HttpResponse> {
+    // The office check of every /api/v1 call holds here too.
+    state.db.run(move |conn| authorize(conn, &bearer, &Role::ALL).map(|_| ())).await?;
+    let d = &state.config.domain;
+    Ok(HttpResponse::Ok().json(DeskSettings {
+        photo_id_types: d.photo_id_types.clone(),
+        posting_window_days: d.posting_window_days,
+        min_applicant_age: rules::MIN_APPLICANT_AGE,
+        min_holder_age: rules::MIN_HOLDER_AGE,
+        holder_active_days: rules::HOLDER_ACTIVE_DAYS,
+    }))
+}
