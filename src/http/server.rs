@@ -21,7 +21,9 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
     // server given real keys (JWT_SECRET, JWT_PUBLIC_KEYS) never has it, APP_ENV or not.
     let dev_secret = match config.app_env {
         crate::config::AppEnv::Development if config.auth.secret.is_none() && config.auth.public_keys.is_empty() => {
+            // A start-up message, not a request's: its own target (request lines carry request ids).
             tracing::warn!(
+                target: "nemid_desk::startup",
                 "development sign-in enabled at /dev/token: anyone who reaches this server can sign in; \
                  set APP_ENV=production and JWT keys for real use"
             );

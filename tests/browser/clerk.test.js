@@ -119,6 +119,13 @@ test('a clerk opens a standard case and takes it to second_half_posted', async (
   await page.getByRole('link', { name: c.body.case_number }).waitFor();
   await accessible(page, 'work queue');
   await screenshot(page, 'queue');
+  // Finding the citizen's cases by CPR number (sent in a POST body).
+  await page.getByLabel('Find sager på CPR-nummer').fill(applicant);
+  await page.getByRole('button', { name: 'Søg', exact: true }).click();
+  await page.getByRole('heading', { name: 'Sager for CPR-nummeret' }).waitFor();
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.getByRole('link', { name: c.body.case_number }).waitFor();
+  await accessible(page, 'CPR search');
   assert.deepEqual(page.problems(), []);
 });
 

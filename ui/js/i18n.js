@@ -58,6 +58,11 @@ const TEXTS = {
     'queue.overdue_section': 'Forsinkede sager',
     'queue.other_section': 'Øvrige sager',
     'queue.empty': 'Ingen sager matcher.',
+    'queue.find': 'Find sager på CPR-nummer',
+    'queue.search': 'Søg',
+    'queue.found': 'Sager for CPR-nummeret',
+    'queue.back': 'Tilbage til arbejdskøen',
+    'queue.cpr_invalid': 'Skriv et CPR-nummer: 10 cifre, DDMMÅÅ-XXXX.',
     'queue.caption': 'Sager',
 
     'col.case': 'Sag',
@@ -295,6 +300,11 @@ const TEXTS = {
     'queue.overdue_section': 'Overdue cases',
     'queue.other_section': 'Other cases',
     'queue.empty': 'No cases match.',
+    'queue.find': 'Find cases by CPR number',
+    'queue.search': 'Search',
+    'queue.found': 'Cases for the CPR number',
+    'queue.back': 'Back to the work queue',
+    'queue.cpr_invalid': 'Type a CPR number: 10 digits, DDMMYY-XXXX.',
     'queue.caption': 'Cases',
 
     'col.case': 'Case',

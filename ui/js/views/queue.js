@@ -4,7 +4,8 @@
 import { h, mount, noticeBox, tableWrap } from '../dom.js';
 import { t, fmtTime } from '../i18n.js';
 import { api } from '../api.js';
-import { select, checkbox, problemText } from '../forms.js';
+import { select, checkbox, field, problemText, readForm, showProblem, clearErrors, fieldError, busy } from '../forms.js';
+import { parseCpr } from '../cpr.js';
 
 export const OPEN = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified'];
 const ALL = [...OPEN, 'completed', 'cancelled', 'rejected'];
@@ -89,11 +90,38 @@ export async function queue(el, ctx) {
     mount(lists, parts.map((p) => p.box));
     await Promise.all(parts.map((p) => p.load(null)));
   }
+  // Finding a citizen's cases by CPR number: the number goes in a POST body, never in a URL.
+  const search = h('form', { class: 'filters', role: 'search', novalidate: true },
+    field({ name: 'cpr', label: t('queue.find'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11', spellcheck: 'false' } }),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'secondary' }, t('queue.search'))));
+  search.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearErrors(search);
+    const { cpr } = readForm(search);
+    if (!parseCpr(cpr).ok) {
+      fieldError(search, 'cpr', t('queue.cpr_invalid'));
+      search.querySelector('input').focus();
+      return;
+    }
+    busy(search, async () => {
+      try {
+        const { data } = await api('POST', '/api/v1/cases/search', { body: { cpr, limit: 100 } });
+        mount(lists, h('section', {},
+          h('h2', { tabindex: '-1' }, t('queue.found')),
+          caseTable(data.items, t('queue.found')),
+          h('button', { type: 'button', class: 'secondary', onClick: () => { search.reset(); render(); } }, t('queue.back'))));
+        lists.querySelector('h2').focus();
+      } catch (err) {
+        showProblem(search, err);
+      }
+    });
+  });
   mount(el,
     h('h1', {}, t('queue.title')),
     noticeBox(ctx.notice),
     h('p', { class: 'lead' }, t('queue.lead')),
-    h('div', { class: 'filters', role: 'search' }, statusSel, overdueBox,
+    search,
+    h('div', { class: 'filters' }, statusSel, overdueBox,
       h('button', { type: 'button', class: 'secondary', onClick: () => render() }, t('refresh'))),
     lists);
   await render();
