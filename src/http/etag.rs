@@ -1,4 +1,4 @@
-//! Entity tags for optimistic concurrency: the ETag is the row's version, quoted.
+//! Entity tags for optimistic concurrency: the ETag is the row's version, quoted (a strong tag).
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{self, HeaderValue};
@@ -16,7 +16,11 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     if s == "*" {
         return Ok(None);
     }
-    let inner = s.strip_prefix("W/").unwrap_or(s);
+    // If-Match compares strongly (RFC 9110 13.1.1): a weak tag is well formed but never matches.
+    let (weak, inner) = match s.strip_prefix("W/") {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
     let digits = inner
         .strip_prefix('"')
         .and_then(|x| x.strip_suffix('"'))
@@ -28,6 +32,9 @@ pub fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
         })?;
     // A well-formed tag of a version beyond any a record can reach simply does not match (412),
     // like any other stale tag; versions start at 1, so 0 stands for it.
+    if weak {
+        return Ok(Some(STALE));
+    }
     Ok(Some(digits.parse::<i32>().unwrap_or(STALE)))
 }
 
@@ -59,7 +66,9 @@ mod tests {
     #[test]
     fn entity_tags_parse_strictly_and_impossible_versions_are_stale() {
         assert_eq!(parse("\"3\""), Ok(Some(3)));
-        assert_eq!(parse(" W/\"0003\"\t"), Ok(Some(3)));
+        assert_eq!(parse(" \"0003\"\t"), Ok(Some(3)));
+        // Weak tags never match under If-Match's strong comparison.
+        assert_eq!(parse("W/\"3\""), Ok(Some(STALE)));
         assert_eq!(parse("*"), Ok(None));
         // Beyond any version: a stale tag, 412 downstream, not a malformed one (fuzzer find).
         assert_eq!(parse("W/\"5207184770\""), Ok(Some(STALE)));

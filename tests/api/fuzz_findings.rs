@@ -145,3 +145,28 @@ fn a_body_cannot_set_status_version_office_or_number() {
     let office: Value = app.get(&path, &Tok::admin()).json().unwrap();
     assert_eq!((office["name"].as_str(), office["version"].as_i64()), (Some("Office KBH01"), Some(1)));
 }
+
+#[test]
+fn weak_entity_tags_never_match_if_match() {
+    // RFC 9110 13.1.1: If-Match uses the strong comparison; W/"1" is not the case's version 1.
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let case = app.open_case(&clerk, "010190-1234", "standard");
+    let id = case["id"].as_str().unwrap();
+    let res = app
+        .request(reqwest::Method::POST, &format!("/api/v1/cases/{id}/cancel"))
+        .bearer_auth(match &clerk {
+            Tok::Raw(t) => t.clone(),
+            Tok::None => unreachable!(),
+        })
+        .header("if-match", "W/\"1\"")
+        .json(&serde_json::json!({"reason": "weak"}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 412);
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{id}"), &clerk).json::<serde_json::Value>().unwrap()["status"],
+        "opened"
+    );
+}

@@ -71,7 +71,7 @@ async fn act(
                    that shows the applicant, and the yellow health card with the applicant's CPR number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = IdentityCheckBody, content_type = "application/json"),
@@ -97,7 +97,7 @@ pub async fn identity_check(
     description = "Roles: clerk, bank. identity_verified → first_half_issued (standard cases). Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
@@ -125,7 +125,7 @@ pub async fn first_half(
                    to the posting day plus POSTING_WINDOW_DAYS.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = SecondHalfBody, content_type = "application/json"),
@@ -151,7 +151,7 @@ pub async fn second_half(
     description = "Roles: clerk, bank. second_half_posted → returned. The case can then be re-posted or cancelled.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
@@ -177,7 +177,7 @@ pub async fn returned(
     description = "Roles: clerk, bank. second_half_posted → completed.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
@@ -206,7 +206,7 @@ pub async fn activation(
                    120 days across all offices. A refusal names the first day the holder qualifies or a slot frees up.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = AccompanyingHolderBody, content_type = "application/json"),
@@ -233,7 +233,7 @@ pub async fn accompanying_holder(
     description = "Roles: clerk, bank. holder_verified → completed (express cases). Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
@@ -259,7 +259,7 @@ pub async fn issue_in_full(
     description = "Roles: clerk, bank. opened → rejected, with a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
@@ -285,7 +285,7 @@ pub async fn reject(
     description = "Roles: clerk, bank (own office), supervisor (any office). Any state that is not final → cancelled, with a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),

@@ -111,7 +111,7 @@ fn change(
                    Requires If-Match; accepts Idempotency-Key.",
     params(
         ("id" = Uuid, Path, description = "Exemption id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the version decided upon"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the version decided upon (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = DecisionBody, content_type = "application/json"),
@@ -168,7 +168,7 @@ pub async fn decide_exemption(
                    enrolled in Digital Post; with a `reason`. Requires If-Match; accepts Idempotency-Key.",
     params(
         ("id" = Uuid, Path, description = "Exemption id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the version revoked"),
+        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the version revoked (strong comparison: a weak tag never matches, 412)"),
         ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
     ),
     request_body(content = ReasonBody, content_type = "application/json"),

@@ -19,7 +19,7 @@ use crate::store::{self, offices::OfficeChanges};
                    `If-Match` is optional; when sent, a stale entity tag gives 412.",
     params(
         ("id" = Uuid, Path, description = "Office id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed")
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed (strong comparison: a weak tag never matches, 412)")
     ),
     request_body(content = OfficeChangesBody, content_type = "application/json"),
     responses(
