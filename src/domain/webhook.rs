@@ -46,17 +46,23 @@ pub fn check_url(field: &str, raw: &str, production: bool, issues: &mut Vec<Fiel
             }
             url::Host::Domain(_) => None,
         };
-        // An IPv4 address written as IPv6 (`[::ffff:127.0.0.1]`) is judged as the IPv4 one.
-        let ip = ip.map(|ip| match ip {
-            IpAddr::V6(a) => a.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-            v4 => v4,
-        });
-        if let Some(ip) = ip
-            && (ip.is_loopback() || ip.is_unspecified() || is_link_local(ip))
-        {
+        if ip.is_some_and(is_internal) {
             bad("must not point at a loopback, link-local or unspecified address in production");
         }
     }
+}
+
+/// Addresses a production receiver may not have: loopback, link-local (cloud metadata) and
+/// unspecified. Literals are refused at registration; names are checked again each time they are
+/// resolved for a delivery (`webhooks::resolver`), so a name cannot be pointed at them later.
+/// Private networks stay allowed: a bank's integration may well live on one.
+pub fn is_internal(ip: IpAddr) -> bool {
+    // An IPv4 address written as IPv6 (`[::ffff:127.0.0.1]`) is judged as the IPv4 one.
+    let ip = match ip {
+        IpAddr::V6(a) => a.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    ip.is_loopback() || ip.is_unspecified() || is_link_local(ip)
 }
 
 /// `localhost`, `localhost.` and any `*.localhost` (RFC 6761: they all resolve to loopback).

@@ -60,6 +60,7 @@ pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
         state.db.clone(),
         state.vault.clone(),
         state.config.webhooks.clone(),
+        state.config.app_env == crate::config::AppEnv::Production,
     ));
     let server = HttpServer::new(move || routes::app(state.clone()))
         .workers(http.workers)

@@ -39,8 +39,13 @@ struct Sent {
 }
 
 /// Runs until the actix system it was spawned on stops.
-pub async fn run(db: Db, vault: Arc<CprVault>, cfg: WebhookConfig) {
-    let client = match reqwest::Client::builder()
+/// `production`: receivers' names must not resolve to this host or its link (`resolver`).
+pub async fn run(db: Db, vault: Arc<CprVault>, cfg: WebhookConfig, production: bool) {
+    let mut builder = reqwest::Client::builder();
+    if production {
+        builder = builder.dns_resolver(Arc::new(super::resolver::ExternalOnly));
+    }
+    let client = match builder
         .timeout(cfg.timeout)
         .connect_timeout(cfg.timeout)
         // A receiver answers; it does not send us elsewhere.

@@ -1,0 +1,70 @@
+//! Name resolution for deliveries in production: a receiver's name is resolved for every
+//! connection, and addresses of this host or its link (loopback, link-local such as cloud
+//! metadata, unspecified) are dropped, so a name that is re-pointed after registration cannot
+//! aim deliveries at them. The check is on the addresses actually connected to, so a name that
+//! resolves differently between a check and the connection (DNS rebinding) gains nothing.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use crate::domain::webhook::is_internal;
+
+pub struct ExternalOnly;
+
+impl Resolve for ExternalOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            // The system resolver blocks, as in reqwest's own default resolver.
+            let found = actix_web::rt::task::spawn_blocking(move || {
+                (host.as_str(), 0).to_socket_addrs().map(|a| a.collect::<Vec<SocketAddr>>())
+            })
+            .await??;
+            let allowed = external(found);
+            if allowed.is_empty() {
+                return Err("the receiver's name resolves only to loopback, link-local or unspecified addresses".into());
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+fn external(found: Vec<SocketAddr>) -> Vec<SocketAddr> {
+    found.into_iter().filter(|a| !is_internal(a.ip())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_addresses_are_dropped_and_external_ones_kept() {
+        let addrs: Vec<SocketAddr> = [
+            "127.0.0.1:0",
+            "[::1]:0",
+            "169.254.169.254:0",
+            "0.0.0.0:0",
+            "[::ffff:127.0.0.1]:0",
+            "[fe80::1]:0",
+            "10.1.2.3:0",
+            "192.168.1.5:0",
+            "93.184.216.34:0",
+            "[2001:db8::1]:0",
+        ]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+        let kept: Vec<String> = external(addrs).iter().map(|a| a.ip().to_string()).collect();
+        assert_eq!(kept, ["10.1.2.3", "192.168.1.5", "93.184.216.34", "2001:db8::1"]);
+    }
+
+    #[test]
+    fn a_name_of_this_host_does_not_resolve_for_deliveries() {
+        // `localhost` resolves to loopback only, as a re-pointed receiver name would.
+        let result = actix_web::rt::System::new()
+            .block_on(async { ExternalOnly.resolve("localhost".parse().unwrap()).await.map(|a| a.count()) });
+        let err = result.expect_err("localhost must not resolve");
+        assert!(err.to_string().contains("loopback"), "{err}");
+    }
+}
