@@ -139,6 +139,20 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   assert.ok(found.body.items.some((x) => x.citizen.name === name), 'granted');
   await card.waitFor({ state: 'detached' });
   assert.deepEqual(page.problems(), []);
+
+  // Back at the desk: the granted exemption is revoked when the citizen's situation changes.
+  await clerkPage.getByRole('link', { name: 'Fritagelser' }).click();
+  const row = clerkPage.getByRole('row', { name: new RegExp(name) });
+  await row.getByText('Bevilget').waitFor();
+  await row.getByRole('button', { name: `Tilbagekald: ${name}` }).click();
+  await clerkPage.getByRole('button', { name: 'Tilbagekald', exact: true }).click();
+  await clerkPage.locator('[data-for="reason"] .field-error', { hasText: 'Skal udfyldes.' }).waitFor();
+  await clerkPage.getByLabel('Begrundelse for tilbagekaldelsen').fill('Borgeren har fået NemID');
+  await accessible(clerkPage, 'revoking an exemption');
+  await clerkPage.getByRole('button', { name: 'Tilbagekald', exact: true }).click();
+  await clerkPage.locator('.notice', { hasText: 'Fritagelsen er tilbagekaldt.' }).waitFor();
+  await clerkPage.getByRole('row', { name: new RegExp(name) }).getByText('Tilbagekaldt').waitFor();
+  assert.deepEqual(clerkPage.problems(), []);
 });
 
 test('the sign-in screen is accessible and works by keyboard alone', async () => {

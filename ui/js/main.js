@@ -44,7 +44,8 @@ function renderChrome(route) {
   nav.setAttribute('aria-label', t('nav.label'));
   const items = me ? NAV[me.role] || [] : [];
   mount(nav, items.length ? h('ul', {}, items.map(([href, key]) =>
-    h('li', {}, h('a', { href, 'aria-current': route === href ? 'page' : null }, t(key))))) : null);
+    // A link to the screen already shown loads it afresh (no hash change would).
+    h('li', {}, h('a', { href, 'aria-current': route === href ? 'page' : null, onClick: (e) => { if (location.hash === href) { e.preventDefault(); go(href); } } }, t(key))))) : null);
   const signOut = document.getElementById('sign-out');
   signOut.hidden = !me;
   signOut.textContent = t('sign_out');

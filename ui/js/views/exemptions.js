@@ -74,17 +74,69 @@ async function decide(el, ctx) {
   await load();
 }
 
-function officeList(items) {
+/** The revoke form under a granted exemption's row. */
+function revokeForm(x, done) {
+  const keys = idempotency();
+  const form = h('form', { novalidate: true, 'aria-label': `${t('ex.revoke')}: ${x.citizen.name}` },
+    textarea({ name: 'reason', label: t('ex.revoke_reason') }),
+    h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'danger' }, t('ex.revoke')),
+      h('button', { type: 'button', class: 'secondary', onClick: () => done(null) }, t('cancel_form'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const body = readForm(form);
+    busy(form, async () => {
+      try {
+        await api('POST', `/api/v1/exemptions/${x.id}/revoke`, { body, ifMatch: x.version, idempotencyKey: keys.for(body, x.version) });
+        keys.answered();
+        done({ kind: 'ok', text: t('ex.revoked') });
+      } catch (err) {
+        keys.answered(err);
+        if (err.status === 412) {
+          done({ kind: 'warn', text: t('ex.changed_elsewhere') });
+          return;
+        }
+        showProblem(form, err);
+      }
+    });
+  });
+  return form;
+}
+
+function officeList(items, reload) {
   if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
+  const body = h('tbody');
+  for (const x of items) {
+    const row = h('tr', {},
+      h('td', {}, x.citizen.name), h('td', {}, x.citizen.cpr_masked), h('td', {}, t(`ex.reason.${x.reason}`)),
+      h('td', {}, h('span', { class: `badge${x.status === 'granted' ? ' done' : x.status === 'pending' ? '' : ' closed'}` }, t(`ex.status.${x.status}`))),
+      h('td', {}, fmtTime(x.registered_at)), h('td', {}, x.decision_reason || x.revoke_reason || ''),
+      h('td', {}, x.allowed_actions.includes('revoke')
+        ? h('button', {
+          type: 'button',
+          class: 'secondary',
+          'aria-label': `${t('ex.revoke')}: ${x.citizen.name}`,
+          onClick: (e) => {
+            const button = e.currentTarget;
+            const formRow = h('tr', {}, h('td', { colspan: '7' }, revokeForm(x, (msg) => {
+              if (msg) reload(msg);
+              else { formRow.remove(); button.focus(); }
+            })));
+            row.after(formRow);
+            formRow.querySelector('textarea').focus();
+          },
+        }, t('ex.revoke'))
+        : ''));
+    body.append(row);
+  }
   return tableWrap(t('ex.office_list'), h('table', {},
     h('caption', { class: 'visually-hidden' }, t('ex.office_list')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('col.citizen')), h('th', { scope: 'col' }, t('col.cpr')), h('th', { scope: 'col' }, t('ex.reason')),
-      h('th', { scope: 'col' }, t('col.status')), h('th', { scope: 'col' }, t('col.registered')), h('th', { scope: 'col' }, t('ex.decision_reason_label')))),
-    h('tbody', {}, items.map((x) => h('tr', {},
-      h('td', {}, x.citizen.name), h('td', {}, x.citizen.cpr_masked), h('td', {}, t(`ex.reason.${x.reason}`)),
-      h('td', {}, h('span', { class: `badge${x.status === 'granted' ? ' done' : x.status === 'pending' ? '' : ' closed'}` }, t(`ex.status.${x.status}`))),
-      h('td', {}, fmtTime(x.registered_at)), h('td', {}, x.decision_reason || x.revoke_reason || ''))))));
+      h('th', { scope: 'col' }, t('col.status')), h('th', { scope: 'col' }, t('col.registered')), h('th', { scope: 'col' }, t('ex.decision_reason_label')),
+      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('col.actions'))))),
+    body));
 }
 
 async function register(el, ctx) {
@@ -133,7 +185,13 @@ async function register(el, ctx) {
   async function loadList() {
     try {
       const { data } = await api('POST', '/api/v1/exemptions/search', { body: { limit: 25 } });
-      mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), officeList(data.items));
+      mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), officeList(data.items, (msg) => {
+        register(el, { ...ctx, notice: msg }).then(() => {
+          el.querySelector('.notice')?.setAttribute('tabindex', '-1');
+          el.querySelector('.notice')?.focus();
+          announce(msg.text);
+        });
+      }));
     } catch (err) {
       mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), noticeBox({ kind: 'error', text: problemText(err) }));
     }
