@@ -228,3 +228,16 @@ test('an invalid or expired token returns to the sign-in screen with a message',
   assert.equal(await page.locator('#sign-out').isVisible(), false);
   assert.deepEqual(page.problems(), []);
 });
+
+test("times are Copenhagen time whatever the browser's time zone", async () => {
+  const page = await newPage(browser, { timezoneId: 'America/New_York' });
+  await signIn(page, 'clerk', 'KBH01', 'Tove Vang');
+  const id = await openCase(page, 'standard', cpr(), 'Niels Bohr');
+  const c = await call('GET', `/api/v1/cases/${id}`, await tokenOf(page));
+  const [copenhagen, newYork] = await page.evaluate((iso) => ['Europe/Copenhagen', 'America/New_York'].map((timeZone) =>
+    new Intl.DateTimeFormat('da-DK', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso))), c.body.opened_at);
+  assert.notEqual(copenhagen, newYork);
+  await page.locator('dl.facts dd', { hasText: copenhagen }).first().waitFor();
+  assert.equal(await page.getByText(newYork).count(), 0);
+  assert.deepEqual(page.problems(), []);
+});
