@@ -52,6 +52,9 @@ pub struct HttpConfig {
     pub shutdown_timeout: Duration,
     /// Origins (`https://desk.example`) whose front ends may call the API from a browser.
     pub cors_allowed_origins: Vec<String>,
+    /// Where the desk sends users to sign in (the municipality's identity provider), which
+    /// sends them back to `/#token=<JWT>`.
+    pub sign_in_url: Option<String>,
 }
 
 /// JWT verification settings (keys are loaded by `auth::keys`).
@@ -193,6 +196,23 @@ impl Config {
             None => Vec::new(),
             Some(v) => parse_origins(&v)?,
         };
+        let sign_in_url = match src.get("SIGN_IN_URL") {
+            None => None,
+            Some(v) => match url::Url::parse(v.trim()) {
+                Ok(u)
+                    if u.scheme() == "https"
+                        || (u.scheme() == "http" && src.get("APP_ENV").as_deref() != Some("production")) =>
+                {
+                    Some(u.to_string())
+                }
+                _ => {
+                    return Err(ConfigError::new(
+                        "SIGN_IN_URL",
+                        "expected the identity provider's sign-in address, an https:// URL",
+                    ));
+                }
+            },
+        };
         let data_dir = src.get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".data"));
 
         let public_keys = match src.get("JWT_PUBLIC_KEYS") {
@@ -265,6 +285,7 @@ impl Config {
                 workers,
                 shutdown_timeout: Duration::from_secs(shutdown_secs),
                 cors_allowed_origins,
+                sign_in_url,
             },
             auth: AuthConfig {
                 secret,
@@ -417,6 +438,14 @@ mod tests {
         assert_eq!(parse_size("1mb"), Some(1 << 20));
         assert_eq!(parse_size("2048"), Some(2048));
         assert_eq!(parse_size("x"), None);
+    }
+
+    #[test]
+    fn sign_in_url_must_be_https_in_production() {
+        assert!(cfg(&[("SIGN_IN_URL", "ftp://idp.example/")]).is_err());
+        assert!(cfg(&[("SIGN_IN_URL", "http://localhost:9000/login")]).unwrap().http.sign_in_url.is_some());
+        let prod = [("APP_ENV", "production"), ("SIGN_IN_URL", "http://idp.example/")];
+        assert_eq!(cfg(&prod).unwrap_err().var, "SIGN_IN_URL");
     }
 
     #[test]

@@ -57,12 +57,37 @@ pub fn check_url(field: &str, raw: &str, production: bool, issues: &mut Vec<Fiel
 /// resolved for a delivery (`webhooks::resolver`), so a name cannot be pointed at them later.
 /// Private networks stay allowed: a bank's integration may well live on one.
 pub fn is_internal(ip: IpAddr) -> bool {
-    // An IPv4 address written as IPv6 (`[::ffff:127.0.0.1]`) is judged as the IPv4 one.
-    let ip = match ip {
-        IpAddr::V6(a) => a.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    };
-    ip.is_loopback() || ip.is_unspecified() || is_link_local(ip)
+    match ip {
+        IpAddr::V4(a) => {
+            a.is_loopback()
+                || a.is_unspecified()
+                || a.is_link_local()
+                // Alibaba Cloud's metadata service.
+                || a.octets() == [100, 100, 100, 200]
+        }
+        IpAddr::V6(a) => {
+            let s = a.segments();
+            // IPv4 written as IPv6 (`::ffff:127.0.0.1`), NAT64 (64:ff9b::/96) and 6to4
+            // (2002::/16) carry an IPv4 address that is judged as such.
+            let embedded = a.to_ipv4_mapped().or_else(|| {
+                if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                    Some(std::net::Ipv4Addr::from(((s[6] as u32) << 16) | s[7] as u32))
+                } else if s[0] == 0x2002 {
+                    Some(std::net::Ipv4Addr::from(((s[1] as u32) << 16) | s[2] as u32))
+                } else {
+                    None
+                }
+            });
+            if let Some(v4) = embedded {
+                return is_internal(IpAddr::V4(v4));
+            }
+            a.is_loopback()
+                || a.is_unspecified()
+                || is_link_local(ip)
+                // AWS's IPv6 metadata service.
+                || a == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+        }
+    }
 }
 
 /// `localhost`, `localhost.` and any `*.localhost` (RFC 6761: they all resolve to loopback).

@@ -1,10 +1,11 @@
 //! Development sign-in for the front end: pick a role and an office, get a token signed with the
 //! generated development HS256 secret. These routes are mounted only in development mode with no
-//! configured JWT key (`http::server::state`); anywhere else they do not exist (404). They are
+//! configured JWT key and a loopback listen address (`http::server::state`); anywhere else they
+//! do not exist (404). They are
 //! not part of the API document. In production the front end takes its token from the
 //! municipality's identity provider.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ApiResult, FieldError};
@@ -22,6 +23,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dev/offices", web::get().to(offices)).route("/dev/token", web::post().to(token));
 }
 
+/// The server listens on loopback only (see `http::server::state`); a request must also name a
+/// loopback host, so a web page elsewhere cannot reach it by re-pointing its own name at
+/// 127.0.0.1 (DNS rebinding).
+fn local_host(req: &HttpRequest) -> ApiResult<()> {
+    let info = req.connection_info();
+    let host = info.host();
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let local =
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if local { Ok(()) } else { Err(ApiError::not_found("no such resource")) }
+}
+
 #[derive(Serialize)]
 struct DevOffice {
     code: String,
@@ -31,7 +48,8 @@ struct DevOffice {
 
 /// Active offices, for the sign-in screen's office picker (a development convenience: no token
 /// exists yet to call `/api/v1/offices` with).
-async fn offices(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+async fn offices(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    local_host(&req)?;
     let rows = state.db.run(|conn| Ok(store::offices::page(conn, false, None, 500)?)).await?;
     let items: Vec<DevOffice> =
         rows.into_iter().map(|o| DevOffice { code: o.code, name: o.name, kind: o.kind }).collect();
@@ -46,7 +64,8 @@ struct DevTokenBody {
     name: String,
 }
 
-async fn token(state: web::Data<AppState>, body: JsonBody<DevTokenBody>) -> ApiResult<HttpResponse> {
+async fn token(state: web::Data<AppState>, req: HttpRequest, body: JsonBody<DevTokenBody>) -> ApiResult<HttpResponse> {
+    local_host(&req)?;
     let JsonBody(body, _) = body;
     let secret = state.dev_secret.clone().ok_or_else(|| ApiError::not_found("no such resource"))?;
     let mut errors = Vec::new();

@@ -17,10 +17,15 @@ use crate::db::DbPool;
 pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppState>, ConfigError> {
     let keys = KeySet::load(&config)?;
     // The development sign-in mints tokens for anyone who can reach it, so it exists only where
-    // nothing real could be signed: development mode with the generated development secret. A
-    // server given real keys (JWT_SECRET, JWT_PUBLIC_KEYS) never has it, APP_ENV or not.
+    // nothing real could be signed and nobody else can reach it: development mode, the generated
+    // development secret, and a loopback listen address. A server given real keys
+    // (JWT_SECRET, JWT_PUBLIC_KEYS) or listening on the network never has it, APP_ENV or not.
     let dev_secret = match config.app_env {
-        crate::config::AppEnv::Development if config.auth.secret.is_none() && config.auth.public_keys.is_empty() => {
+        crate::config::AppEnv::Development
+            if config.auth.secret.is_none()
+                && config.auth.public_keys.is_empty()
+                && config.http.bind_addr.ip().is_loopback() =>
+        {
             // A start-up message, not a request's: its own target (request lines carry request ids).
             tracing::warn!(
                 target: "nemid_desk::startup",

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Pages may load scripts, styles and images from this origin only and talk to this origin only:
 /// no inline script or style, no framing, no plugins, forms submit nowhere else.
-pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 struct Asset {
@@ -46,7 +46,18 @@ const ASSETS: &[Asset] = assets! {
 
 /// Routes of the front end: `/` and `/ui/...`. They are not part of the API document.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index)).route("/ui/{path:.*}", web::get().to(asset));
+    cfg.route("/", web::get().to(index))
+        .route("/ui/config.json", web::get().to(config))
+        .route("/ui/{path:.*}", web::get().to(asset));
+}
+
+/// What the page needs before anyone has signed in: where to send users to sign in. Public by
+/// nature (the identity provider's address is no secret), and nothing else is in it.
+async fn config(state: web::Data<crate::http::state::AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .json(serde_json::json!({ "sign_in_url": state.config.http.sign_in_url }))
 }
 
 async fn index(req: HttpRequest) -> HttpResponse {

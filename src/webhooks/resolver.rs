@@ -30,6 +30,15 @@ impl Resolve for ExternalOnly {
     }
 }
 
+/// Whether `url` names its host by an address literal that deliveries may not go to.
+pub fn internal_literal(url: &str) -> bool {
+    match url::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+        Some(url::Host::Ipv4(a)) => is_internal(a.into()),
+        Some(url::Host::Ipv6(a)) => is_internal(a.into()),
+        _ => false,
+    }
+}
+
 fn external(found: Vec<SocketAddr>) -> Vec<SocketAddr> {
     found.into_iter().filter(|a| !is_internal(a.ip())).collect()
 }
@@ -47,16 +56,36 @@ mod tests {
             "0.0.0.0:0",
             "[::ffff:127.0.0.1]:0",
             "[fe80::1]:0",
+            "[fd00:ec2::254]:0",
+            "100.100.100.200:0",
+            "[64:ff9b::7f00:1]:0",
+            "[2002:a9fe:a9fe::]:0",
             "10.1.2.3:0",
             "192.168.1.5:0",
             "93.184.216.34:0",
             "[2001:db8::1]:0",
+            "[64:ff9b::5db8:d822]:0",
         ]
         .iter()
         .map(|s| s.parse().unwrap())
         .collect();
         let kept: Vec<String> = external(addrs).iter().map(|a| a.ip().to_string()).collect();
-        assert_eq!(kept, ["10.1.2.3", "192.168.1.5", "93.184.216.34", "2001:db8::1"]);
+        assert_eq!(kept, ["10.1.2.3", "192.168.1.5", "93.184.216.34", "2001:db8::1", "64:ff9b::5db8:d822"]);
+    }
+
+    #[test]
+    fn address_literals_are_judged_by_the_same_rule() {
+        for url in [
+            "https://127.0.0.1/h",
+            "https://[::1]:8443/h",
+            "https://169.254.169.254/latest",
+            "https://[fd00:ec2::254]/",
+        ] {
+            assert!(internal_literal(url), "{url}");
+        }
+        for url in ["https://10.0.0.5/h", "https://bank.example/h", "https://[2001:db8::1]/h"] {
+            assert!(!internal_literal(url), "{url}");
+        }
     }
 
     #[test]

@@ -43,7 +43,9 @@ struct Sent {
 pub async fn run(db: Db, vault: Arc<CprVault>, cfg: WebhookConfig, production: bool) {
     let mut builder = reqwest::Client::builder();
     if production {
-        builder = builder.dns_resolver(Arc::new(super::resolver::ExternalOnly));
+        // Names through the checking resolver; and no proxy from the environment, which would
+        // resolve receivers' names itself and so bypass the check.
+        builder = builder.dns_resolver(Arc::new(super::resolver::ExternalOnly)).no_proxy();
     }
     let client = match builder
         .timeout(cfg.timeout)
@@ -70,7 +72,7 @@ pub async fn run(db: Db, vault: Arc<CprVault>, cfg: WebhookConfig, production: b
                 let results = join_all(jobs.into_iter().map(|job| {
                     let client = client.clone();
                     async move {
-                        let sent = send(&client, &job).await;
+                        let sent = send(&client, &job, production).await;
                         (job.delivery, sent)
                     }
                 }))
@@ -149,10 +151,19 @@ fn signing_keys(vault: &CprVault, hook: &WebhookRow, now: chrono::DateTime<Utc>)
     Ok(keys)
 }
 
-async fn send(client: &reqwest::Client, job: &Job) -> Sent {
+async fn send(client: &reqwest::Client, job: &Job, production: bool) -> Sent {
     let id = job.delivery.id.to_string();
     let timestamp = Utc::now().timestamp();
     let started = Instant::now();
+    // Address literals skip name resolution, so the resolver's rule is applied to them here
+    // (subscriptions registered before the rule, or in development, are judged again).
+    if production && super::resolver::internal_literal(&job.url) {
+        return Sent {
+            status_code: None,
+            error: Some("the receiver's address is loopback, link-local or unspecified".into()),
+            duration: started.elapsed(),
+        };
+    }
     let result = client
         .post(&job.url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")

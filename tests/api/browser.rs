@@ -109,7 +109,10 @@ fn the_front_end_is_served_with_a_strict_page_policy() {
     let res = app.request(reqwest::Method::GET, "/").header("if-none-match", &etag).send().unwrap();
     assert_eq!(res.status(), 304);
     // No path escapes the embedded files.
-    for path in ["/ui/../Cargo.toml", "/ui/%2e%2e/Cargo.toml", "/ui/nothing.js", "/ui/"] {
+    // (Encoded slashes: a client removes plain and %2e dot-segments before sending.)
+    for path in
+        ["/ui/..%2fCargo.toml", "/ui/js%2f..%2f..%2fCargo.toml", "/ui/%2e%2e%2fsrc%2fmain.rs", "/ui/nothing.js", "/ui/"]
+    {
         let res = app.request(reqwest::Method::GET, path).send().unwrap();
         assert_eq!(res.status(), 404, "{path}");
         assert_eq!(header(&res, "content-type").as_deref(), Some("application/problem+json"), "{path}");
@@ -155,14 +158,49 @@ fn development_sign_in_issues_working_tokens_and_checks_what_it_is_given() {
     }
     let res = sign_in(serde_json::json!({"role": "supervisor", "name": "Hanne", "admin": true}));
     assert_eq!(res.status(), 422, "unknown fields are refused");
+    // A page on another name pointed at 127.0.0.1 (DNS rebinding) does not get in.
+    let res = app
+        .request(reqwest::Method::POST, "/dev/token")
+        .header("host", "evil.example")
+        .json(&serde_json::json!({"role": "supervisor", "name": "Mallory"}))
+        .send()
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app.request(reqwest::Method::GET, "/dev/offices").header("host", "localhost:8080").send().unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[test]
+fn the_page_learns_where_to_sign_in() {
+    let app = TestApp::spawn_with(&[("SIGN_IN_URL", "https://idp.kommune.example/nemid-desk")]);
+    let res = app.request(reqwest::Method::GET, "/ui/config.json").send().unwrap();
+    assert_eq!(res.status(), 200);
+    let c: serde_json::Value = res.json().unwrap();
+    assert_eq!(c, serde_json::json!({"sign_in_url": "https://idp.kommune.example/nemid-desk"}));
+    let c: serde_json::Value =
+        TestApp::spawn().request(reqwest::Method::GET, "/ui/config.json").send().unwrap().json().unwrap();
+    assert_eq!(c, serde_json::json!({"sign_in_url": null}));
 }
 
 #[test]
 fn the_development_sign_in_does_not_exist_in_production_nor_with_configured_keys() {
-    // Production; and development with a configured JWT_SECRET (a forgotten APP_ENV must not
-    // turn a real deployment into a token mint).
-    for env in ["production", "development"] {
-        let app = TestApp::spawn_with(&[("APP_ENV", env)]);
+    // Production; development with a configured JWT_SECRET (a forgotten APP_ENV must not turn a
+    // real deployment into a token mint); development listening on the network.
+    let cases: [&[(&str, &str)]; 3] = [
+        &[("APP_ENV", "production")],
+        &[("APP_ENV", "development")],
+        &[("APP_ENV", "development"), ("JWT_SECRET", ""), ("BIND_ADDR", "0.0.0.0:8080")],
+    ];
+    for env in cases {
+        let app = TestApp::spawn_with(env);
+        if env.iter().any(|(k, v)| *k == "JWT_SECRET" && v.is_empty()) {
+            // Offices cannot be made with the test tokens here; the routes are simply absent.
+            for path in ["/dev/offices", "/dev/token"] {
+                let res = app.request(reqwest::Method::POST, path).json(&serde_json::json!({})).send().unwrap();
+                assert_eq!(res.status(), 404, "{path} in {env:?}");
+            }
+            continue;
+        }
         app.office("KBH01", "citizen_service_centre");
         for (method, path) in [(reqwest::Method::GET, "/dev/offices"), (reqwest::Method::POST, "/dev/token")] {
             let res = app
@@ -170,7 +208,7 @@ fn the_development_sign_in_does_not_exist_in_production_nor_with_configured_keys
                 .json(&serde_json::json!({"role": "supervisor", "name": "Mallory"}))
                 .send()
                 .unwrap();
-            assert_eq!(res.status(), 404, "{path} in {env}");
+            assert_eq!(res.status(), 404, "{path} in {env:?}");
         }
         // The front end itself is served; it signs in with the identity provider's token instead.
         assert_eq!(app.request(reqwest::Method::GET, "/").send().unwrap().status(), 200);

@@ -226,6 +226,16 @@ test('an invalid or expired token returns to the sign-in screen with a message',
   await page.getByRole('heading', { name: 'Log ind' }).waitFor();
   assert.equal(await tokenOf(page), null);
   assert.equal(await page.locator('#sign-out').isVisible(), false);
+
+  // An expired one is noticed before any request is made.
+  const expired = await page.evaluate(() => {
+    const b64 = (o) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'x', name: 'Ib Holm', role: 'clerk', office: 'KBH01', exp: Math.floor(Date.now() / 1000) - 60 })}.c2ln`;
+  });
+  await page.evaluate((t) => sessionStorage.setItem('nemid-desk.token', t), expired);
+  await page.goto(`${BASE}/?fresh=1#/queue`); // a fresh page load
+  await page.locator('.notice', { hasText: 'Din adgang er udløbet eller ugyldig. Log ind igen.' }).waitFor();
+  assert.equal(await tokenOf(page), null);
   assert.deepEqual(page.problems(), []);
 });
 

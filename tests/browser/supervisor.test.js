@@ -51,6 +51,8 @@ test('a supervisor sees the counts change and downloads the throughput CSV', asy
   assert.ok(sum >= 3);
   const lastRow = page.locator('#throughput-table tbody tr').last();
   assert.equal(Number(await lastRow.locator('td').first().textContent()), sum);
+  // The chart's last "opened" bar is today's, with that height's figure.
+  assert.match(await page.locator('#throughput svg rect.bar-opened title').last().textContent(), new RegExp(`: Oprettet ${sum}$`));
   await accessible(page, 'supervisor overview');
   await screenshot(page, 'overview');
 

@@ -88,7 +88,9 @@ export function idempotency() {
     },
     /** After an answer: success or a refusal that a retry would only repeat. */
     answered(err) {
-      if (!err || (err.status !== 0 && err.status !== 503)) key = null;
+      // Kept while the first attempt may still be running or its answer was lost.
+      const retryable = err && (err.status === 0 || err.status === 503 || err.problem?.kind === 'idempotency_key_in_flight');
+      if (!retryable) key = null;
     },
   };
 }

@@ -59,6 +59,11 @@ let notice = null;
 async function route() {
   const me = who();
   const hash = location.hash || '';
+  if (!me && token()) {
+    // Expired (or unreadable): forget it and say so.
+    setToken(null);
+    notice = { kind: 'warn', text: t('signin.expired') };
+  }
   if (!me && hash !== '#/signin') {
     location.replace('#/signin');
     return;

@@ -116,7 +116,7 @@ export async function casePage(el, ctx, id) {
   let notice = ctx.notice;
 
   async function load() {
-    const [c, ev] = await Promise.all([api('GET', `/api/v1/cases/${id}`), api('GET', `/api/v1/cases/${id}/events`), loadSettings()]);
+    const [c, ev] = await Promise.all([api('GET', `/api/v1/cases/${id}`), api('GET', `/api/v1/cases/${id}/events`)]);
     current = c.data;
     events = ev.data.items;
   }
@@ -190,8 +190,18 @@ export async function casePage(el, ctx, id) {
       class: a === open ? '' : 'secondary',
       'aria-expanded': String(a === open),
       dataset: { action: a },
-      onClick: () => {
+      onClick: async () => {
         if (pending) return;
+        if (a === 'identity-check' || a === 'accompanying-holder') {
+          // Their photo ID types are the server's; read once, when first needed.
+          try {
+            await loadSettings();
+          } catch (err) {
+            notice = { kind: 'error', text: problemText(err) };
+            render(true);
+            return;
+          }
+        }
         open = a;
         keys = idempotency();
         render();

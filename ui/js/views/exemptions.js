@@ -117,13 +117,22 @@ function officeList(items, reload) {
           type: 'button',
           class: 'secondary',
           'aria-label': `${t('ex.revoke')}: ${x.citizen.name}`,
+          'aria-expanded': 'false',
           onClick: (e) => {
             const button = e.currentTarget;
-            const formRow = h('tr', {}, h('td', { colspan: '7' }, revokeForm(x, (msg) => {
+            // One form per row: the button opens and closes it.
+            const shown = row.nextElementSibling?.dataset.revokeFor === x.id ? row.nextElementSibling : null;
+            if (shown) {
+              shown.remove();
+              button.setAttribute('aria-expanded', 'false');
+              return;
+            }
+            const formRow = h('tr', { dataset: { revokeFor: x.id } }, h('td', { colspan: '7' }, revokeForm(x, (msg) => {
               if (msg) reload(msg);
-              else { formRow.remove(); button.focus(); }
+              else { formRow.remove(); button.setAttribute('aria-expanded', 'false'); button.focus(); }
             })));
             row.after(formRow);
+            button.setAttribute('aria-expanded', 'true');
             formRow.querySelector('textarea').focus();
           },
         }, t('ex.revoke'))
@@ -182,18 +191,23 @@ async function register(el, ctx) {
       }
     });
   });
-  async function loadList() {
+  // The office's requests, newest first, a page at a time; a revoke reloads this list only.
+  const cursors = [];
+  async function loadList(cursor = cursors.at(-1) ?? null, notice = null) {
+    const heading = h('h2', { id: 'office-ex-h', tabindex: '-1' }, t('ex.office_list'));
     try {
-      const { data } = await api('POST', '/api/v1/exemptions/search', { body: { limit: 25 } });
-      mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), officeList(data.items, (msg) => {
-        register(el, { ...ctx, notice: msg }).then(() => {
-          el.querySelector('.notice')?.setAttribute('tabindex', '-1');
-          el.querySelector('.notice')?.focus();
-          announce(msg.text);
-        });
-      }));
+      const { data } = await api('POST', '/api/v1/exemptions/search', { body: { limit: 25, cursor } });
+      const n = noticeBox(notice);
+      mount(listBox, heading, n, officeList(data.items, (msg) => loadList(undefined, msg).then(() => {
+        announce(msg.text);
+        listBox.querySelector('.notice')?.setAttribute('tabindex', '-1');
+        listBox.querySelector('.notice')?.focus();
+      })),
+      h('div', { class: 'pager' },
+        cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; loadList(null).then(() => listBox.querySelector('h2')?.focus()); } }, t('first_page')) : null,
+        data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(data.next_cursor); loadList(data.next_cursor).then(() => listBox.querySelector('h2')?.focus()); } }, t('next_page')) : null));
     } catch (err) {
-      mount(listBox, h('h2', { id: 'office-ex-h' }, t('ex.office_list')), noticeBox({ kind: 'error', text: problemText(err) }));
+      mount(listBox, heading, noticeBox({ kind: 'error', text: problemText(err) }));
     }
   }
   mount(el, h('h1', {}, t('ex.title')), noticeBox(ctx.notice), form, listBox);

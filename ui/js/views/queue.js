@@ -83,7 +83,10 @@ export async function queue(el, ctx) {
     name: 'overdue_first', label: t('queue.overdue_first'), checked: filters.overdueFirst,
     onChange: (e) => { filters.overdueFirst = e.target.checked; render(); },
   });
+  // Answers for an earlier view of the lists (a search, a filter) are dropped.
+  let renders = 0;
   async function render() {
+    renders += 1;
     const parts = filters.overdueFirst
       ? [pagedList(t('queue.overdue_section'), { overdue: 'true' }), pagedList(t('queue.other_section'), { overdue: 'false' })]
       : [pagedList(t('queue.caption'), {})];
@@ -103,13 +106,19 @@ export async function queue(el, ctx) {
       search.querySelector('input').focus();
       return;
     }
+    const generation = ++renders;
     busy(search, async () => {
       try {
         const { data } = await api('POST', '/api/v1/cases/search', { body: { cpr, limit: 100 } });
+        if (generation !== renders) return; // the lists were reloaded meanwhile
         mount(lists, h('section', {},
           h('h2', { tabindex: '-1' }, t('queue.found')),
           caseTable(data.items, t('queue.found')),
-          h('button', { type: 'button', class: 'secondary', onClick: () => { search.reset(); render(); } }, t('queue.back'))));
+          h('button', {
+            type: 'button',
+            class: 'secondary',
+            onClick: () => { search.reset(); render().then(() => lists.querySelector('h2')?.focus()); },
+          }, t('queue.back'))));
         lists.querySelector('h2').focus();
       } catch (err) {
         showProblem(search, err);

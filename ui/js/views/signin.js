@@ -24,8 +24,16 @@ export async function signIn(el, ctx) {
     const res = await fetch('/dev/offices', { headers: { Accept: 'application/json' } });
     if (res.ok) offices = (await res.json()).items;
   } catch { /* server unreachable: the production form still shows */ }
-  if (offices) devForm(el, ctx, offices);
-  else productionForm(el, ctx);
+  if (offices) {
+    devForm(el, ctx, offices);
+    return;
+  }
+  let signInUrl = null;
+  try {
+    const res = await fetch('/ui/config.json', { headers: { Accept: 'application/json' } });
+    if (res.ok) signInUrl = (await res.json()).sign_in_url;
+  } catch { /* unreachable: the paste form still works */ }
+  productionForm(el, ctx, signInUrl);
 }
 
 function devForm(el, ctx, offices) {
@@ -64,10 +72,10 @@ function devForm(el, ctx, offices) {
   renderOffices();
 }
 
-function productionForm(el, ctx) {
+function productionForm(el, ctx, signInUrl) {
   const form = h('form', { class: 'card signin', novalidate: true },
     textarea({ name: 'token', label: t('signin.token'), hint: t('signin.token_hint') }),
-    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('signin.submit'))));
+    h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('signin.paste'))));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const value = (readForm(form).token || '').trim();
@@ -81,5 +89,7 @@ function productionForm(el, ctx) {
     }
     go('#/');
   });
-  mount(el, h('h1', {}, t('signin.title')), noticeBox(ctx.notice), h('p', { class: 'lead' }, t('signin.prod_lead')), form);
+  mount(el, h('h1', {}, t('signin.title')), noticeBox(ctx.notice), h('p', { class: 'lead' }, t('signin.prod_lead')),
+    signInUrl ? h('p', {}, h('a', { class: 'button', href: signInUrl, id: 'idp-sign-in' }, t('signin.idp'))) : null,
+    form);
 }
