@@ -293,6 +293,15 @@ pub enum Outcome {
 /// Records an attempt and its consequence, and keeps the subscription's failure count; after
 /// `disable_after` consecutive failures the subscription is disabled. Only a delivery still
 /// held by the claim with `token` (pending, same lease token) is updated; returns whether it was.
+/// Attempts made for `delivery` since `since` (its queueing, or its last redelivery).
+pub fn attempts_since(conn: &mut PgConnection, delivery: Uuid, since: DateTime<Utc>) -> QueryResult<i64> {
+    webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq(delivery))
+        .filter(webhook_attempts::attempted_at.ge(since))
+        .count()
+        .get_result(conn)
+}
+
 pub fn record_attempt(
     conn: &mut PgConnection,
     attempt: &AttemptRow,

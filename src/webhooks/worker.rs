@@ -199,12 +199,13 @@ async fn send(client: &reqwest::Client, job: &Job, production: bool) -> Sent {
 async fn record(db: &crate::http::state::Db, cfg: &WebhookConfig, delivery: DeliveryRow, sent: Sent) {
     let now = Utc::now();
     let delivered = sent.error.is_none();
-    let outcome = if delivered {
-        Outcome::Delivered
-    } else {
-        let delay = cfg.retry.delay(delivery.attempts.max(1) as u32, rand::rng().random::<f64>());
-        let age = (now - delivery.created_at).to_std().unwrap_or_default();
-        if cfg.retry.retry_allowed(age, delay) {
+    let (retry, jitter, queued_at) = (cfg.retry, rand::rng().random::<f64>(), delivery.created_at);
+    // The backoff counts the failures since the delivery was queued or last redelivered, so a
+    // redelivery after a long outage starts again at the base delay.
+    let outcome_of = move |failures: u32| {
+        let delay = retry.delay(failures.max(1), jitter);
+        let age = (now - queued_at).to_std().unwrap_or_default();
+        if retry.retry_allowed(age, delay) {
             Outcome::Retry(now + chrono::Duration::from_std(delay).unwrap_or_default())
         } else {
             Outcome::Failed
@@ -224,7 +225,16 @@ async fn record(db: &crate::http::state::Db, cfg: &WebhookConfig, delivery: Deli
     let result = db
         .run(move |conn| {
             use diesel::Connection;
-            Ok(conn.transaction(|conn| store::record_attempt(conn, &attempt, token, outcome, disable_after))?)
+            Ok(conn.transaction(|conn| {
+                let outcome = if delivered {
+                    Outcome::Delivered
+                } else {
+                    // This attempt is not stored yet: one more than those found.
+                    let before = store::attempts_since(conn, attempt.delivery_id, queued_at)?;
+                    outcome_of(u32::try_from(before + 1).unwrap_or(u32::MAX))
+                };
+                store::record_attempt(conn, &attempt, token, outcome, disable_after)
+            })?)
         })
         .await;
     match result {

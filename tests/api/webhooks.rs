@@ -414,6 +414,42 @@ fn redelivery_sends_again_under_the_same_id_and_failures_end_after_the_window() 
 }
 
 #[test]
+fn a_redelivery_starts_its_backoff_again() {
+    // Base 100 ms doubling, window 2 s: by the time it is given up a delivery waits a second or
+    // more between attempts. Redelivered, its first retry waits the base delay again.
+    let app = TestApp::spawn_with(&[
+        ("WEBHOOK_POLL_MS", "20"),
+        ("WEBHOOK_RETRY_BASE_MS", "100"),
+        ("WEBHOOK_RETRY_MAX_DELAY_SECS", "60"),
+        ("WEBHOOK_RETRY_WINDOW_SECS", "2"),
+    ]);
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let rx = Receiver::start();
+    rx.answer(500);
+    let hook = register(&app, &clerk, &rx.url);
+    app.open_case(&clerk, "010190-1234", "standard");
+    let d = wait_deliveries(&app, &clerk, &hook, |d| d.len() == 1 && d[0]["status"] == "failed");
+    let tries = d[0]["attempts"].as_i64().unwrap();
+    assert!(tries >= 4, "{tries} attempts before giving up");
+    let path = format!(
+        "/api/v1/webhooks/{}/deliveries/{}/redeliver",
+        hook["id"].as_str().unwrap(),
+        d[0]["id"].as_str().unwrap()
+    );
+    assert_eq!(app.post(&path, &clerk, &json!({})).status(), 202);
+    // The redelivery fails once more; the retry is scheduled at the base delay (50–100 ms).
+    let d = wait_deliveries(&app, &clerk, &hook, |d| {
+        d[0]["attempts"].as_i64().unwrap() > tries && d[0]["status"] == "pending"
+    });
+    let last: chrono::DateTime<chrono::Utc> =
+        d[0]["attempt_log"].as_array().unwrap().last().unwrap()["attempted_at"].as_str().unwrap().parse().unwrap();
+    let next: chrono::DateTime<chrono::Utc> = d[0]["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    let wait = (next - last).num_milliseconds();
+    assert!((40..=150).contains(&wait), "first retry after a redelivery waits {wait} ms");
+}
+
+#[test]
 fn registration_refuses_bad_urls_unknown_fields_and_plain_http_in_production() {
     let app = TestApp::spawn();
     app.office("KBH01", "citizen_service_centre");
