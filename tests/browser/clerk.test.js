@@ -45,7 +45,7 @@ async function identityCheck(page, applicantCpr) {
   await page.getByLabel('Det gule sundhedskort er fremvist').check();
   await page.getByLabel('CPR-nummer på sundhedskortet').fill(applicantCpr);
   await page.getByRole('button', { name: 'Udfør: Kontrollér identitet' }).click();
-  await page.getByText('Kontrollér identitet: udført.').waitFor();
+  await page.locator('.notice', { hasText: 'Kontrollér identitet: udført.' }).waitFor();
 }
 
 test('a clerk opens a standard case and takes it to second_half_posted', async () => {
@@ -92,12 +92,12 @@ test('a clerk opens a standard case and takes it to second_half_posted', async (
 
   await page.getByRole('button', { name: 'Udlever første halvdel' }).click();
   await page.getByRole('button', { name: 'Udfør: Udlever første halvdel' }).click();
-  await page.getByText('Udlever første halvdel: udført.').waitFor();
+  await page.locator('.notice', { hasText: 'Udlever første halvdel: udført.' }).waitFor();
 
   await page.getByRole('button', { name: 'Send nøglekort' }).click();
   await accessible(page, 'case page with the posting form');
   await page.getByRole('button', { name: 'Udfør: Send nøglekort' }).click();
-  await page.getByText('Send nøglekort: udført.').waitFor();
+  await page.locator('.notice', { hasText: 'Send nøglekort: udført.' }).waitFor();
   await page.locator('h1 .badge', { hasText: 'Nøglekort afsendt' }).waitFor();
   // The timeline holds every step, and the next allowed actions are offered.
   assert.equal(await page.locator('ol.timeline li').count(), 4);
@@ -157,10 +157,10 @@ test('an express case: a holder 29 days short is refused with the date, then a v
 
   await page.getByLabel('Ledsagerens NemID aktiv siden').fill(copenhagenDay(-30));
   await page.getByRole('button', { name: 'Udfør: Godkend ledsager' }).click();
-  await page.getByText('Godkend ledsager: udført.').waitFor();
+  await page.locator('.notice', { hasText: 'Godkend ledsager: udført.' }).waitFor();
   await page.getByRole('button', { name: 'Udlever begge halvdele' }).click();
   await page.getByRole('button', { name: 'Udfør: Udlever begge halvdele' }).click();
-  await page.getByText('Udlever begge halvdele: udført.').waitFor();
+  await page.locator('.notice', { hasText: 'Udlever begge halvdele: udført.' }).waitFor();
   await page.locator('h1 .badge', { hasText: 'Afsluttet' }).waitFor();
   await page.getByText('Sagen er lukket; der er ingen flere skridt.').waitFor();
   c = await call('GET', `/api/v1/cases/${id}`, await tokenOf(page));
@@ -185,7 +185,7 @@ test('a case changed by someone else meanwhile is reloaded with a warning (412)'
   }, { 'If-Match': now.etag });
   assert.equal(done.status, 200);
   await page.getByRole('button', { name: 'Udfør: Annullér sag' }).click();
-  await page.getByText('En anden har ændret sagen').waitFor();
+  await page.locator('.notice', { hasText: 'En anden har ændret sagen' }).waitFor();
   await page.locator('h1 .badge', { hasText: 'Identitet kontrolleret' }).waitFor();
   const after = await call('GET', `/api/v1/cases/${id}`, token);
   assert.equal(after.body.status, 'identity_verified', 'the stale cancel was not applied');

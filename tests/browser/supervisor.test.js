@@ -136,7 +136,7 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   await card.locator('[data-for="reason"] .field-error', { hasText: 'Skal udfyldes ved afslag.' }).waitFor();
   await card.getByLabel('Bevil').check();
   await card.getByRole('button', { name: 'Gem' }).click();
-  await page.getByText('Afgørelsen er registreret.').waitFor();
+  await page.locator('.notice', { hasText: 'Afgørelsen er registreret.' }).waitFor();
   const found = await call('POST', '/api/v1/exemptions/search', await tokenOf(page), { status: ['granted'], limit: 100 });
   assert.ok(found.body.items.some((x) => x.citizen.name === name), 'granted');
   await card.waitFor({ state: 'detached' });
