@@ -140,6 +140,9 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   const found = await call('POST', '/api/v1/exemptions/search', await tokenOf(page), { status: ['granted'], limit: 100 });
   assert.ok(found.body.items.some((x) => x.citizen.name === name), 'granted');
   await card.waitFor({ state: 'detached' });
+  // Now among the granted ones, which a supervisor may revoke too.
+  await page.getByRole('row', { name: new RegExp(name) }).getByRole('button', { name: `Tilbagekald: ${name}` }).waitFor();
+  await accessible(page, 'exemptions (supervisor, after a decision)');
   assert.deepEqual(page.problems(), []);
 
   // Back at the desk: the granted exemption is revoked when the citizen's situation changes.

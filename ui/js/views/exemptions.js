@@ -63,15 +63,34 @@ async function decide(el, ctx) {
     mount(list, n, page.items.length ? page.items.map((x) => h('section', { class: 'card', 'aria-labelledby': `ex-${x.id}` },
       h('h2', { id: `ex-${x.id}` }, `${x.citizen.name} (${x.citizen.cpr_masked})`),
       facts(x),
-      decisionForm(x, (msg) => { notice = msg; announce(msg.text); load(); })))
+      decisionForm(x, (msg) => { notice = msg; announce(msg.text); load(); loadGranted(); })))
       : h('p', { class: 'empty' }, t('ex.none')),
     h('div', { class: 'pager' },
       cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; load(null).then(() => el.querySelector('h1')?.focus()); } }, t('first_page')) : null,
       page.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(page.next_cursor); load(page.next_cursor).then(() => el.querySelector('h1')?.focus()); } }, t('next_page')) : null));
     if (n) { n.setAttribute('tabindex', '-1'); n.focus(); }
   }
-  mount(el, h('h1', { tabindex: '-1' }, t('ex.title')), h('p', { class: 'lead' }, t('ex.lead')), list);
-  await load();
+  // Granted exemptions of every office, newest first: a supervisor may revoke them too.
+  const granted = h('section');
+  const grantedCursors = [];
+  async function loadGranted(cursor = grantedCursors.at(-1) ?? null, msg = null) {
+    const heading = h('h2', { tabindex: '-1' }, t('ex.granted_list'));
+    try {
+      const { data } = await api('POST', '/api/v1/exemptions/search', { body: { status: ['granted'], limit: 25, cursor } });
+      mount(granted, heading, noticeBox(msg), officeList(data.items, (m) => loadGranted(undefined, m).then(() => {
+        announce(m.text);
+        granted.querySelector('.notice')?.setAttribute('tabindex', '-1');
+        granted.querySelector('.notice')?.focus();
+      })),
+      h('div', { class: 'pager' },
+        grantedCursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { grantedCursors.length = 0; loadGranted(null).then(() => granted.querySelector('h2')?.focus()); } }, t('first_page')) : null,
+        data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { grantedCursors.push(data.next_cursor); loadGranted(data.next_cursor).then(() => granted.querySelector('h2')?.focus()); } }, t('next_page')) : null));
+    } catch (err) {
+      mount(granted, heading, noticeBox({ kind: 'error', text: problemText(err) }));
+    }
+  }
+  mount(el, h('h1', { tabindex: '-1' }, t('ex.title')), h('p', { class: 'lead' }, t('ex.lead')), list, granted);
+  await Promise.all([load(), loadGranted()]);
 }
 
 /** The revoke form under a granted exemption's row. */
@@ -105,7 +124,7 @@ function revokeForm(x, done) {
 }
 
 function officeList(items, reload) {
-  if (!items.length) return h('p', { class: 'empty' }, t('queue.empty'));
+  if (!items.length) return h('p', { class: 'empty' }, t('ex.none_listed'));
   const body = h('tbody');
   for (const x of items) {
     const row = h('tr', {},
