@@ -4,7 +4,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, ensureOffices, signIn, tokenOf, call, cpr, cprTurning15In, copenhagenDay, accessible, screenshot, shownDate, BASE } from './lib.js';
+import { randomUUID } from 'node:crypto';
+import { launch, newPage, ensureOffices, signIn, tokenOf, call, cpr, cprTurning15In, copenhagenDay, accessible, screenshot, shownDate, devToken, BASE } from './lib.js';
 
 let browser;
 before(async () => {
@@ -249,5 +250,33 @@ test("times are Copenhagen time whatever the browser's time zone", async () => {
   assert.notEqual(copenhagen, newYork);
   await page.locator('dl.facts dd', { hasText: copenhagen }).first().waitFor();
   assert.equal(await page.getByText(newYork).count(), 0);
+  assert.deepEqual(page.problems(), []);
+});
+
+test('the work queue pages through the office cases', async () => {
+  const token = await devToken('clerk', 'AAR01', 'Bo Side');
+  const mine = async () => (await call('POST', '/api/v1/cases/search', token, { limit: 100, status: ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified'] })).body.items.length;
+  for (let n = await mine(); n < 27; n += 1) {
+    const r = await call('POST', '/api/v1/cases', token, {
+      kind: 'standard',
+      applicant: { cpr: cpr(), name: `Side ${n}`, address: { street: 'Østergade 3', postal_code: '8000', city: 'Aarhus C', country: 'DK' } },
+    }, { 'Idempotency-Key': randomUUID() });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  const total = await mine();
+  const page = await newPage(browser);
+  await signIn(page, 'clerk', 'AAR01', 'Bo Side');
+  const rows = page.locator('table tbody tr');
+  await page.getByRole('button', { name: 'Næste side' }).waitFor();
+  assert.equal(await rows.count(), 25);
+  const first = await rows.first().locator('a').textContent();
+  await page.getByRole('button', { name: 'Næste side' }).click();
+  await page.getByRole('button', { name: 'Første side' }).waitFor();
+  assert.equal(await rows.count(), Math.min(total - 25, 25));
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H2', 'focus on the list after paging');
+  assert.notEqual(await rows.first().locator('a').textContent(), first);
+  await page.getByRole('button', { name: 'Første side' }).click();
+  await page.getByRole('button', { name: 'Næste side' }).waitFor();
+  assert.equal(await rows.first().locator('a').textContent(), first);
   assert.deepEqual(page.problems(), []);
 });

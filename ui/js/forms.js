@@ -4,6 +4,7 @@
 
 import { h, uid, announce } from './dom.js';
 import { t, message } from './i18n.js';
+import { idempotency } from './api.js';
 
 function describe(input, ...ids) {
   const v = ids.filter(Boolean).join(' ');
@@ -215,4 +216,46 @@ export async function busy(form, work, also = []) {
   } finally {
     buttons.forEach((b) => { b.disabled = false; });
   }
+}
+
+/**
+ * "First page" / "Next page" for a cursor list. `cursors` is the list's stack of cursors (kept by
+ * the caller across reloads); `load(cursor)` shows a page; `focus` names what takes focus after
+ * (the button pressed is replaced).
+ */
+export function pager(cursors, next, load, focus) {
+  const go = (cursor) => load(cursor).then(() => focus()?.focus());
+  return h('div', { class: 'pager' },
+    cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; go(null); } }, t('first_page')) : null,
+    next ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(next); go(next); } }, t('next_page')) : null);
+}
+
+/**
+ * Submitting `form` as a change to a versioned record: checks what the browser can, sends the
+ * form's body with an idempotency key (`send(body, key)`), then `done()`; a 412 (someone else
+ * changed the record) calls `stale()`; any other refusal is shown in the form.
+ */
+export function onVersionedSubmit(form, { send, done, stale }) {
+  const keys = idempotency();
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    if (!checkRequired(form)) return;
+    const body = readForm(form);
+    busy(form, async () => {
+      try {
+        await send(body, keys.for(body));
+        keys.answered();
+        done();
+      } catch (err) {
+        keys.answered(err);
+        if (err.status === 412) {
+          stale();
+          return;
+        }
+        showProblem(form, err);
+      }
+    });
+  });
+  return form;
 }

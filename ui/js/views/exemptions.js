@@ -4,37 +4,20 @@
 import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
 import { t, fmtTime } from '../i18n.js';
 import { api, idempotency } from '../api.js';
-import { field, checkbox, radios, select, textarea, group, readForm, showProblem, busy, problemText, checkRequired, clearErrors } from '../forms.js';
+import { field, checkbox, radios, select, textarea, group, readForm, showProblem, busy, problemText, checkRequired, clearErrors, pager, onVersionedSubmit } from '../forms.js';
 
 const REASONS = ['language', 'cognitive_disability', 'physical_disability', 'no_digital_access', 'other'];
 
 function decisionForm(x, done) {
-  const keys = idempotency();
   const form = h('form', { novalidate: true, 'aria-label': `${t('ex.decide')}: ${x.citizen.name}` },
     radios({ name: 'outcome', legend: t('ex.outcome'), value: null, options: [['granted', t('ex.grant')], ['refused', t('ex.refuse')]] }),
     textarea({ name: 'reason', label: t('ex.decision_reason'), optional: true }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('save'))));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearErrors(form);
-    if (!checkRequired(form)) return;
-    const body = readForm(form);
-    busy(form, async () => {
-      try {
-        await api('POST', `/api/v1/exemptions/${x.id}/decision`, { body, ifMatch: x.version, idempotencyKey: keys.for(body, x.version) });
-        keys.answered();
-        done({ kind: 'ok', text: t('ex.decided') });
-      } catch (err) {
-        keys.answered(err);
-        if (err.status === 412) {
-          done({ kind: 'warn', text: t('ex.changed_elsewhere') });
-          return;
-        }
-        showProblem(form, err);
-      }
-    });
+  return onVersionedSubmit(form, {
+    send: (body, key) => api('POST', `/api/v1/exemptions/${x.id}/decision`, { body, ifMatch: x.version, idempotencyKey: key }),
+    done: () => done({ kind: 'ok', text: t('ex.decided') }),
+    stale: () => done({ kind: 'warn', text: t('ex.changed_elsewhere') }),
   });
-  return form;
 }
 
 function facts(x) {
@@ -65,9 +48,7 @@ async function decide(el, ctx) {
       facts(x),
       decisionForm(x, (msg) => { notice = msg; announce(msg.text); load(); loadGranted(); })))
       : h('p', { class: 'empty' }, t('ex.none')),
-    h('div', { class: 'pager' },
-      cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; load(null).then(() => el.querySelector('h1')?.focus()); } }, t('first_page')) : null,
-      page.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(page.next_cursor); load(page.next_cursor).then(() => el.querySelector('h1')?.focus()); } }, t('next_page')) : null));
+    pager(cursors, page.next_cursor, load, () => el.querySelector('h1')));
     if (n) { n.setAttribute('tabindex', '-1'); n.focus(); }
   }
   // Granted exemptions of every office, newest first: a supervisor may revoke them too.
@@ -82,9 +63,7 @@ async function decide(el, ctx) {
         granted.querySelector('.notice')?.setAttribute('tabindex', '-1');
         granted.querySelector('.notice')?.focus();
       })),
-      h('div', { class: 'pager' },
-        grantedCursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { grantedCursors.length = 0; loadGranted(null).then(() => granted.querySelector('h2')?.focus()); } }, t('first_page')) : null,
-        data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { grantedCursors.push(data.next_cursor); loadGranted(data.next_cursor).then(() => granted.querySelector('h2')?.focus()); } }, t('next_page')) : null));
+      pager(grantedCursors, data.next_cursor, loadGranted, () => granted.querySelector('h2')));
     } catch (err) {
       mount(granted, heading, noticeBox({ kind: 'error', text: problemText(err) }));
     }
@@ -95,32 +74,16 @@ async function decide(el, ctx) {
 
 /** The revoke form under a granted exemption's row. */
 function revokeForm(x, done) {
-  const keys = idempotency();
   const form = h('form', { novalidate: true, 'aria-label': `${t('ex.revoke')}: ${x.citizen.name}` },
     textarea({ name: 'reason', label: t('ex.revoke_reason') }),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'danger' }, t('ex.revoke')),
       h('button', { type: 'button', class: 'secondary', onClick: () => done(null) }, t('cancel_form'))));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearErrors(form);
-    const body = readForm(form);
-    busy(form, async () => {
-      try {
-        await api('POST', `/api/v1/exemptions/${x.id}/revoke`, { body, ifMatch: x.version, idempotencyKey: keys.for(body, x.version) });
-        keys.answered();
-        done({ kind: 'ok', text: t('ex.revoked') });
-      } catch (err) {
-        keys.answered(err);
-        if (err.status === 412) {
-          done({ kind: 'warn', text: t('ex.changed_elsewhere') });
-          return;
-        }
-        showProblem(form, err);
-      }
-    });
+  return onVersionedSubmit(form, {
+    send: (body, key) => api('POST', `/api/v1/exemptions/${x.id}/revoke`, { body, ifMatch: x.version, idempotencyKey: key }),
+    done: () => done({ kind: 'ok', text: t('ex.revoked') }),
+    stale: () => done({ kind: 'warn', text: t('ex.changed_elsewhere') }),
   });
-  return form;
 }
 
 function officeList(items, reload) {
@@ -222,9 +185,7 @@ async function register(el, ctx) {
         listBox.querySelector('.notice')?.setAttribute('tabindex', '-1');
         listBox.querySelector('.notice')?.focus();
       })),
-      h('div', { class: 'pager' },
-        cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; loadList(null).then(() => listBox.querySelector('h2')?.focus()); } }, t('first_page')) : null,
-        data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(data.next_cursor); loadList(data.next_cursor).then(() => listBox.querySelector('h2')?.focus()); } }, t('next_page')) : null));
+      pager(cursors, data.next_cursor, loadList, () => listBox.querySelector('h2')));
     } catch (err) {
       mount(listBox, heading, noticeBox({ kind: 'error', text: problemText(err) }));
     }

@@ -4,7 +4,7 @@
 import { h, mount, noticeBox, tableWrap } from '../dom.js';
 import { t, fmtTime } from '../i18n.js';
 import { api } from '../api.js';
-import { select, checkbox, field, problemText, readForm, showProblem, clearErrors, fieldError, busy } from '../forms.js';
+import { select, checkbox, field, problemText, readForm, showProblem, clearErrors, fieldError, busy, pager } from '../forms.js';
 import { parseCpr } from '../cpr.js';
 
 export const OPEN = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified'];
@@ -59,12 +59,8 @@ function pagedList(caption, extra) {
   async function load(cursor) {
     try {
       const { data } = await api('GET', query(extra, cursor));
-      // After paging, focus goes to the list's heading (the button pressed is gone).
-      const again = (cursor) => load(cursor).then(() => box.querySelector('h2')?.focus());
       mount(box, h('h2', { tabindex: '-1' }, caption), caseTable(data.items, caption),
-        h('div', { class: 'pager' },
-          cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.length = 0; again(null); } }, t('first_page')) : null,
-          data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => { cursors.push(data.next_cursor); again(data.next_cursor); } }, t('next_page')) : null));
+        pager(cursors, data.next_cursor, load, () => box.querySelector('h2')));
     } catch (err) {
       mount(box, h('h2', {}, caption), noticeBox({ kind: 'error', text: problemText(err) }));
     }

@@ -4,7 +4,7 @@
 import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
 import { t, fmtDate, fmtDay, fmtTime, copenhagenToday } from '../i18n.js';
 import { api, all, downloadCsv } from '../api.js';
-import { field, select, problemText, readForm, clearErrors, showProblem, checkRequired } from '../forms.js';
+import { field, select, problemText, readForm, clearErrors, showProblem, checkRequired, pager } from '../forms.js';
 import { barChart } from '../chart.js';
 
 const STATUSES = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified', 'completed', 'cancelled', 'rejected'];
@@ -139,15 +139,14 @@ export async function overview(el, ctx) {
 
   // Answers of an earlier load (the office changed meanwhile) are dropped.
   let loads = 0;
-  async function loadOverdue(cursor, cursors) {
+  const overdueCursors = [];
+  async function loadOverdue(cursor = overdueCursors.at(-1) ?? null) {
     const generation = loads;
     try {
       const { data } = await api('GET', `/api/v1/reports/overdue${q({ office_id: state.office, limit: '25', cursor })}`);
       if (generation !== loads) return;
       mount(overdue, h('h2', { id: 'overdue-h', tabindex: '-1' }, t('sup.overdue')), overdueTable(data),
-        h('div', { class: 'pager' },
-          cursors.length ? h('button', { type: 'button', class: 'secondary', onClick: () => loadOverdue(null, []).then(() => overdue.querySelector('h2')?.focus()) }, t('first_page')) : null,
-          data.next_cursor ? h('button', { type: 'button', class: 'secondary', onClick: () => loadOverdue(data.next_cursor, [...cursors, data.next_cursor]).then(() => overdue.querySelector('h2')?.focus()) }, t('next_page')) : null));
+        pager(overdueCursors, data.next_cursor, loadOverdue, () => overdue.querySelector('h2')));
     } catch (err) {
       if (generation === loads) mount(overdue, h('h2', { id: 'overdue-h' }, t('sup.overdue')), noticeBox({ kind: 'error', text: problemText(err) }));
     }
@@ -160,7 +159,8 @@ export async function overview(el, ctx) {
     if (generation !== loads) return;
     mount(counts, h('h2', { id: 'counts-h' }, t('sup.counts')),
       s.ok ? countsTable(s.ok.data) : noticeBox({ kind: 'error', text: problemText(s.err) }));
-    await Promise.all([loadOverdue(null, []), loadThroughput(generation)]);
+    overdueCursors.length = 0; // a new office or a refresh starts at the first page
+    await Promise.all([loadOverdue(null), loadThroughput(generation)]);
   }
 
   mount(el,
