@@ -195,13 +195,36 @@ test('the sign-in screen is accessible and works by keyboard alone', async () =>
   assert.deepEqual(page.problems(), []);
 });
 
-test('an administrator sees the offices, and no case screens', async () => {
+test('an administrator sees and opens offices, and has no case screens', async () => {
   const page = await newPage(browser);
   await signIn(page, 'admin', null, 'Ada Admin');
-  await page.getByRole('heading', { name: 'Kontorer' }).waitFor();
+  await page.getByRole('heading', { name: 'Kontorer', exact: true }).waitFor();
   await page.getByRole('row', { name: /KBH01 Borgerservice København/ }).waitFor();
   assert.equal(await page.getByRole('link', { name: 'Arbejdskø' }).count(), 0);
   await accessible(page, 'offices (administrator)');
+
+  // Opening a bank branch: the bank's name is asked for, and a taken code is refused by its field.
+  const code = 'ODE01'; // each run has a fresh database
+  await page.getByLabel('Kode').fill(code);
+  await page.getByLabel('Navn', { exact: true }).fill('Danske Bank Odense');
+  await page.getByLabel('Bankfilial').check();
+  await page.getByLabel('Vej og nummer').fill('Vestergade 20');
+  await page.getByLabel('Postnummer').fill('5000');
+  await page.getByLabel('By', { exact: true }).fill('Odense C');
+  await page.getByRole('button', { name: 'Opret kontor' }).click();
+  await page.locator('[data-for="bank_name"] .field-error', { hasText: 'Skal udfyldes.' }).waitFor();
+  await page.getByLabel('Bankens navn').fill('Danske Bank');
+  await page.getByRole('button', { name: 'Opret kontor' }).click();
+  await page.locator('.notice', { hasText: `Kontor ${code} er oprettet.` }).waitFor();
+  await page.getByRole('row', { name: new RegExp(`${code} Danske Bank Odense Bankfilial`) }).waitFor();
   await screenshot(page, 'offices');
+  await page.getByLabel('Kode').fill('KBH01');
+  await page.getByLabel('Navn', { exact: true }).fill('Dublet');
+  await page.getByLabel('Vej og nummer').fill('Vestergade 20');
+  await page.getByLabel('Postnummer').fill('5000');
+  await page.getByLabel('By', { exact: true }).fill('Odense C');
+  await page.getByRole('button', { name: 'Opret kontor' }).click();
+  await page.locator('[data-for="code"] .field-error', { hasText: 'Der findes allerede et kontor med denne kode.' }).waitFor();
+  await accessible(page, 'offices with a refusal');
   assert.deepEqual(page.problems(), []);
 });

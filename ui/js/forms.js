@@ -180,6 +180,7 @@ export function problemText(err) {
   }
   if (p.kind === 'open_case_exists') return t('err.open_case_exists');
   if (p.kind === 'exemption_exists') return t('err.exemption_exists');
+  if (p.kind === 'office_code_taken') return t('err.office_code_taken');
   return t('err.unknown', { status: err.status, detail: message(p.detail || '') });
 }
 
