@@ -4,19 +4,12 @@
 
 import { h, mount, noticeBox } from '../dom.js';
 import { t } from '../i18n.js';
-import { setToken, who, ApiError } from '../api.js';
+import { api, setToken, who } from '../api.js';
 import { field, select, textarea, readForm, showProblem, busy, clearErrors, fieldError } from '../forms.js';
 import { go } from '../main.js';
 
 const ROLES = ['clerk', 'bank', 'supervisor', 'admin'];
 const KIND_OF = { clerk: 'citizen_service_centre', bank: 'bank_branch' };
-
-async function post(path, body) {
-  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body) });
-  const data = await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, data);
-  return data;
-}
 
 export async function signIn(el, ctx) {
   let offices = null;
@@ -60,7 +53,7 @@ function devForm(el, ctx, offices) {
     e.preventDefault();
     busy(form, async () => {
       try {
-        const { token } = await post('/dev/token', readForm(form));
+        const { data: { token } } = await api('POST', '/dev/token', { body: readForm(form) });
         setToken(token);
         go('#/');
       } catch (err) {
