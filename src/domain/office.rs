@@ -5,29 +5,12 @@ use utoipa::ToSchema;
 
 use super::FieldIssue;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OfficeKind {
-    /// A Borgerservice (citizen service centre).
-    CitizenServiceCentre,
-    /// A bank branch.
-    BankBranch,
-}
-
-impl OfficeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfficeKind::CitizenServiceCentre => "citizen_service_centre",
-            OfficeKind::BankBranch => "bank_branch",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OfficeKind> {
-        match s {
-            "citizen_service_centre" => Some(OfficeKind::CitizenServiceCentre),
-            "bank_branch" => Some(OfficeKind::BankBranch),
-            _ => None,
-        }
+text_enum! {
+    OfficeKind {
+        /// A Borgerservice (citizen service centre).
+        CitizenServiceCentre = "citizen_service_centre",
+        /// A bank branch.
+        BankBranch = "bank_branch",
     }
 }
 

@@ -6,35 +6,20 @@ use utoipa::ToSchema;
 
 use super::office::OfficeKind;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Desk clerk at a citizen service centre (Borgerservice).
-    Clerk,
-    /// Staff of a bank branch, usually an API integration.
-    Bank,
-    /// Reads every office's cases, runs reports, decides exemptions, cancels cases.
-    Supervisor,
-    /// Manages offices; no access to case data.
-    Admin,
+text_enum! {
+    Role {
+        /// Desk clerk at a citizen service centre (Borgerservice).
+        Clerk = "clerk",
+        /// Staff of a bank branch, usually an API integration.
+        Bank = "bank",
+        /// Reads every office's cases, runs reports, decides exemptions, cancels cases.
+        Supervisor = "supervisor",
+        /// Manages offices; no access to case data.
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Clerk, Role::Bank, Role::Supervisor, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Clerk => "clerk",
-            Role::Bank => "bank",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
     /// The office kind this role must belong to, for roles bound to one office.
     pub fn required_office_kind(self) -> Option<OfficeKind> {
         match self {
@@ -56,7 +41,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip_and_bind_to_office_kinds() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);

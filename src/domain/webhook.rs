@@ -3,7 +3,22 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use super::FieldIssue;
+
+text_enum! {
+    /// Where a webhook delivery stands.
+    DeliveryStatus {
+        /// Queued, being sent, or waiting for its next attempt.
+        Pending = "pending",
+        /// A 2xx answer was received.
+        Delivered = "delivered",
+        /// Given up after the retry window.
+        Failed = "failed",
+    }
+}
 
 pub const MAX_URL_LEN: usize = 2048;
 pub const MAX_DESCRIPTION_LEN: usize = 500;

@@ -94,7 +94,7 @@ pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> 
 struct CachedOffice {
     id: uuid::Uuid,
     code: String,
-    kind: String,
+    kind: OfficeKind,
     active: bool,
     fetched: Instant,
 }
@@ -149,7 +149,7 @@ fn resolve_office(
     if !row.active {
         return Err(ApiError::forbidden("the token's office is not active"));
     }
-    let row_kind = OfficeKind::parse(&row.kind).ok_or_else(|| ApiError::internal("office with unknown kind"))?;
+    let row_kind = row.kind;
     if row_kind != kind {
         return Err(ApiError::forbidden(format!(
             "the role `{}` does not work at a {}",

@@ -8,10 +8,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult, FieldError};
+use super::error::{ApiError, ApiResult};
 use super::json::JsonBody;
 use super::state::AppState;
 use crate::auth::claims::Claims;
+use crate::domain::FieldIssue;
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
 use crate::store;
@@ -43,7 +44,7 @@ fn local_host(req: &HttpRequest) -> ApiResult<()> {
 struct DevOffice {
     code: String,
     name: String,
-    kind: String,
+    kind: OfficeKind,
 }
 
 /// Active offices, for the sign-in screen's office picker (a development convenience: no token
@@ -71,28 +72,28 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, body: JsonBody<DevT
     let mut errors = Vec::new();
     let role = Role::parse(&body.role);
     if role.is_none() {
-        errors.push(FieldError::new("role", "must be clerk, bank, supervisor or admin"));
+        errors.push(FieldIssue::new("role", "must be clerk, bank, supervisor or admin"));
     }
     let name = body.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        errors.push(FieldError::new("name", "must be 1 to 200 characters without control characters"));
+        errors.push(FieldIssue::new("name", "must be 1 to 200 characters without control characters"));
     }
     let office = match (role.and_then(Role::required_office_kind), body.office.filter(|o| !o.is_empty())) {
         (Some(_), None) => {
-            errors.push(FieldError::new("office", "is required for this role"));
+            errors.push(FieldIssue::new("office", "is required for this role"));
             None
         }
         (Some(kind), Some(code)) => {
             let code2 = code.clone();
             let row = state.db.run(move |conn| Ok(store::offices::find_by_code(conn, &code2)?)).await?;
             match row {
-                Some(o) if o.active && OfficeKind::parse(&o.kind) == Some(kind) => Some(code),
+                Some(o) if o.active && o.kind == kind => Some(code),
                 Some(_) => {
-                    errors.push(FieldError::new("office", "is inactive or not of the kind this role works at"));
+                    errors.push(FieldIssue::new("office", "is inactive or not of the kind this role works at"));
                     None
                 }
                 None => {
-                    errors.push(FieldError::new("office", "no office has this code"));
+                    errors.push(FieldIssue::new("office", "no office has this code"));
                     None
                 }
             }

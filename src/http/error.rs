@@ -13,23 +13,11 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::FieldIssue;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Seconds a client should wait before retrying when the database is unavailable.
 pub const RETRY_AFTER_SECS: u32 = 5;
-
-/// One field that failed validation, and why.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct FieldError {
-    /// JSON path of the field, e.g. `applicant.address.postal_code`.
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
-    }
-}
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -53,7 +41,7 @@ pub struct Problem {
     /// Per-field reasons, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(nullable = false)]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldIssue>,
     /// Actions allowed in the current state, for `action_not_allowed` problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -115,7 +103,7 @@ pub struct Inner {
     kind: &'static str,
     title: &'static str,
     detail: String,
-    errors: Vec<FieldError>,
+    errors: Vec<FieldIssue>,
     allowed_actions: Option<Vec<String>>,
     headers: Vec<(header::HeaderName, String)>,
     /// Internal cause, logged for 5xx, never rendered.
@@ -166,7 +154,7 @@ impl ApiError {
 
     /// 422 with one entry per failing field.
     #[track_caller]
-    pub fn validation(errors: Vec<FieldError>) -> Self {
+    pub fn validation(errors: Vec<FieldIssue>) -> Self {
         let detail = match errors.len() {
             1 => format!("{}: {}", errors[0].field, errors[0].message),
             n => format!("{n} fields are invalid"),
@@ -178,13 +166,13 @@ impl ApiError {
 
     #[track_caller]
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::validation(vec![FieldError::new(field, message)])
+        Self::validation(vec![FieldIssue::new(field, message)])
     }
 
     /// 400 for a query or path parameter.
     #[track_caller]
     pub fn bad_parameter(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let f = FieldError::new(field, message);
+        let f = FieldIssue::new(field, message);
         let mut e = Self::new(
             StatusCode::BAD_REQUEST,
             "invalid_parameter",
@@ -363,10 +351,10 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<Vec<crate::domain::FieldIssue>> for ApiError {
+impl From<Vec<FieldIssue>> for ApiError {
     #[track_caller]
-    fn from(issues: Vec<crate::domain::FieldIssue>) -> Self {
-        ApiError::validation(issues.into_iter().map(|i| FieldError::new(i.field, i.message)).collect())
+    fn from(issues: Vec<FieldIssue>) -> Self {
+        ApiError::validation(issues)
     }
 }
 

@@ -13,8 +13,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, FieldError};
+use super::error::ApiError;
 use super::state::AppState;
+use crate::domain::FieldIssue;
 
 /// A request body parsed as JSON into `T`, with the SHA-256 of its bytes (hex) for
 /// Idempotency-Key fingerprints.
@@ -75,7 +76,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // fields in order (`[null, null]`), which no client means and the document does not allow.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
         return match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            Ok(_) => Err(ApiError::validation(vec![FieldError::new("", "the request body must be a JSON object")])),
+            Ok(_) => Err(ApiError::validation(vec![FieldIssue::new("", "the request body must be a JSON object")])),
             Err(e) => Err(ApiError::malformed_json(format!(
                 "malformed JSON at line {} column {}: {}",
                 e.line(),
@@ -101,7 +102,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 ))),
                 Category::Data => {
                     let field = if path == "." { String::new() } else { path };
-                    Err(ApiError::validation(vec![FieldError::new(field, strip_position(&inner.to_string()))]))
+                    Err(ApiError::validation(vec![FieldIssue::new(field, strip_position(&inner.to_string()))]))
                 }
             }
         }

@@ -6,9 +6,10 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::error::{FieldError, Problem};
+use super::error::Problem;
 use super::state::AppState;
 use super::webhooks::view::{WebhookEvent, WebhookPayload};
+use crate::domain::FieldIssue;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,7 +21,7 @@ use super::webhooks::view::{WebhookEvent, WebhookPayload};
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "This server")),
-    components(schemas(Problem, FieldError, WebhookPayload, WebhookEvent)),
+    components(schemas(Problem, FieldIssue, WebhookPayload, WebhookEvent)),
     modifiers(&BearerScheme, &WebhookDelivery),
     tags(
         (name = "health", description = "Liveness and readiness"),

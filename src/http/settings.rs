@@ -48,7 +48,7 @@ pub struct DeskSettings {
 #[get("/settings")]
 pub async fn get_settings(state: web::Data<AppState>, bearer: Bearer) -> ApiResult<HttpResponse> {
     // The office check of every /api/v1 call holds here too.
-    state.db.run(move |conn| authorize(conn, &bearer, &Role::ALL).map(|_| ())).await?;
+    state.db.run(move |conn| authorize(conn, &bearer, Role::ALL).map(|_| ())).await?;
     let d = &state.config.domain;
     Ok(HttpResponse::Ok().json(DeskSettings {
         photo_id_types: d.photo_id_types.clone(),

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::case::{Channel, Kind, Status};
 use crate::schema::{case_number_counters, cases, holder_verifications, identity_checks, offices};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -12,9 +13,9 @@ pub struct CaseRow {
     pub id: Uuid,
     pub case_number: String,
     pub office_id: Uuid,
-    pub channel: String,
-    pub kind: String,
-    pub status: String,
+    pub channel: Channel,
+    pub kind: Kind,
+    pub status: Status,
     pub applicant_cpr_sealed: Vec<u8>,
     pub applicant_cpr_index: String,
     pub applicant_name: String,
@@ -46,9 +47,9 @@ pub struct NewCase<'a> {
     pub id: Uuid,
     pub case_number: &'a str,
     pub office_id: Uuid,
-    pub channel: &'a str,
-    pub kind: &'a str,
-    pub status: &'a str,
+    pub channel: Channel,
+    pub kind: Kind,
+    pub status: Status,
     pub applicant_cpr_sealed: &'a [u8],
     pub applicant_cpr_index: &'a str,
     pub applicant_name: &'a str,
@@ -65,7 +66,7 @@ pub struct NewCase<'a> {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = cases)]
 pub struct CaseChanges<'a> {
-    pub status: Option<&'a str>,
+    pub status: Option<Status>,
     pub nemid_number: Option<&'a str>,
     pub street: Option<&'a str>,
     pub postal_code: Option<&'a str>,
@@ -197,7 +198,7 @@ pub fn accompanied_on(conn: &mut PgConnection, holder_index: &str, since: NaiveD
 pub fn latest_completion(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Option<DateTime<Utc>>> {
     cases::table
         .filter(cases::applicant_cpr_index.eq(cpr_index))
-        .filter(cases::status.eq("completed"))
+        .filter(cases::status.eq(Status::Completed))
         .select(diesel::dsl::max(cases::completed_at))
         .first::<Option<DateTime<Utc>>>(conn)
 }
@@ -206,9 +207,9 @@ pub fn latest_completion(conn: &mut PgConnection, cpr_index: &str) -> QueryResul
 #[derive(Debug, Default, Clone)]
 pub struct Search {
     pub office_id: Option<Uuid>,
-    pub statuses: Vec<String>,
-    pub kind: Option<String>,
-    pub channel: Option<String>,
+    pub statuses: Vec<Status>,
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
     pub opened_from: Option<DateTime<Utc>>,
     pub opened_to: Option<DateTime<Utc>>,
     /// `Some(true)`: posted and expected before `today`; `Some(false)`: all others.
@@ -231,11 +232,11 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<CaseWithOf
     if !s.statuses.is_empty() {
         q = q.filter(cases::status.eq_any(s.statuses.clone()));
     }
-    if let Some(k) = &s.kind {
-        q = q.filter(cases::kind.eq(k.clone()));
+    if let Some(k) = s.kind {
+        q = q.filter(cases::kind.eq(k));
     }
-    if let Some(c) = &s.channel {
-        q = q.filter(cases::channel.eq(c.clone()));
+    if let Some(c) = s.channel {
+        q = q.filter(cases::channel.eq(c));
     }
     if let Some(from) = s.opened_from {
         q = q.filter(cases::opened_at.ge(from));
@@ -244,11 +245,11 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<CaseWithOf
         q = q.filter(cases::opened_at.lt(to));
     }
     if let (Some(overdue), Some(today)) = (s.overdue, s.today) {
-        let is_overdue = cases::status.eq("second_half_posted").and(cases::second_half_expected_by.lt(today));
+        let is_overdue = cases::status.eq(Status::SecondHalfPosted).and(cases::second_half_expected_by.lt(today));
         q = if overdue {
             q.filter(is_overdue)
         } else {
-            q.filter(cases::status.ne("second_half_posted").or(cases::second_half_expected_by.ge(today)))
+            q.filter(cases::status.ne(Status::SecondHalfPosted).or(cases::second_half_expected_by.ge(today)))
         };
     }
     if let Some(idx) = &s.cpr_index {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::events::EventRow;
+use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
 use crate::schema::{exemption_events, exemptions, offices};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -12,13 +13,13 @@ use crate::schema::{exemption_events, exemptions, offices};
 pub struct ExemptionRow {
     pub id: Uuid,
     pub office_id: Uuid,
-    pub status: String,
+    pub status: ExemptionStatus,
     pub citizen_cpr_sealed: Vec<u8>,
     pub citizen_cpr_index: String,
     pub citizen_name: String,
-    pub reason: String,
+    pub reason: ExemptionReason,
     pub note: Option<String>,
-    pub declaration: String,
+    pub declaration: Declaration,
     pub proxy_name: Option<String>,
     pub proxy_cpr_sealed: Option<Vec<u8>>,
     pub proxy_cpr_index: Option<String>,
@@ -39,13 +40,13 @@ pub type ExemptionWithOffice = (ExemptionRow, String);
 pub struct NewExemption<'a> {
     pub id: Uuid,
     pub office_id: Uuid,
-    pub status: &'a str,
+    pub status: ExemptionStatus,
     pub citizen_cpr_sealed: &'a [u8],
     pub citizen_cpr_index: &'a str,
     pub citizen_name: &'a str,
-    pub reason: &'a str,
+    pub reason: ExemptionReason,
     pub note: Option<&'a str>,
-    pub declaration: &'a str,
+    pub declaration: Declaration,
     pub proxy_name: Option<&'a str>,
     pub proxy_cpr_sealed: Option<&'a [u8]>,
     pub proxy_cpr_index: Option<&'a str>,
@@ -56,7 +57,7 @@ pub struct NewExemption<'a> {
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = exemptions)]
 pub struct ExemptionChanges<'a> {
-    pub status: Option<&'a str>,
+    pub status: Option<ExemptionStatus>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<&'a str>,
     pub revoked_at: Option<DateTime<Utc>>,
@@ -98,7 +99,9 @@ pub fn update_if_version(
 /// Whether the person holds a granted exemption now.
 pub fn granted_for(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        exemptions::table.filter(exemptions::citizen_cpr_index.eq(cpr_index)).filter(exemptions::status.eq("granted")),
+        exemptions::table
+            .filter(exemptions::citizen_cpr_index.eq(cpr_index))
+            .filter(exemptions::status.eq(ExemptionStatus::Granted)),
     ))
     .get_result(conn)
 }
@@ -106,8 +109,8 @@ pub fn granted_for(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<bool
 #[derive(Debug, Default, Clone)]
 pub struct Search {
     pub office_id: Option<Uuid>,
-    pub statuses: Vec<String>,
-    pub reason: Option<String>,
+    pub statuses: Vec<ExemptionStatus>,
+    pub reason: Option<ExemptionReason>,
     pub registered_from: Option<DateTime<Utc>>,
     pub registered_to: Option<DateTime<Utc>>,
     /// Blind index of the citizen's CPR number.
@@ -126,8 +129,8 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<ExemptionW
     if !s.statuses.is_empty() {
         q = q.filter(exemptions::status.eq_any(s.statuses.clone()));
     }
-    if let Some(r) = &s.reason {
-        q = q.filter(exemptions::reason.eq(r.clone()));
+    if let Some(r) = s.reason {
+        q = q.filter(exemptions::reason.eq(r));
     }
     if let Some(from) = s.registered_from {
         q = q.filter(exemptions::registered_at.ge(from));
@@ -147,9 +150,9 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<ExemptionW
 #[derive(Debug, QueryableByName)]
 pub struct StatusReasonCount {
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub status: String,
+    pub status: ExemptionStatus,
     #[diesel(sql_type = diesel::sql_types::Text)]
-    pub reason: String,
+    pub reason: ExemptionReason,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub n: i64,
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::domain::office::OfficeKind;
 use crate::schema::offices;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -12,7 +13,7 @@ pub struct OfficeRow {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OfficeKind,
     pub bank_name: Option<String>,
     pub street: String,
     pub postal_code: String,
@@ -32,7 +33,7 @@ pub struct NewOffice<'a> {
     pub id: Uuid,
     pub code: &'a str,
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: OfficeKind,
     pub bank_name: Option<&'a str>,
     pub street: &'a str,
     pub postal_code: &'a str,

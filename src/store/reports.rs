@@ -7,12 +7,14 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::domain::case::{Channel, Kind, Status};
+
 /// Filters every report shares.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub office_id: Option<Uuid>,
-    pub kind: Option<String>,
-    pub channel: Option<String>,
+    pub kind: Option<Kind>,
+    pub channel: Option<Channel>,
 }
 
 #[derive(Debug, QueryableByName)]
@@ -22,7 +24,7 @@ pub struct StatusCount {
     #[diesel(sql_type = Text)]
     pub office_code: String,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: Status,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
 }
@@ -37,8 +39,8 @@ pub fn status_counts(conn: &mut PgConnection, s: &Scope) -> QueryResult<Vec<Stat
          ORDER BY o.code, c.status",
     )
     .bind::<Nullable<SqlUuid>, _>(s.office_id)
-    .bind::<Nullable<Text>, _>(s.kind.as_deref())
-    .bind::<Nullable<Text>, _>(s.channel.as_deref())
+    .bind::<Nullable<Text>, _>(s.kind)
+    .bind::<Nullable<Text>, _>(s.channel)
     .load(conn)
 }
 
@@ -61,8 +63,8 @@ pub fn overdue_counts(conn: &mut PgConnection, s: &Scope, today: NaiveDate) -> Q
     )
     .bind::<Date, _>(today)
     .bind::<Nullable<SqlUuid>, _>(s.office_id)
-    .bind::<Nullable<Text>, _>(s.kind.as_deref())
-    .bind::<Nullable<Text>, _>(s.channel.as_deref())
+    .bind::<Nullable<Text>, _>(s.kind)
+    .bind::<Nullable<Text>, _>(s.channel)
     .load(conn)
 }
 
@@ -197,7 +199,7 @@ pub struct DurationDay {
 pub fn durations(
     conn: &mut PgConnection,
     office_id: Option<Uuid>,
-    kind: Option<&str>,
+    kind: Option<Kind>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<DurationDay>> {

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::domain::webhook::DeliveryStatus;
 use crate::schema::{webhook_attempts, webhook_deliveries, webhooks};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -48,7 +49,7 @@ pub struct DeliveryRow {
     pub id: Uuid,
     pub webhook_id: Uuid,
     pub feed_position: i64,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
     pub next_attempt_at: DateTime<Utc>,
@@ -139,7 +140,7 @@ pub fn purge_deleted(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryRes
 pub fn give_up(conn: &mut PgConnection, id: Uuid, token: Uuid, why: &str, at: DateTime<Utc>) -> QueryResult<usize> {
     diesel::update(webhook_deliveries::table.find(id).filter(webhook_deliveries::lease_token.eq(token)))
         .set((
-            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::status.eq(DeliveryStatus::Failed),
             webhook_deliveries::lease_until.eq(None::<DateTime<Utc>>),
             webhook_deliveries::lease_token.eq(None::<Uuid>),
             webhook_deliveries::last_attempt_at.eq(Some(at)),
@@ -195,7 +196,7 @@ pub fn set_active(
 pub fn deliveries(
     conn: &mut PgConnection,
     webhook: Uuid,
-    status: Option<&str>,
+    status: Option<DeliveryStatus>,
     before_position: Option<i64>,
     limit: i64,
 ) -> QueryResult<Vec<DeliveryRow>> {
@@ -204,7 +205,7 @@ pub fn deliveries(
         .select(DeliveryRow::as_select())
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(webhook_deliveries::status.eq(s.to_string()));
+        q = q.filter(webhook_deliveries::status.eq(s));
     }
     if let Some(p) = before_position {
         q = q.filter(webhook_deliveries::feed_position.lt(p));
@@ -233,7 +234,7 @@ pub fn find_delivery(conn: &mut PgConnection, webhook: Uuid, id: Uuid) -> QueryR
 pub fn redeliver(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<DeliveryRow> {
     diesel::update(webhook_deliveries::table.find(id))
         .set((
-            webhook_deliveries::status.eq("pending"),
+            webhook_deliveries::status.eq(DeliveryStatus::Pending),
             webhook_deliveries::next_attempt_at.eq(now),
             webhook_deliveries::delivered_at.eq(None::<DateTime<Utc>>),
             // Counted from now: a redelivery gets a full retry window of its own.
@@ -309,10 +310,10 @@ pub fn record_attempt(
     outcome: Outcome,
     disable_after: i32,
 ) -> QueryResult<bool> {
-    let (status, next, delivered_at): (&str, Option<DateTime<Utc>>, Option<DateTime<Utc>>) = match outcome {
-        Outcome::Delivered => ("delivered", None, Some(attempt.attempted_at)),
-        Outcome::Retry(at) => ("pending", Some(at), None),
-        Outcome::Failed => ("failed", None, None),
+    let (status, next, delivered_at) = match outcome {
+        Outcome::Delivered => (DeliveryStatus::Delivered, None, Some(attempt.attempted_at)),
+        Outcome::Retry(at) => (DeliveryStatus::Pending, Some(at), None),
+        Outcome::Failed => (DeliveryStatus::Failed, None, None),
     };
     let updated: Option<Uuid> = diesel::sql_query(
         "UPDATE webhook_deliveries SET status = $2, next_attempt_at = coalesce($3, next_attempt_at),
@@ -334,7 +335,7 @@ pub fn record_attempt(
     .map(|r| r.webhook_id);
     let Some(webhook) = updated else { return Ok(false) };
     diesel::insert_into(webhook_attempts::table).values(attempt).on_conflict_do_nothing().execute(conn)?;
-    if status == "delivered" {
+    if status == DeliveryStatus::Delivered {
         diesel::update(webhooks::table.find(webhook)).set(webhooks::consecutive_failures.eq(0)).execute(conn)?;
     } else {
         diesel::sql_query(
@@ -366,7 +367,7 @@ pub fn purge_finished(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryRe
     diesel::delete(
         webhook_deliveries::table.filter(
             webhook_deliveries::status
-                .ne("pending")
+                .ne(DeliveryStatus::Pending)
                 .and(webhook_deliveries::last_attempt_at.lt(before).or(webhook_deliveries::last_attempt_at.is_null())),
         ),
     )

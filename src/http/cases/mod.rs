@@ -59,7 +59,7 @@ pub fn full_view(
     today: NaiveDate,
     vault: &crate::vault::CprVault,
 ) -> ApiResult<view::CaseView> {
-    let completed = row.status == crate::domain::case::Status::Completed.as_str();
+    let completed = row.status == crate::domain::case::Status::Completed;
     let exempt = completed && crate::store::exemptions::granted_for(conn, &row.applicant_cpr_index)?;
     let mut v = view::CaseView::new(row, office_code, today, true, vault)?;
     if exempt {

@@ -11,7 +11,7 @@ use super::{Moment, load_visible};
 use crate::auth::Principal;
 use crate::config::DomainConfig;
 use crate::domain::FieldIssue;
-use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
+use crate::domain::case::{Action, allowed_actions, transition};
 use crate::domain::clock::copenhagen_day;
 use crate::domain::cpr::Cpr;
 use crate::domain::office::check_text;
@@ -71,8 +71,7 @@ pub fn perform(
             row.version
         )));
     }
-    let status = Status::parse(&row.status).ok_or_else(|| ApiError::internal("case with unknown status"))?;
-    let kind = Kind::parse(&row.kind).ok_or_else(|| ApiError::internal("case with unknown kind"))?;
+    let (status, kind) = (row.status, row.kind);
     let Some(to) = transition(status, kind, action) else {
         let allowed: Vec<String> = allowed_actions(status, kind).iter().map(|a| a.as_str().to_string()).collect();
         return Err(ApiError::conflict(
@@ -83,7 +82,7 @@ pub fn perform(
     };
 
     let now = moment.now;
-    let mut changes = CaseChanges { status: Some(to.as_str()), ..Default::default() };
+    let mut changes = CaseChanges { status: Some(to), ..Default::default() };
     let nemid_number;
     let reason;
     let evidence: Value;

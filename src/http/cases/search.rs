@@ -98,9 +98,9 @@ async fn run_search(
     }
     let mut search = Search {
         office_id: body.office_id,
-        statuses: body.status.unwrap_or_default().iter().map(|s| s.as_str().to_string()).collect(),
-        kind: body.kind.map(|k| k.as_str().to_string()),
-        channel: body.channel.map(|c| c.as_str().to_string()),
+        statuses: body.status.unwrap_or_default(),
+        kind: body.kind,
+        channel: body.channel,
         opened_from: body.opened_from,
         opened_to: body.opened_to,
         overdue: body.overdue,

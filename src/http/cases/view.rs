@@ -79,14 +79,13 @@ impl CaseView {
             Some(_) => None,
             None => Some(vault.open(&row.applicant_cpr_sealed)?),
         };
-        let status = Status::parse(&row.status).unwrap_or(Status::Opened);
-        let kind = Kind::parse(&row.kind).unwrap_or(Kind::Standard);
+        let (status, kind) = (row.status, row.kind);
         Ok(CaseView {
             id: row.id,
             case_number: row.case_number,
             office_id: row.office_id,
             office_code,
-            channel: Channel::parse(&row.channel).unwrap_or(Channel::Desk),
+            channel: row.channel,
             kind,
             status,
             allowed_actions: crate::domain::case::allowed_actions(status, kind),

@@ -83,8 +83,8 @@ pub async fn search_exemptions(
     };
     let mut search = Search {
         office_id: b.office_id,
-        statuses: b.status.unwrap_or_default().iter().map(|s| s.as_str().to_string()).collect(),
-        reason: b.reason.map(|r| r.as_str().to_string()),
+        statuses: b.status.unwrap_or_default(),
+        reason: b.reason,
         registered_from: b.registered_from,
         registered_to: b.registered_to,
         cpr_index: cpr.map(|d| state.vault.blind(&d)),

@@ -55,7 +55,7 @@ impl ExemptionView {
         full_cpr: bool,
         vault: &crate::vault::CprVault,
     ) -> Result<ExemptionView, crate::vault::VaultError> {
-        let status = ExemptionStatus::parse(&r.status).unwrap_or(ExemptionStatus::Pending);
+        let status = r.status;
         // After retention no CPR number is left to show.
         let anonymised = r.anonymised_at.is_some();
         let digits = if anonymised { None } else { Some(vault.open(&r.citizen_cpr_sealed)?) };
@@ -75,9 +75,9 @@ impl ExemptionView {
                 cpr_masked: digits.as_deref().map(cpr::mask_digits).unwrap_or_else(|| "XXXXXX-XXXX".into()),
                 name: r.citizen_name,
             },
-            reason: ExemptionReason::parse(&r.reason).unwrap_or(ExemptionReason::Other),
+            reason: r.reason,
             note: r.note,
-            declaration: Declaration::parse(&r.declaration).unwrap_or(Declaration::InPerson),
+            declaration: r.declaration,
             proxy: match (r.proxy_name, proxy_digits) {
                 (Some(name), Some(c)) => Some(ProxyView {
                     name,

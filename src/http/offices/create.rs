@@ -68,7 +68,7 @@ pub async fn create_office(
                 id: Uuid::now_v7(),
                 code: &body.code,
                 name: body.name.trim(),
-                kind: body.kind.as_str(),
+                kind: body.kind,
                 bank_name: body.bank_name.as_deref().map(str::trim),
                 street: body.address.street.trim(),
                 postal_code: body.address.postal_code.trim(),

@@ -33,7 +33,7 @@ pub async fn get_office(state: web::Data<AppState>, bearer: Bearer, id: web::Pat
     let view = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, &Role::ALL)?;
+            let who = authorize(conn, &bearer, Role::ALL)?;
             match store::offices::find(conn, id)? {
                 Some(row) if row.active || who.role == Role::Admin => Ok(OfficeView::from(row)),
                 _ => Err(ApiError::not_found("no such office")),

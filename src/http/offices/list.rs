@@ -54,7 +54,7 @@ pub async fn list_offices(
     let page = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, &Role::ALL)?;
+            let who = authorize(conn, &bearer, Role::ALL)?;
             if include_inactive && who.role != Role::Admin {
                 return Err(ApiError::forbidden("only administrators see inactive offices"));
             }

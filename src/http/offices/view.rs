@@ -36,7 +36,7 @@ impl From<OfficeRow> for OfficeView {
             id: r.id,
             code: r.code,
             name: r.name,
-            kind: OfficeKind::parse(&r.kind).unwrap_or(OfficeKind::CitizenServiceCentre),
+            kind: r.kind,
             bank_name: r.bank_name,
             address: Address { street: r.street, postal_code: r.postal_code, city: r.city, country: r.country },
             active: r.active,

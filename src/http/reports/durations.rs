@@ -109,7 +109,7 @@ pub async fn durations_report(
         .run(move |conn| {
             let who = authorize(conn, &bearer, READERS)?;
             let office = office_scope(&who, q.office_id)?;
-            let days = store::reports::durations(conn, office, q.kind.map(|k| k.as_str()), q.from, q.to)?;
+            let days = store::reports::durations(conn, office, q.kind, q.from, q.to)?;
             let (mut first_half, mut posted, mut express) = (Vec::new(), Vec::new(), Vec::new());
             let (mut posted_completed, mut within) = (0, 0);
             for d in days {

@@ -152,11 +152,7 @@ pub async fn status_report(
             let who = authorize(conn, &bearer, READERS)?;
             // Counts, overdue and exemptions from one snapshot, so they agree with each other.
             conn.build_transaction().read_only().repeatable_read().run(|conn| {
-                let scope = Scope {
-                    office_id: office_scope(&who, q.office_id)?,
-                    kind: q.kind.map(|k| k.as_str().to_string()),
-                    channel: q.channel.map(|c| c.as_str().to_string()),
-                };
+                let scope = Scope { office_id: office_scope(&who, q.office_id)?, kind: q.kind, channel: q.channel };
                 let mut rows: BTreeMap<String, StatusRow> = BTreeMap::new();
                 for c in store::reports::status_counts(conn, &scope)? {
                     let row = rows.entry(c.office_code.clone()).or_insert_with(|| StatusRow {
@@ -164,9 +160,7 @@ pub async fn status_report(
                         office_code: c.office_code.clone(),
                         counts: StatusCounts::default(),
                     });
-                    if let Some(s) = Status::parse(&c.status) {
-                        row.counts.add(s, c.n);
-                    }
+                    row.counts.add(c.status, c.n);
                 }
                 let overdue: BTreeMap<Uuid, i64> = store::reports::overdue_counts(conn, &scope, today)?
                     .into_iter()
@@ -196,13 +190,7 @@ pub async fn status_report(
                     .collect();
                 let exemptions = store::exemptions::counts(conn, scope.office_id)?
                     .into_iter()
-                    .filter_map(|c| {
-                        Some(ExemptionCount {
-                            status: crate::domain::exemption::ExemptionStatus::parse(&c.status)?,
-                            reason: crate::domain::exemption::ExemptionReason::parse(&c.reason)?,
-                            count: c.n,
-                        })
-                    })
+                    .map(|c| ExemptionCount { status: c.status, reason: c.reason, count: c.n })
                     .collect();
                 Ok(StatusReport { today, rows, totals, exemptions })
             })

@@ -5,8 +5,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view::{DeliveryPage, DeliveryStatus, DeliveryView};
+use super::view::{DeliveryPage, DeliveryView};
 use super::{MANAGERS, load_visible};
+use crate::domain::webhook::DeliveryStatus;
 use crate::http::auth::{Bearer, authorize};
 use crate::http::cases::Moment;
 use crate::http::error::{ApiError, ApiResult, Problem};
@@ -80,7 +81,7 @@ pub async fn list_deliveries(
                 .map_err(|_| ApiError::bad_parameter("cursor", "is not a cursor returned by this endpoint"))
         })
         .transpose()?;
-    let status = q.status.map(DeliveryStatus::as_str);
+    let status = q.status;
     let page = state
         .db
         .run(move |conn| {
@@ -136,7 +137,7 @@ pub async fn redeliver(
                 load_visible(conn, &who, id, false)?;
                 let row =
                     store::find_delivery(conn, id, delivery)?.ok_or_else(|| ApiError::not_found("no such delivery"))?;
-                let row = if row.status == "pending" && row.lease_until.is_some_and(|l| l > moment.now) {
+                let row = if row.status == DeliveryStatus::Pending && row.lease_until.is_some_and(|l| l > moment.now) {
                     row // being sent right now
                 } else {
                     store::redeliver(conn, delivery, moment.now)?

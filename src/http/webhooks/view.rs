@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::webhook::DeliveryStatus;
 use crate::http::feed::FeedItem;
 use crate::store::webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 
@@ -83,35 +84,6 @@ pub struct WebhookPage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Queued, being sent, or waiting for its next attempt.
-    Pending,
-    /// A 2xx answer was received.
-    Delivered,
-    /// Given up after the retry window.
-    Failed,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> DeliveryStatus {
-        match s {
-            "delivered" => DeliveryStatus::Delivered,
-            "failed" => DeliveryStatus::Failed,
-            _ => DeliveryStatus::Pending,
-        }
-    }
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttemptView {
     pub attempt: i32,
@@ -156,7 +128,7 @@ pub struct DeliveryView {
 
 impl DeliveryView {
     pub fn new(d: DeliveryRow, attempts: Vec<AttemptRow>) -> Self {
-        let status = DeliveryStatus::parse(&d.status);
+        let status = d.status;
         DeliveryView {
             id: d.id,
             webhook_id: d.webhook_id,
