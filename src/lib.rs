@@ -1,10 +1,12 @@
 //! nemid-desk: case management for issuing NemID at Borgerservice desks and bank branches.
 //!
-//! Layers: `domain` (pure rules), `store` (diesel queries), `http` (handlers, extractors, errors),
-//! with `auth`, `config`, `db` and `telemetry` as plumbing. `main.rs` only wires them.
+//! Layers, bottom up: `domain` (pure rules), `store` (diesel queries), `http` (context, handlers,
+//! routes), `commands` (one module per subcommand), with `auth`, `config`, `db`, `vault` and
+//! `telemetry` as plumbing. `main.rs` only wires them. docs/ARCHITECTURE.md has the map.
 
 pub mod auth;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -19,6 +19,17 @@ text_enum! {
     }
 }
 
+/// Read cases: their own office's (supervisors every office's); also the change feed and reports.
+pub const CASE_READERS: &[Role] = &[Role::Clerk, Role::Bank, Role::Supervisor];
+/// Open cases and carry out actions at their own office.
+pub const CASE_WORKERS: &[Role] = &[Role::Clerk, Role::Bank];
+/// Read exemptions: clerks their office's, supervisors all.
+pub const EXEMPTION_READERS: &[Role] = &[Role::Clerk, Role::Supervisor];
+/// Decide exemptions (the assessing authority).
+pub const EXEMPTION_DECIDERS: &[Role] = &[Role::Supervisor];
+/// Manage webhooks: clerks and bank users their office's, supervisors all.
+pub const WEBHOOK_MANAGERS: &[Role] = &[Role::Clerk, Role::Bank, Role::Supervisor];
+
 impl Role {
     /// The office kind this role must belong to, for roles bound to one office.
     pub fn required_office_kind(self) -> Option<OfficeKind> {

@@ -8,13 +8,13 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
-use super::error::{ApiError, ApiResult};
-use super::json::JsonBody;
-use super::state::AppState;
 use crate::auth::claims::Claims;
 use crate::domain::FieldIssue;
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
+use crate::http::context::body::JsonBody;
+use crate::http::context::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
 use crate::store;
 
 /// Tokens handed out here live for one working day.

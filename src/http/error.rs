@@ -48,50 +48,6 @@ pub struct Problem {
     pub allowed_actions: Option<Vec<String>>,
 }
 
-/// The errors of every state-changing action on a case or an exemption (If-Match required,
-/// Idempotency-Key accepted). A type for the OpenAPI document only, never built.
-#[derive(utoipa::IntoResponses)]
-#[allow(dead_code)]
-pub enum ActionErrors {
-    /// Malformed JSON, If-Match or Idempotency-Key.
-    #[response(status = 400, content_type = "application/problem+json")]
-    BadRequest(Problem),
-    /// Missing or invalid token.
-    #[response(status = 401, content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "Bearer challenge")))]
-    Unauthorized(Problem),
-    /// The role may not do this, or the token's office is unknown or inactive.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// No such record (or not visible to the caller).
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
-    /// Not allowed in the record's state (`allowed_actions` lists what is), or the
-    /// Idempotency-Key is still in flight.
-    #[response(status = 409, content_type = "application/problem+json")]
-    Conflict(Problem),
-    /// The record changed since the entity tag in If-Match.
-    #[response(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Problem),
-    /// Body too large.
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(Problem),
-    /// Body is not JSON.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
-    /// Evidence or fields break a rule (one entry per field, with the reason), or the
-    /// Idempotency-Key was used for another body.
-    #[response(status = 422, content_type = "application/problem+json")]
-    Unprocessable(Problem),
-    /// If-Match is missing.
-    #[response(status = 428, content_type = "application/problem+json")]
-    PreconditionRequired(Problem),
-    /// Database unavailable.
-    #[response(status = 503, content_type = "application/problem+json",
-        headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Unavailable(Problem),
-}
-
 /// An error answered to the client. Build with the constructors below. Boxed, so a `Result`
 /// carrying it stays one pointer wide on the happy path.
 #[derive(Debug)]

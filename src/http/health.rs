@@ -7,8 +7,8 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::{ApiError, ApiResult, Problem};
-use super::state::AppState;
+use crate::http::context::state::AppState;
+use crate::http::error::{ApiError, ApiResult, Problem};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {

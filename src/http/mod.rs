@@ -1,25 +1,34 @@
-//! The HTTP layer: handlers, extractors and the one error type. Only this layer speaks HTTP.
+//! The HTTP layer. Only this layer speaks HTTP. From the bottom up:
+//!
+//! - `error`: the one error type, rendered as RFC 9457 problem documents;
+//! - `context`: what a request carries (state, database handle, caller, moment, typed headers,
+//!   body, cursors, access records) and the executors every change goes through;
+//! - `responses`, `views`: the answers several resources share, for the document and the wire;
+//! - one folder (or file) per resource, one file per action: the handlers. They use the layers
+//!   above and never each other (a resource may show another's `view`);
+//! - `middleware` (request id, the request's log line), `routes` (every route on one screen) and
+//!   `openapi` (the document, assembled from the routes): they name the handlers, nothing names them
+//!   but `commands::serve`.
+//!
+//! docs/ARCHITECTURE.md walks a request through these; tests/api/architecture.rs keeps the order.
 
-pub mod audit;
-pub mod auth;
+pub mod context;
+pub mod error;
+pub mod responses;
+pub mod views;
+
 pub mod cases;
 pub mod dev_sign_in;
-pub mod error;
-pub mod etag;
 pub mod exemptions;
 pub mod feed;
 pub mod health;
-pub mod idempotency;
-pub mod json;
 pub mod offices;
-pub mod openapi;
-pub mod pagination;
 pub mod privacy;
 pub mod reports;
-pub mod request_context;
-pub mod routes;
-pub mod server;
 pub mod settings;
-pub mod state;
 pub mod ui;
 pub mod webhooks;
+
+pub mod middleware;
+pub mod openapi;
+pub mod routes;

@@ -6,10 +6,9 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::error::Problem;
-use super::state::AppState;
 use super::webhooks::view::{WebhookEvent, WebhookPayload};
 use crate::domain::FieldIssue;
+use crate::http::error::Problem;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -257,8 +256,8 @@ impl ApiDoc {
     security(())
 )]
 #[get("/openapi.yaml")]
-pub async fn openapi_yaml(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/yaml").body(state.api_doc.yaml.clone())
+pub async fn openapi_yaml(doc: web::Data<ApiDoc>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/yaml").body(doc.yaml.clone())
 }
 
 #[cfg(test)]

@@ -8,9 +8,13 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
-use super::error::ApiError;
-use super::state::AppState;
-use super::{cases, exemptions, feed, health, offices, openapi, privacy, reports, request_context, settings, webhooks};
+use crate::http::context::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::openapi::{self, ApiDoc};
+use crate::http::{
+    cases, dev_sign_in, exemptions, feed, health, middleware as request_context, offices, privacy, reports, settings,
+    ui, webhooks,
+};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -75,6 +79,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The application: routes, shared state, request context, and problem answers for the rest.
 pub fn app(
     state: web::Data<AppState>,
+    doc: web::Data<ApiDoc>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -90,20 +95,21 @@ pub fn app(
         .into_utoipa_app()
         .openapi(openapi::BaseDoc::openapi())
         .app_data(state)
+        .app_data(doc)
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("no such resource").into()))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             let msg = e.to_string();
             let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);
             // Redacted like body errors: a wrongly placed CPR number must not be echoed.
-            ApiError::bad_parameter("query", super::json::strip_position(msg)).into()
+            ApiError::bad_parameter("query", crate::http::context::body::strip_position(msg)).into()
         }))
         .configure(routes)
         .default_service(web::to(fallback))
         .split_for_parts();
     // The front end and the development sign-in are outside the API document.
-    let app = app.configure(super::ui::configure).configure(|cfg| {
+    let app = app.configure(ui::configure).configure(|cfg| {
         if dev_sign_in {
-            super::dev_sign_in::configure(cfg)
+            dev_sign_in::configure(cfg)
         }
     });
     app.wrap(middleware::from_fn(request_context::middleware))
@@ -151,8 +157,8 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// No route matched: 405 with `Allow` when the path exists for other methods, else 404.
-async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(match state.api_doc.allowed_methods(req.path()) {
+async fn fallback(req: HttpRequest, doc: web::Data<ApiDoc>) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match doc.allowed_methods(req.path()) {
         Some(methods) => ApiError::method_not_allowed(&methods),
         None => ApiError::not_found("no such resource"),
     })

@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 
 use crate::domain::role::Role;
 use crate::domain::rules;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ApiResult, Problem};
-use crate::http::state::AppState;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::state::AppState;
+use crate::http::error::ApiResult;
+use crate::http::responses::CommonErrors;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeskSettings {
@@ -36,12 +37,8 @@ pub struct DeskSettings {
     tag = "meta",
     description = "Roles: any signed-in user. The configurable rules front ends need to check input as the server will.",
     responses(
+        CommonErrors,
         (status = 200, description = "The rules in force", body = DeskSettings),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Token's office unknown or inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

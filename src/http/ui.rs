@@ -53,7 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// What the page needs before anyone has signed in: where to send users to sign in. Public by
 /// nature (the identity provider's address is no secret), and nothing else is in it.
-async fn config(state: web::Data<crate::http::state::AppState>) -> HttpResponse {
+async fn config(state: web::Data<crate::http::context::state::AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))

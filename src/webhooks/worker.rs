@@ -14,9 +14,9 @@ use futures_util::future::join_all;
 use rand::Rng;
 
 use crate::config::WebhookConfig;
+use crate::http::context::state::Db;
 use crate::http::error::ApiResult;
-use crate::http::feed::{FeedItem, cursor_after};
-use crate::http::state::Db;
+use crate::http::feed::view::{FeedItem, cursor_after};
 use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
 use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow, Outcome};
 use crate::store::{feed, webhooks::WebhookRow};
@@ -196,7 +196,7 @@ async fn send(client: &reqwest::Client, job: &Job, production: bool) -> Sent {
     }
 }
 
-async fn record(db: &crate::http::state::Db, cfg: &WebhookConfig, delivery: DeliveryRow, sent: Sent) {
+async fn record(db: &crate::http::context::state::Db, cfg: &WebhookConfig, delivery: DeliveryRow, sent: Sent) {
     let now = Utc::now();
     let delivered = sent.error.is_none();
     let (retry, jitter, queued_at) = (cfg.retry, rand::rng().random::<f64>(), delivery.created_at);

@@ -3,6 +3,7 @@
 mod common;
 
 mod access;
+mod architecture;
 mod auth;
 mod browser;
 mod cases;

@@ -1,21 +1,19 @@
 //! The lifecycle actions, one route each: `POST /api/v1/cases/{id}/<action>`. Each requires
 //! `If-Match` (missing → 428, stale → 412), accepts `Idempotency-Key`, and answers the new case.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use uuid::Uuid;
 
-use super::perform::{Input, perform, precheck};
-use super::view::{AccompanyingHolderBody, CaseView, EmptyBody, IdentityCheckBody, ReasonBody, SecondHalfBody};
-use super::{Moment, WORKERS};
 use crate::domain::case::Action;
-use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ActionErrors, ApiResult};
-use crate::http::etag;
-use crate::http::idempotency::{self, Answer, IdempotencyKey};
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::cases::perform::{Cases, Evidence};
+use crate::http::cases::view::{AccompanyingHolderBody, CaseView, EmptyBody, IdentityCheckBody, SecondHalfBody};
+use crate::http::context::body::JsonBody;
+use crate::http::context::command::{Act, execute};
+use crate::http::context::headers::{IdempotencyKey, IfMatch};
+use crate::http::context::state::AppState;
+use crate::http::error::ApiResult;
+use crate::http::responses::ActionErrors;
+use crate::http::views::ReasonBody;
 
 /// A case action's success answer; its errors are `ActionErrors`. For the document only.
 #[derive(utoipa::IntoResponses)]
@@ -28,41 +26,6 @@ pub enum CaseChanged {
     Changed(CaseView),
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn act(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
-    id: Uuid,
-    action: Action,
-    input: Input,
-    digest: String,
-) -> ApiResult<HttpResponse> {
-    let expected = etag::require_if_match(&req)?;
-    precheck(&input)?;
-    let moment = Moment::of(&req);
-    let fingerprint = format!("POST /api/v1/cases/{id}/{} {expected} {digest}", action.as_str());
-    let roles: &'static [Role] =
-        if action == Action::Cancel { &[Role::Clerk, Role::Bank, Role::Supervisor] } else { WORKERS };
-    let st = state.clone();
-    idempotency::run(
-        &state,
-        &bearer.clone(),
-        roles,
-        idempotency::Reveals::Case,
-        &moment.clone(),
-        key,
-        fingerprint,
-        move |conn| {
-            let who = authorize(conn, &bearer, roles)?;
-            let view = perform(conn, &who, id, expected, action, input, &moment, &st.config.domain, &st.vault)?;
-            Answer::json(StatusCode::OK, &view, Some(etag::etag(view.version)), None)
-        },
-    )
-    .await
-}
-
 /// Record the identity check.
 #[utoipa::path(
     operation_id = "identity_check",
@@ -71,8 +34,8 @@ async fn act(
                    that shows the applicant, and the yellow health card with the applicant's CPR number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = IdentityCheckBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -81,13 +44,13 @@ async fn act(
 #[post("/cases/{id}/identity-check")]
 pub async fn identity_check(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<IdentityCheckBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::IdentityCheck, Input::Identity(body.0), body.1).await
+    let JsonBody(body, digest) = body;
+    let evidence = Evidence::Identity(body);
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::IdentityCheck, evidence, digest)?).await
 }
 
 /// Hand out the first half (standard cases).
@@ -97,8 +60,8 @@ pub async fn identity_check(
     description = "Roles: clerk, bank. identity_verified → first_half_issued (standard cases). Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -107,13 +70,11 @@ pub async fn identity_check(
 #[post("/cases/{id}/first-half")]
 pub async fn first_half(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<EmptyBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::FirstHalf, Input::Nothing, body.1).await
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::FirstHalf, Evidence::Nothing, body.1)?).await
 }
 
 /// Post the second half (the code card).
@@ -125,8 +86,8 @@ pub async fn first_half(
                    to the posting day plus POSTING_WINDOW_DAYS.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = SecondHalfBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -135,13 +96,13 @@ pub async fn first_half(
 #[post("/cases/{id}/second-half")]
 pub async fn second_half(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<SecondHalfBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::SecondHalf, Input::SecondHalf(body.0), body.1).await
+    let JsonBody(body, digest) = body;
+    let evidence = Evidence::SecondHalf(body);
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::SecondHalf, evidence, digest)?).await
 }
 
 /// Record that the posted code card came back undeliverable.
@@ -151,8 +112,8 @@ pub async fn second_half(
     description = "Roles: clerk, bank. second_half_posted → returned. The case can then be re-posted or cancelled.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -161,13 +122,13 @@ pub async fn second_half(
 #[post("/cases/{id}/returned")]
 pub async fn returned(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::Returned, Input::Reason(body.0.reason), body.1).await
+    let JsonBody(body, digest) = body;
+    let evidence = Evidence::Reason(body.reason);
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::Returned, evidence, digest)?).await
 }
 
 /// Confirm activation: the citizen received the code card and activated NemID.
@@ -177,8 +138,8 @@ pub async fn returned(
     description = "Roles: clerk, bank. second_half_posted → completed.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -187,13 +148,11 @@ pub async fn returned(
 #[post("/cases/{id}/activation")]
 pub async fn activation(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<EmptyBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::Activation, Input::Nothing, body.1).await
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::Activation, Evidence::Nothing, body.1)?).await
 }
 
 /// Verify the accompanying NemID holder (express cases).
@@ -206,8 +165,8 @@ pub async fn activation(
                    120 days across all offices. A refusal names the first day the holder qualifies or a slot frees up.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = AccompanyingHolderBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -216,14 +175,13 @@ pub async fn activation(
 #[post("/cases/{id}/accompanying-holder")]
 pub async fn accompanying_holder(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<AccompanyingHolderBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::AccompanyingHolder, Input::Holder(body.0.holder), body.1)
-        .await
+    let JsonBody(body, digest) = body;
+    let evidence = Evidence::Holder(body.holder);
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::AccompanyingHolder, evidence, digest)?).await
 }
 
 /// Hand out both halves at once (express cases).
@@ -233,8 +191,8 @@ pub async fn accompanying_holder(
     description = "Roles: clerk, bank. holder_verified → completed (express cases). Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -243,13 +201,11 @@ pub async fn accompanying_holder(
 #[post("/cases/{id}/issue-in-full")]
 pub async fn issue_in_full(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<EmptyBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::IssueInFull, Input::Nothing, body.1).await
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::IssueInFull, Evidence::Nothing, body.1)?).await
 }
 
 /// Reject the application.
@@ -259,8 +215,8 @@ pub async fn issue_in_full(
     description = "Roles: clerk, bank. opened → rejected, with a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -269,13 +225,13 @@ pub async fn issue_in_full(
 #[post("/cases/{id}/reject")]
 pub async fn reject(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::Reject, Input::Reason(body.0.reason), body.1).await
+    let JsonBody(body, digest) = body;
+    let evidence = Evidence::Reason(body.reason);
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::Reject, evidence, digest)?).await
 }
 
 /// Cancel the case.
@@ -285,8 +241,8 @@ pub async fn reject(
     description = "Roles: clerk, bank (own office), supervisor (any office). Any state that is not final → cancelled, with a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, pattern = r#"^\s*(W/)?"0*[1-9][0-9]{0,9}"\s*$"#, description = "ETag of the case version acted upon (strong comparison: a weak tag never matches, 412)"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")
+        IfMatch,
+        IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors),
@@ -295,11 +251,11 @@ pub async fn reject(
 #[post("/cases/{id}/cancel")]
 pub async fn cancel(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
+    act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
-    act(state, req, bearer, key, id.into_inner(), Action::Cancel, Input::Reason(body.0.reason), body.1).await
+    let JsonBody(body, digest) = body;
+    let evidence = Evidence::Reason(body.reason);
+    execute::<Cases>(&state, act.command(id.into_inner(), Action::Cancel, evidence, digest)?).await
 }

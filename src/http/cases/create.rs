@@ -4,19 +4,23 @@ use chrono::Datelike;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::view::{CaseView, NewCaseBody};
-use super::{Moment, WORKERS};
 use crate::domain::FieldIssue;
 use crate::domain::case::{Channel, Status};
 use crate::domain::cpr::Cpr;
 use crate::domain::office::{OfficeKind, check_text};
+use crate::domain::role::CASE_WORKERS;
 use crate::domain::rules::check_applicant_age;
-use crate::http::auth::{Bearer, authorize};
+use crate::http::cases::access::replay;
+use crate::http::cases::view::{CaseView, NewCaseBody};
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::Bearer;
+use crate::http::context::headers as etag;
+use crate::http::context::headers::IdempotencyKey;
+use crate::http::context::idempotency::{self, Answer, Request};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::etag;
-use crate::http::idempotency::{self, Answer, IdempotencyKey};
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::responses::CommonErrors;
 use crate::store::{self, cases::NewCase, events::NewEvent};
 
 /// Open a case.
@@ -26,23 +30,19 @@ use crate::store::{self, cases::NewCase, events::NewEvent};
     description = "Roles: clerk, bank (at their own office, which gives the channel). Refused: an invalid CPR \
                    number or an applicant under 15 (422), another open case for the same CPR anywhere (409). \
                    Bank branches must state `online_banking_agreement: true`. Accepts `Idempotency-Key`.",
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")),
+    params(IdempotencyKey),
     request_body(content = NewCaseBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 201, description = "Opened", body = CaseView, headers(
             ("Location" = String, description = "URL of the case"),
             ("ETag" = String, description = "Entity tag of the case's version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not open cases, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The applicant has an open case, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -77,100 +77,91 @@ pub async fn create_case(
 
     let fingerprint = format!("POST /api/v1/cases {digest}");
     let vault = state.vault.clone();
-    idempotency::run(
-        &state,
-        &bearer.clone(),
-        WORKERS,
-        idempotency::Reveals::Case,
-        &moment.clone(),
-        key,
-        fingerprint,
-        move |conn| {
-            let who = authorize(conn, &bearer, WORKERS)?;
-            let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
-            let channel = match office.kind {
-                OfficeKind::CitizenServiceCentre => Channel::Desk,
-                OfficeKind::BankBranch => Channel::Bank,
-            };
-            match (channel, body.online_banking_agreement) {
-                (Channel::Bank, Some(true)) | (Channel::Desk, None | Some(false)) => {}
-                (Channel::Bank, _) => {
-                    return Err(ApiError::field(
-                        "online_banking_agreement",
-                        "a bank case requires an online banking agreement: send true",
-                    ));
-                }
-                (Channel::Desk, Some(true)) => {
-                    return Err(ApiError::field(
-                        "online_banking_agreement",
-                        "only bank branches record an online banking agreement",
-                    ));
-                }
+    let request = Request { caller: bearer, roles: CASE_WORKERS, moment, key, fingerprint, replay };
+    idempotency::run(&state, request, move |conn, who, moment| {
+        let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
+        let channel = match office.kind {
+            OfficeKind::CitizenServiceCentre => Channel::Desk,
+            OfficeKind::BankBranch => Channel::Bank,
+        };
+        match (channel, body.online_banking_agreement) {
+            (Channel::Bank, Some(true)) | (Channel::Desk, None | Some(false)) => {}
+            (Channel::Bank, _) => {
+                return Err(ApiError::field(
+                    "online_banking_agreement",
+                    "a bank case requires an online banking agreement: send true",
+                ));
             }
-            let year = moment.today.year();
-            let n = store::cases::next_case_number(conn, office.id, year)?;
-            let case_number = format!("{}-{year}-{n:06}", office.code);
-            let sealed = vault.seal(&cpr.digits());
-            let index = vault.blind(&cpr.digits());
-            let a = &body.applicant;
-            let new = NewCase {
-                id: Uuid::now_v7(),
-                case_number: &case_number,
-                office_id: office.id,
-                channel,
-                kind: body.kind,
-                status: Status::Opened,
-                applicant_cpr_sealed: &sealed,
-                applicant_cpr_index: &index,
-                applicant_name: a.name.trim(),
-                street: a.address.street.trim(),
-                postal_code: a.address.postal_code.trim(),
-                city: a.address.city.trim(),
-                country: &a.address.country,
-                online_banking_agreement: channel == Channel::Bank,
-                opened_at: moment.now,
-                version: 1,
-            };
-            let row = match store::cases::insert(conn, &new) {
-                Ok(r) => r,
-                Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
-                    return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let evidence = json!({
-                "kind": body.kind.as_str(),
-                "channel": channel.as_str(),
-                "applicant": {"name": a.name.trim()},
-            });
-            store::events::insert(
-                conn,
-                &NewEvent {
-                    case_id: row.id,
-                    seq: 1,
-                    action: "open",
-                    from_status: None,
-                    to_status: Status::Opened.as_str(),
-                    actor_sub: &who.sub,
-                    actor_name: &who.name,
-                    actor_role: who.role.as_str(),
-                    actor_office: Some(&office.code),
-                    evidence: &evidence,
-                    request_id: &moment.request_id,
-                    occurred_at: moment.now,
-                },
-            )?;
-            crate::http::audit::record(
-                conn,
-                &who,
-                &moment,
-                crate::http::audit::Subject::Case { id: row.id, cpr_index: &index },
-            )?;
-            tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
-            let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
-            let location = format!("/api/v1/cases/{}", view.id);
-            Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
-        },
-    )
+            (Channel::Desk, Some(true)) => {
+                return Err(ApiError::field(
+                    "online_banking_agreement",
+                    "only bank branches record an online banking agreement",
+                ));
+            }
+        }
+        let year = moment.today.year();
+        let n = store::cases::next_case_number(conn, office.id, year)?;
+        let case_number = format!("{}-{year}-{n:06}", office.code);
+        let sealed = vault.seal(&cpr.digits());
+        let index = vault.blind(&cpr.digits());
+        let a = &body.applicant;
+        let new = NewCase {
+            id: Uuid::now_v7(),
+            case_number: &case_number,
+            office_id: office.id,
+            channel,
+            kind: body.kind,
+            status: Status::Opened,
+            applicant_cpr_sealed: &sealed,
+            applicant_cpr_index: &index,
+            applicant_name: a.name.trim(),
+            street: a.address.street.trim(),
+            postal_code: a.address.postal_code.trim(),
+            city: a.address.city.trim(),
+            country: &a.address.country,
+            online_banking_agreement: channel == Channel::Bank,
+            opened_at: moment.now,
+            version: 1,
+        };
+        let row = match store::cases::insert(conn, &new) {
+            Ok(r) => r,
+            Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
+                return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let evidence = json!({
+            "kind": body.kind.as_str(),
+            "channel": channel.as_str(),
+            "applicant": {"name": a.name.trim()},
+        });
+        store::events::insert(
+            conn,
+            &NewEvent {
+                case_id: row.id,
+                seq: 1,
+                action: "open",
+                from_status: None,
+                to_status: Status::Opened.as_str(),
+                actor_sub: &who.sub,
+                actor_name: &who.name,
+                actor_role: who.role.as_str(),
+                actor_office: Some(&office.code),
+                evidence: &evidence,
+                request_id: &moment.request_id,
+                occurred_at: moment.now,
+            },
+        )?;
+        crate::http::context::audit::record(
+            conn,
+            who,
+            moment,
+            crate::http::context::audit::Subject::Case { id: row.id, cpr_index: &index },
+        )?;
+        tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
+        let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
+        let location = format!("/api/v1/cases/{}", view.id);
+        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+    })
     .await
 }

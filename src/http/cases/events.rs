@@ -1,11 +1,13 @@
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
-use super::view::{EventList, EventView};
-use super::{READERS, load_visible};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ApiResult, Problem};
-use crate::http::state::AppState;
+use crate::domain::role::CASE_READERS;
+use crate::http::cases::access::load_visible;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::state::AppState;
+use crate::http::error::ApiResult;
+use crate::http::responses::{CommonErrors, NotFound};
+use crate::http::views::{EventList, EventView};
 use crate::store;
 
 /// A case's audit trail.
@@ -16,13 +18,8 @@ use crate::store;
                    events are append-only.",
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The events", body = EventList),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read cases, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case (or not visible)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -36,7 +33,7 @@ pub async fn list_case_events(
     let list = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
             load_visible(conn, &who, id)?;
             let items = store::events::for_case(conn, id)?.into_iter().map(EventView::from).collect();
             Ok(EventList { items })

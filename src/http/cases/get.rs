@@ -1,12 +1,15 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use uuid::Uuid;
 
-use super::view::CaseView;
-use super::{Moment, READERS, load_visible};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ApiResult, Problem};
-use crate::http::etag;
-use crate::http::state::AppState;
+use crate::domain::role::CASE_READERS;
+use crate::http::cases::access::{full_view, load_visible};
+use crate::http::cases::view::CaseView;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers as etag;
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
+use crate::http::error::ApiResult;
+use crate::http::responses::{CommonErrors, NotFound};
 
 /// Read one case.
 #[utoipa::path(
@@ -16,14 +19,9 @@ use crate::http::state::AppState;
                    The applicant's full CPR number is shown here only.",
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The case", body = CaseView,
             headers(("ETag" = String, description = "Entity tag of the case's version; send it as If-Match"))),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read cases, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case (or not visible)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -40,16 +38,16 @@ pub async fn get_case(
     let view = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
             let index = row.applicant_cpr_index.clone();
-            crate::http::audit::record(
+            crate::http::context::audit::record(
                 conn,
                 &who,
                 &moment,
-                crate::http::audit::Subject::Case { id, cpr_index: &index },
+                crate::http::context::audit::Subject::Case { id, cpr_index: &index },
             )?;
-            super::full_view(conn, row, code, moment.today, &vault)
+            full_view(conn, row, code, moment.today, &vault)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))

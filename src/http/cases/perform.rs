@@ -6,22 +6,26 @@ use diesel::pg::PgConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::view::{CaseView, HolderBody, IdentityCheckBody, SecondHalfBody};
-use super::{Moment, load_visible};
 use crate::auth::Principal;
-use crate::config::DomainConfig;
 use crate::domain::FieldIssue;
 use crate::domain::case::{Action, allowed_actions, transition};
 use crate::domain::clock::copenhagen_day;
 use crate::domain::cpr::Cpr;
 use crate::domain::office::check_text;
+use crate::domain::role::{CASE_READERS, CASE_WORKERS, Role};
 use crate::domain::rules::{self, HolderEvidence, HolderHistory, IdentityEvidence};
+use crate::http::cases::access::{full_view, load_visible, replay};
+use crate::http::cases::view::{CaseView, HolderBody, IdentityCheckBody, PhotoIdBody, SecondHalfBody};
+use crate::http::context::audit::{self, Subject};
+use crate::http::context::command::{Command, Versioned};
+use crate::http::context::idempotency::Replay;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::cases::{self as cases, CaseChanges, NewHolderVerification, NewIdentityCheck};
 use crate::store::events::{self, NewEvent};
 
-/// The body of an action, by kind.
-pub enum Input {
+/// What an action brings besides itself, by kind.
+pub enum Evidence {
     Identity(IdentityCheckBody),
     Nothing,
     SecondHalf(SecondHalfBody),
@@ -29,37 +33,70 @@ pub enum Input {
     Holder(HolderBody),
 }
 
-/// Checks what can be checked without the case (free text), so a bad body never waits for a lock.
-pub fn precheck(input: &Input) -> ApiResult<()> {
-    let mut issues = Vec::new();
-    match input {
-        Input::Reason(r) => check_text("reason", r, 500, &mut issues),
-        Input::SecondHalf(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
-        _ => {}
-    }
-    if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
-}
-
 fn refuse(issues: Vec<FieldIssue>) -> ApiResult<()> {
     if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
 }
 
-fn photo_json(p: &super::view::PhotoIdBody) -> Value {
+fn photo_json(p: &PhotoIdBody) -> Value {
     json!({"type": p.kind, "number": p.number.trim(), "expires_on": p.expires_on, "issuing_country": p.issuing_country})
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn perform(
+/// Cases as versioned records: their actions run through `context::command::execute`.
+pub struct Cases;
+
+impl Versioned for Cases {
+    type Action = Action;
+    type Evidence = Evidence;
+    type View = CaseView;
+    const REPLAY: Replay = replay;
+
+    fn url(id: Uuid) -> String {
+        format!("/api/v1/cases/{id}")
+    }
+
+    fn segment(action: Action) -> &'static str {
+        action.as_str()
+    }
+
+    fn roles(action: Action) -> &'static [Role] {
+        // Supervisors may cancel any office's case; everything else is done at the desk.
+        if action == Action::Cancel { CASE_READERS } else { CASE_WORKERS }
+    }
+
+    fn precheck(_: Action, evidence: &Evidence) -> ApiResult<()> {
+        let mut issues = Vec::new();
+        match evidence {
+            Evidence::Reason(r) => check_text("reason", r, 500, &mut issues),
+            Evidence::SecondHalf(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
+            _ => {}
+        }
+        refuse(issues)
+    }
+
+    fn version_of(view: &CaseView) -> i32 {
+        view.version
+    }
+
+    fn apply(
+        conn: &mut PgConnection,
+        who: &Principal,
+        command: Command<Action, Evidence>,
+        state: &AppState,
+    ) -> ApiResult<CaseView> {
+        perform(conn, who, command, state)
+    }
+}
+
+/// Carries out one action on a case, inside the caller's transaction: the state change (guarded
+/// by the version the client saw), its evidence and its event commit together or not at all.
+fn perform(
     conn: &mut PgConnection,
     who: &Principal,
-    id: Uuid,
-    expected_version: i32,
-    action: Action,
-    input: Input,
-    moment: &Moment,
-    cfg: &DomainConfig,
-    vault: &crate::vault::CprVault,
+    command: Command<Action, Evidence>,
+    state: &AppState,
 ) -> ApiResult<CaseView> {
+    let Command { id, version: expected_version, action, evidence: input, moment, .. } = command;
+    let (cfg, vault) = (&state.config.domain, &state.vault);
     // Only a case the caller may see is locked; the lock serialises actions on it, and the
     // second read sees the version the previous action left.
     load_visible(conn, who, id)?;
@@ -87,7 +124,7 @@ pub fn perform(
     let reason;
     let evidence: Value;
     match (action, &input) {
-        (Action::IdentityCheck, Input::Identity(b)) => {
+        (Action::IdentityCheck, Evidence::Identity(b)) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let ev = IdentityEvidence {
                 photo_id: (&b.photo_id).into(),
@@ -115,13 +152,13 @@ pub fn perform(
                 "health_card_shows_applicant": true,
             });
         }
-        (Action::FirstHalf, Input::Nothing) => {
+        (Action::FirstHalf, Evidence::Nothing) => {
             nemid_number = cases::next_nemid_number(conn)?;
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             evidence = json!({"nemid_number": nemid_number});
         }
-        (Action::SecondHalf, Input::SecondHalf(b)) => {
+        (Action::SecondHalf, Evidence::SecondHalf(b)) => {
             let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
             if let Some(a) = &b.address {
                 changes.street = Some(a.street.trim());
@@ -137,15 +174,15 @@ pub fn perform(
                 "posting_window_days": cfg.posting_window_days,
             });
         }
-        (Action::Returned, Input::Reason(r)) => {
+        (Action::Returned, Evidence::Reason(r)) => {
             evidence = json!({"reason": r.trim()});
         }
-        (Action::Activation, Input::Nothing) => {
+        (Action::Activation, Evidence::Nothing) => {
             changes.completed_at = Some(now);
             changes.closed_at = Some(now);
             evidence = json!({});
         }
-        (Action::AccompanyingHolder, Input::Holder(h)) => {
+        (Action::AccompanyingHolder, Evidence::Holder(h)) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let holder_cpr = Cpr::parse(&h.cpr).ok();
             let mut history = HolderHistory::default();
@@ -195,7 +232,7 @@ pub fn perform(
                 }
             });
         }
-        (Action::IssueInFull, Input::Nothing) => {
+        (Action::IssueInFull, Evidence::Nothing) => {
             nemid_number = cases::next_nemid_number(conn)?;
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
@@ -203,7 +240,7 @@ pub fn perform(
             changes.closed_at = Some(now);
             evidence = json!({"nemid_number": nemid_number, "both_halves": true});
         }
-        (Action::Reject | Action::Cancel, Input::Reason(r)) => {
+        (Action::Reject | Action::Cancel, Evidence::Reason(r)) => {
             reason = r.trim().to_string();
             changes.closed_at = Some(now);
             changes.close_reason = Some(&reason);
@@ -232,12 +269,7 @@ pub fn perform(
             occurred_at: now,
         },
     )?;
-    crate::http::audit::record(
-        conn,
-        who,
-        moment,
-        crate::http::audit::Subject::Case { id, cpr_index: &updated.applicant_cpr_index },
-    )?;
+    audit::record(conn, who, &moment, Subject::Case { id, cpr_index: &updated.applicant_cpr_index })?;
     tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");
-    super::full_view(conn, updated, office_code, moment.today, vault)
+    full_view(conn, updated, office_code, moment.today, vault)
 }

@@ -7,15 +7,17 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::view::{CasePage, CaseView};
-use super::{Moment, READERS};
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::cpr::Cpr;
-use crate::http::auth::{Bearer, authorize};
+use crate::domain::role::CASE_READERS;
+use crate::http::cases::view::{CasePage, CaseView};
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::moment::Moment;
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::json::JsonBody;
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::responses::CommonErrors;
 use crate::store::cases::{self as store, Search};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -113,14 +115,14 @@ async fn run_search(
     let page = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
-            search.office_id = crate::http::auth::office_scope(&who, search.office_id)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
+            search.office_id = crate::http::context::caller::office_scope(&who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
-                crate::http::audit::record(
+                crate::http::context::audit::record(
                     conn,
                     &who,
                     &moment,
-                    crate::http::audit::Subject::CprSearch { cpr_index: index },
+                    crate::http::context::audit::Subject::CprSearch { cpr_index: index },
                 )?;
             }
             let mut rows = store::search(conn, &search)?;
@@ -146,16 +148,12 @@ async fn run_search(
                    applicants carry `cpr_masked` only. A POST so that a CPR number never travels in a URL.",
     request_body(content = SearchBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of cases", body = CasePage),
         (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read cases, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -177,14 +175,10 @@ pub async fn search_cases(
                    parameters, except `cpr`.",
     params(ListCasesQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of cases", body = CasePage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read cases, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -10,7 +10,6 @@ use crate::domain::cpr;
 use crate::domain::office::Address;
 use crate::domain::rules::{self, PhotoId};
 use crate::store::cases::CaseRow;
-use crate::store::events::EventRow;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApplicantView {
@@ -125,53 +124,6 @@ pub struct CasePage {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct Actor {
-    pub sub: String,
-    pub name: String,
-    pub role: String,
-    /// Office code, for clerks and bank users.
-    pub office: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EventView {
-    /// 1, 2, 3… per case.
-    pub seq: i32,
-    /// `open` or the action's name.
-    pub action: String,
-    /// The state before (a case's or an exemption's); `null` for the first event.
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub actor: Actor,
-    /// What was recorded, CPR numbers masked.
-    #[schema(value_type = Object)]
-    pub evidence: serde_json::Value,
-    pub request_id: String,
-    pub occurred_at: DateTime<Utc>,
-}
-
-impl From<EventRow> for EventView {
-    fn from(r: EventRow) -> Self {
-        EventView {
-            seq: r.seq,
-            action: r.action,
-            from_status: r.from_status,
-            to_status: r.to_status,
-            actor: Actor { sub: r.actor_sub, name: r.actor_name, role: r.actor_role, office: r.actor_office },
-            evidence: r.evidence,
-            request_id: r.request_id,
-            occurred_at: r.occurred_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EventList {
-    /// Oldest first.
-    pub items: Vec<EventView>,
-}
-
 // ---- request bodies ----
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -266,18 +218,6 @@ pub struct SecondHalfBody {
     /// A corrected address to post to; the applicant's address on file otherwise (and from now on).
     #[serde(default)]
     pub address: Option<Address>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"reason": "Addressee unknown"}))]
-pub struct ReasonBody {
-    #[schema(
-        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
-        min_length = 1,
-        max_length = 500
-    )]
-    pub reason: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

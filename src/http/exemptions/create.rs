@@ -3,16 +3,19 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::view::{ExemptionView, NewExemptionBody};
 use crate::domain::exemption::{ExemptionStatus, Registration, check_registration};
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::Moment;
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::Bearer;
+use crate::http::context::headers as etag;
+use crate::http::context::headers::IdempotencyKey;
+use crate::http::context::idempotency::{self, Answer, Request};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::etag;
-use crate::http::idempotency::{self, Answer, IdempotencyKey};
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::exemptions::access::replay;
+use crate::http::exemptions::view::{ExemptionView, NewExemptionBody};
+use crate::http::responses::CommonErrors;
 use crate::store::{self, exemptions::NewExemption, exemptions::NewExemptionEvent};
 
 /// Register a request for exemption from Digital Post.
@@ -22,23 +25,19 @@ use crate::store::{self, exemptions::NewExemption, exemptions::NewExemptionEvent
     description = "Roles: clerk (at a citizen service centre). One pending or granted exemption per CPR number at a \
                    time (409). `note` is required for reason `other`; a `proxy` declaration needs the proxy's name, \
                    CPR number and `power_of_attorney_seen: true`. Accepts `Idempotency-Key`.",
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")),
+    params(IdempotencyKey),
     request_body(content = NewExemptionBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 201, description = "Registered (pending)", body = ExemptionView, headers(
             ("Location" = String, description = "URL of the exemption"),
             ("ETag" = String, description = "Entity tag of the version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Not a clerk, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A pending or granted exemption exists for this CPR, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -62,82 +61,73 @@ pub async fn create_exemption(
     })?;
     let fingerprint = format!("POST /api/v1/exemptions {digest}");
     let vault = state.vault.clone();
-    idempotency::run(
-        &state,
-        &bearer.clone(),
-        &[Role::Clerk],
-        idempotency::Reveals::Exemption,
-        &moment.clone(),
-        key,
-        fingerprint,
-        move |conn| {
-            let who = authorize(conn, &bearer, &[Role::Clerk])?;
-            let office = who.office.clone().ok_or_else(|| ApiError::internal("clerk without office"))?;
-            let sealed = vault.seal(&citizen.digits());
-            let index = vault.blind(&citizen.digits());
-            let proxy_sealed = proxy_cpr.as_ref().map(|p| vault.seal(&p.digits()));
-            let proxy_index = proxy_cpr.as_ref().map(|p| vault.blind(&p.digits()));
-            let new = NewExemption {
-                id: Uuid::now_v7(),
-                office_id: office.id,
-                status: ExemptionStatus::Pending,
-                citizen_cpr_sealed: &sealed,
-                citizen_cpr_index: &index,
-                citizen_name: b.citizen.name.trim(),
-                reason: b.reason,
-                note: b.note.as_deref().map(str::trim),
-                declaration: b.declaration,
-                proxy_name: b.proxy.as_ref().map(|p| p.name.trim()),
-                proxy_cpr_sealed: proxy_sealed.as_deref(),
-                proxy_cpr_index: proxy_index.as_deref(),
-                registered_at: moment.now,
-                version: 1,
-            };
-            let row = match store::exemptions::insert(conn, &new) {
-                Ok(r) => r,
-                Err(e) if store::is_unique_violation(&e, "exemptions_one_active_per_cpr") => {
-                    return Err(ApiError::conflict(
-                        "exemption_exists",
-                        "the citizen already has a pending or granted exemption",
-                    ));
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let evidence = json!({
-                "citizen": {"name": b.citizen.name.trim()},
-                "reason": b.reason.as_str(),
-                "note": b.note,
-                "declaration": b.declaration.as_str(),
-                "proxy": b.proxy.as_ref().map(|x| json!({"name": x.name.trim(), "power_of_attorney_seen": true})),
-            });
-            store::exemptions::insert_event(
-                conn,
-                &NewExemptionEvent {
-                    exemption_id: row.id,
-                    seq: 1,
-                    action: "register",
-                    from_status: None,
-                    to_status: ExemptionStatus::Pending.as_str(),
-                    actor_sub: &who.sub,
-                    actor_name: &who.name,
-                    actor_role: who.role.as_str(),
-                    actor_office: Some(&office.code),
-                    evidence: &evidence,
-                    request_id: &moment.request_id,
-                    occurred_at: moment.now,
-                },
-            )?;
-            crate::http::audit::record(
-                conn,
-                &who,
-                &moment,
-                crate::http::audit::Subject::Exemption { id: row.id, cpr_index: &index },
-            )?;
-            tracing::info!(exemption.id = %row.id, "exemption registered");
-            let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
-            let location = format!("/api/v1/exemptions/{}", view.id);
-            Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
-        },
-    )
+    let request = Request { caller: bearer, roles: &[Role::Clerk], moment, key, fingerprint, replay };
+    idempotency::run(&state, request, move |conn, who, moment| {
+        let office = who.office.clone().ok_or_else(|| ApiError::internal("clerk without office"))?;
+        let sealed = vault.seal(&citizen.digits());
+        let index = vault.blind(&citizen.digits());
+        let proxy_sealed = proxy_cpr.as_ref().map(|p| vault.seal(&p.digits()));
+        let proxy_index = proxy_cpr.as_ref().map(|p| vault.blind(&p.digits()));
+        let new = NewExemption {
+            id: Uuid::now_v7(),
+            office_id: office.id,
+            status: ExemptionStatus::Pending,
+            citizen_cpr_sealed: &sealed,
+            citizen_cpr_index: &index,
+            citizen_name: b.citizen.name.trim(),
+            reason: b.reason,
+            note: b.note.as_deref().map(str::trim),
+            declaration: b.declaration,
+            proxy_name: b.proxy.as_ref().map(|p| p.name.trim()),
+            proxy_cpr_sealed: proxy_sealed.as_deref(),
+            proxy_cpr_index: proxy_index.as_deref(),
+            registered_at: moment.now,
+            version: 1,
+        };
+        let row = match store::exemptions::insert(conn, &new) {
+            Ok(r) => r,
+            Err(e) if store::is_unique_violation(&e, "exemptions_one_active_per_cpr") => {
+                return Err(ApiError::conflict(
+                    "exemption_exists",
+                    "the citizen already has a pending or granted exemption",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let evidence = json!({
+            "citizen": {"name": b.citizen.name.trim()},
+            "reason": b.reason.as_str(),
+            "note": b.note,
+            "declaration": b.declaration.as_str(),
+            "proxy": b.proxy.as_ref().map(|x| json!({"name": x.name.trim(), "power_of_attorney_seen": true})),
+        });
+        store::exemptions::insert_event(
+            conn,
+            &NewExemptionEvent {
+                exemption_id: row.id,
+                seq: 1,
+                action: "register",
+                from_status: None,
+                to_status: ExemptionStatus::Pending.as_str(),
+                actor_sub: &who.sub,
+                actor_name: &who.name,
+                actor_role: who.role.as_str(),
+                actor_office: Some(&office.code),
+                evidence: &evidence,
+                request_id: &moment.request_id,
+                occurred_at: moment.now,
+            },
+        )?;
+        crate::http::context::audit::record(
+            conn,
+            who,
+            moment,
+            crate::http::context::audit::Subject::Exemption { id: row.id, cpr_index: &index },
+        )?;
+        tracing::info!(exemption.id = %row.id, "exemption registered");
+        let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
+        let location = format!("/api/v1/exemptions/{}", view.id);
+        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+    })
     .await
 }

@@ -1,12 +1,14 @@
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
-use super::view::ExemptionView;
-use super::{READERS, load_visible};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ApiResult, Problem};
-use crate::http::etag;
-use crate::http::state::AppState;
+use crate::domain::role::EXEMPTION_READERS;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers as etag;
+use crate::http::context::state::AppState;
+use crate::http::error::ApiResult;
+use crate::http::exemptions::access::load_visible;
+use crate::http::exemptions::view::ExemptionView;
+use crate::http::responses::{CommonErrors, NotFound};
 
 /// Read one exemption.
 #[utoipa::path(
@@ -15,14 +17,9 @@ use crate::http::state::AppState;
     description = "Roles: clerk (own office), supervisor (all). Another office's exemption is 404, as an unknown id.",
     params(("id" = Uuid, Path, description = "Exemption id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The exemption", body = ExemptionView,
             headers(("ETag" = String, description = "Entity tag; send it as If-Match"))),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read exemptions, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such exemption (or not visible)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -34,19 +31,19 @@ pub async fn get_exemption(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let moment = crate::http::cases::Moment::of(&req);
+    let moment = crate::http::context::moment::Moment::of(&req);
     let vault = state.vault.clone();
     let view = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, EXEMPTION_READERS)?;
             let (row, code) = load_visible(conn, &who, id)?;
             let index = row.citizen_cpr_index.clone();
-            crate::http::audit::record(
+            crate::http::context::audit::record(
                 conn,
                 &who,
                 &moment,
-                crate::http::audit::Subject::Exemption { id, cpr_index: &index },
+                crate::http::context::audit::Subject::Exemption { id, cpr_index: &index },
             )?;
             Ok(ExemptionView::new(row, code, true, &vault)?)
         })

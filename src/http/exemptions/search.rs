@@ -4,15 +4,16 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::READERS;
-use super::view::{ExemptionPage, ExemptionView};
 use crate::domain::cpr::Cpr;
 use crate::domain::exemption::{ExemptionReason, ExemptionStatus};
-use crate::http::auth::{Bearer, authorize};
+use crate::domain::role::EXEMPTION_READERS;
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::json::JsonBody;
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::exemptions::view::{ExemptionPage, ExemptionView};
+use crate::http::responses::CommonErrors;
 use crate::store::exemptions::{self as store, Search};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -50,16 +51,12 @@ pub struct ExemptionSearchBody {
                    citizens carry `cpr_masked` only.",
     request_body(content = ExemptionSearchBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of exemptions", body = ExemptionPage),
         (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read exemptions, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -71,7 +68,7 @@ pub async fn search_exemptions(
     body: JsonBody<ExemptionSearchBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let moment = crate::http::cases::Moment::of(&req);
+    let moment = crate::http::context::moment::Moment::of(&req);
     let limit = pagination::limit(b.limit)?;
     let after = b.cursor.as_deref().map(|c| pagination::decode_time_id(c, "exemption")).transpose()?;
     if b.status.as_ref().is_some_and(|s| s.len() > 4) {
@@ -95,14 +92,14 @@ pub async fn search_exemptions(
     let page = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
-            search.office_id = crate::http::auth::office_scope(&who, search.office_id)?;
+            let who = authorize(conn, &bearer, EXEMPTION_READERS)?;
+            search.office_id = crate::http::context::caller::office_scope(&who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
-                crate::http::audit::record(
+                crate::http::context::audit::record(
                     conn,
                     &who,
                     &moment,
-                    crate::http::audit::Subject::CprSearch { cpr_index: index },
+                    crate::http::context::audit::Subject::CprSearch { cpr_index: index },
                 )?;
             }
             let mut rows = store::search(conn, &search)?;

@@ -1,15 +1,16 @@
 use actix_web::{HttpResponse, post, web};
 use uuid::Uuid;
 
-use super::view::{NewOfficeBody, OfficeView};
 use crate::domain::FieldIssue;
 use crate::domain::office::{OfficeKind, check_code, check_text};
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers as etag;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::etag;
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::offices::view::{NewOfficeBody, OfficeView};
+use crate::http::responses::CommonErrors;
 use crate::store::{self, offices::NewOffice};
 
 /// Register an office.
@@ -19,19 +20,15 @@ use crate::store::{self, offices::NewOffice};
     description = "Roles: admin. Registers a citizen service centre or a bank branch. The code is unique.",
     request_body(content = NewOfficeBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 201, description = "Created", body = OfficeView, headers(
             ("Location" = String, description = "URL of the new office"),
             ("ETag" = String, description = "Entity tag of the office's version"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

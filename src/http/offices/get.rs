@@ -1,12 +1,13 @@
 use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
-use super::view::OfficeView;
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::etag;
-use crate::http::state::AppState;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers as etag;
+use crate::http::context::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::offices::view::OfficeView;
+use crate::http::responses::{CommonErrors, NotFound};
 use crate::store;
 
 /// Read one office.
@@ -16,14 +17,9 @@ use crate::store;
     description = "Roles: any signed-in user. Inactive offices are visible to administrators only (404 for others).",
     params(("id" = Uuid, Path, description = "Office id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The office", body = OfficeView,
             headers(("ETag" = String, description = "Entity tag of the office's version"))),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Token's office unknown or inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such office", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -2,12 +2,13 @@ use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::view::{OfficePage, OfficeView};
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::offices::view::{OfficePage, OfficeView};
+use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -31,13 +32,9 @@ pub struct ListOfficesQuery {
     description = "Roles: any signed-in user. Active offices ordered by code; administrators may add `include_inactive=true`.",
     params(ListOfficesQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of offices", body = OfficePage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Token's office unknown or inactive, or inactive offices asked for by a non-administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -1,14 +1,15 @@
 use actix_web::{HttpRequest, HttpResponse, patch, web};
 use uuid::Uuid;
 
-use super::view::{OfficeChangesBody, OfficeView};
 use crate::domain::office::check_text;
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers::{self as etag, MaybeIfMatch};
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::etag;
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::offices::view::{OfficeChangesBody, OfficeView};
+use crate::http::responses::{CommonErrors, NotFound};
 use crate::store::{self, offices::OfficeChanges};
 
 /// Change an office's name, address or active flag.
@@ -19,23 +20,18 @@ use crate::store::{self, offices::OfficeChanges};
                    `If-Match` is optional; when sent, a stale entity tag gives 412.",
     params(
         ("id" = Uuid, Path, description = "Office id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version being changed (strong comparison: a weak tag never matches, 412)")
+        MaybeIfMatch
     ),
     request_body(content = OfficeChangesBody, content_type = "application/json"),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The changed office", body = OfficeView,
             headers(("ETag" = String, description = "Entity tag of the new version"))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such office", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The office changed since the given entity tag", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -3,14 +3,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::AccessView;
 use crate::domain::cpr::Cpr;
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::json::JsonBody;
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::privacy::view::AccessView;
+use crate::http::responses::CommonErrors;
 use crate::store::access::{self, Search};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,16 +58,12 @@ pub struct AccessPage {
                    left one record.",
     request_body(content = AccessSearchBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of access records", body = AccessPage),
         (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -1,45 +1,8 @@
 //! Data protection endpoints for supervisors: the access log, and subject access (GDPR art. 15).
 
-mod access_log;
-mod subject;
+pub mod access_log;
+pub mod subject;
+pub mod view;
 
 pub use access_log::search_access_log;
 pub use subject::subject_access;
-
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
-
-use super::cases::view::Actor;
-use crate::store::access::AccessRow;
-
-/// One access to personal data.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AccessView {
-    pub id: i64,
-    pub occurred_at: DateTime<Utc>,
-    pub actor: Actor,
-    /// `case`, `exemption`, `cpr_search` or `subject_access`.
-    pub subject_kind: String,
-    pub case_id: Option<Uuid>,
-    pub exemption_id: Option<Uuid>,
-    /// `METHOD /route`.
-    pub endpoint: String,
-    pub request_id: String,
-}
-
-impl From<AccessRow> for AccessView {
-    fn from(r: AccessRow) -> Self {
-        AccessView {
-            id: r.id,
-            occurred_at: r.occurred_at,
-            actor: Actor { sub: r.actor_sub, name: r.actor_name, role: r.actor_role, office: r.actor_office },
-            subject_kind: r.subject_kind,
-            case_id: r.case_id,
-            exemption_id: r.exemption_id,
-            endpoint: r.endpoint,
-            request_id: r.request_id,
-        }
-    }
-}

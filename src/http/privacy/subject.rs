@@ -4,17 +4,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::AccessView;
 use crate::domain::cpr::Cpr;
 use crate::domain::role::Role;
-use crate::http::audit::{self, Subject};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::view::{CaseView, EventView};
-use crate::http::cases::{Moment, full_view};
+use crate::http::cases::access::full_view;
+use crate::http::cases::view::CaseView;
+use crate::http::context::audit::{self, Subject};
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::exemptions::view::ExemptionView;
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::privacy::view::AccessView;
+use crate::http::responses::CommonErrors;
+use crate::http::views::EventView;
 use crate::store;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,16 +67,12 @@ pub struct SubjectAccessReport {
                    about the person with this CPR number. The request is itself recorded in the access log.",
     request_body(content = SubjectAccessBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 200, description = "What is held about the person", body = SubjectAccessReport),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid CPR number", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]

@@ -4,13 +4,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{check_range, csv, office_scope, respond};
 use crate::domain::case::Kind;
+use crate::domain::role::CASE_READERS;
 use crate::domain::stats::percentile_cont;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::READERS;
+use crate::http::context::caller::office_scope;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::state::AppState;
+use crate::http::reports::csv;
+use crate::http::reports::respond::{check_range, respond};
+use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,17 +84,13 @@ const HEADER: [&str; 15] = [
                    completed within the posting window. Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
     params(DurationsQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "The report", content(
             (DurationsReport = "application/json"),
             (String = "text/csv", example = "from,to,completed,opened_to_first_half_count,opened_to_first_half_median_seconds,opened_to_first_half_p90_seconds,posted_to_completed_count,posted_to_completed_median_seconds,posted_to_completed_p90_seconds,express_opened_to_completed_count,express_opened_to_completed_median_seconds,express_opened_to_completed_p90_seconds,posted_completed,completed_within_window,share_within_window\r\n")
         )),
         (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -107,7 +106,7 @@ pub async fn durations_report(
     let report = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
             let office = office_scope(&who, q.office_id)?;
             let days = store::reports::durations(conn, office, q.kind, q.from, q.to)?;
             let (mut first_half, mut posted, mut express) = (Vec::new(), Vec::new(), Vec::new());

@@ -1,80 +1,14 @@
 //! `/api/v1/reports`: supervisors across offices, clerks and bank users for their own office.
 //! JSON by default; `Accept: text/csv` gives RFC 4180 CSV with the same fields and filters.
 
-mod csv;
-mod durations;
-mod overdue;
-mod status;
-mod throughput;
+pub mod csv;
+pub mod durations;
+pub mod overdue;
+pub mod respond;
+pub mod status;
+pub mod throughput;
 
 pub use durations::durations_report;
 pub use overdue::overdue_report;
 pub use status::status_report;
 pub use throughput::throughput_report;
-
-pub use super::auth::office_scope;
-
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
-use chrono::{Months, NaiveDate};
-use serde::Serialize;
-
-use super::error::{ApiError, ApiResult};
-
-/// `from`..=`to` in Copenhagen days: ordered, and at most two years long.
-pub fn check_range(from: NaiveDate, to: NaiveDate) -> ApiResult<()> {
-    if to < from {
-        return Err(ApiError::field("to", "must not be before from"));
-    }
-    // Both ends count: from 2024-01-01 the last allowed day is 2025-12-31.
-    if from.checked_add_months(Months::new(24)).is_none_or(|limit| to >= limit) {
-        return Err(ApiError::field("to", "the range may be at most 2 years long"));
-    }
-    Ok(())
-}
-
-/// Whether the client prefers CSV: `text/csv` with a higher quality than JSON (or `*/*`).
-pub fn wants_csv(req: &HttpRequest) -> bool {
-    let mut csv = 0.0f32;
-    let mut json = 0.0f32;
-    for range in req.headers().get_all(header::ACCEPT).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')) {
-        let mut parts = range.split(';');
-        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q =
-            parts.filter_map(|p| p.trim().strip_prefix("q=")).find_map(|q| q.trim().parse::<f32>().ok()).unwrap_or(1.0);
-        match mime.as_str() {
-            "text/csv" => csv = csv.max(q),
-            "application/json" | "*/*" | "application/*" => json = json.max(q),
-            _ => {}
-        }
-    }
-    csv > 0.0 && csv > json
-}
-
-/// Answers `json` as JSON, or `csv` rows as CSV when asked for.
-pub fn respond<T: Serialize>(req: &HttpRequest, json: &T, csv: impl FnOnce() -> String) -> HttpResponse {
-    if wants_csv(req) {
-        HttpResponse::Ok().content_type("text/csv; charset=utf-8; header=present").body(csv())
-    } else {
-        HttpResponse::Ok().json(json)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn ranges_are_ordered_and_at_most_two_years() {
-        assert!(check_range(d(2024, 1, 1), d(2025, 12, 31)).is_ok());
-        assert!(check_range(d(2024, 1, 1), d(2026, 1, 1)).is_err());
-        assert!(check_range(d(2024, 2, 29), d(2026, 2, 27)).is_ok());
-        assert!(check_range(d(2024, 2, 29), d(2026, 2, 28)).is_err());
-        assert!(check_range(d(2026, 1, 2), d(2026, 1, 1)).is_err());
-        assert!(check_range(d(2026, 1, 1), d(2026, 1, 1)).is_ok());
-    }
-}

@@ -5,13 +5,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{csv, office_scope, respond};
 use crate::domain::cpr::mask_digits;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::{Moment, READERS};
+use crate::domain::role::CASE_READERS;
+use crate::http::context::caller::office_scope;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::moment::Moment;
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::reports::csv;
+use crate::http::reports::respond::respond;
+use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -77,16 +81,12 @@ fn decode_cursor(c: &str) -> ApiResult<(NaiveDate, Uuid)> {
                    the next page is then named by the `Link: <…>; rel=\"next\"` header (also sent with JSON).",
     params(OverdueQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of overdue cases", content(
             (OverduePage = "application/json"),
             (String = "text/csv", example = "case_id,case_number,office_id,office_code,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
         ), headers(("Link" = String, description = "`<URL>; rel=\"next\"` when another page follows"))),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -105,7 +105,7 @@ pub async fn overdue_report(
     let page = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
             let office = office_scope(&who, q.office_id)?;
             let mut rows = store::reports::overdue_page(conn, office, today, after, limit)?;
             let more = rows.len() as i64 > limit;

@@ -6,12 +6,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{csv, office_scope, respond};
 use crate::domain::case::{Channel, Kind, Status};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::{Moment, READERS};
+use crate::domain::role::CASE_READERS;
+use crate::http::context::caller::office_scope;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::state::AppState;
+use crate::http::reports::csv;
+use crate::http::reports::respond::respond;
+use crate::http::responses::CommonErrors;
 use crate::store::{self, reports::Scope};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -124,16 +128,12 @@ const HEADER: [&str; 12] = [
                    reason. `Accept: text/csv` gives the case rows as CSV (no totals, no exemptions).",
     params(StatusQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "The report", content(
             (StatusReport = "application/json"),
             (String = "text/csv", example = "office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,returned,holder_verified,completed,cancelled,rejected,overdue\r\n")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -149,7 +149,7 @@ pub async fn status_report(
     let report = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
             // Counts, overdue and exemptions from one snapshot, so they agree with each other.
             conn.build_transaction().read_only().repeatable_read().run(|conn| {
                 let scope = Scope { office_id: office_scope(&who, q.office_id)?, kind: q.kind, channel: q.channel };

@@ -4,11 +4,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{check_range, csv, office_scope, respond};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::READERS;
+use crate::domain::role::CASE_READERS;
+use crate::http::context::caller::office_scope;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::state::AppState;
+use crate::http::reports::csv;
+use crate::http::reports::respond::{check_range, respond};
+use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
@@ -97,17 +100,13 @@ const HEADER: [&str; 12] = [
                    cancellations, rejections. Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
     params(ThroughputQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "The report", content(
             (ThroughputReport = "application/json"),
             (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected\r\n")
         )),
         (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not see reports, another office asked for, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -124,7 +123,7 @@ pub async fn throughput_report(
     let report = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, READERS)?;
+            let who = authorize(conn, &bearer, CASE_READERS)?;
             let office = office_scope(&who, q.office_id)?;
             let mut found = store::reports::throughput(conn, office, granularity.as_str(), q.from, q.to)?;
             found.sort_unstable_by(|a, b| (a.period_start, &a.office_code).cmp(&(b.period_start, &b.office_code)));

@@ -2,18 +2,21 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use uuid::Uuid;
 
-use super::MANAGERS;
-use super::view::{NewWebhookBody, WebhookView, WebhookWithSecret};
 use crate::config::AppEnv;
 use crate::domain::FieldIssue;
 use crate::domain::role::Role;
+use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::domain::webhook::{MAX_DESCRIPTION_LEN, check_url};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::Moment;
+use crate::http::context::body::JsonBody;
+use crate::http::context::caller::Bearer;
+use crate::http::context::headers::IdempotencyKey;
+use crate::http::context::idempotency::{self, Answer, Request};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::idempotency::{self, Answer, IdempotencyKey};
-use crate::http::json::JsonBody;
-use crate::http::state::AppState;
+use crate::http::responses::CommonErrors;
+use crate::http::webhooks::access::replay;
+use crate::http::webhooks::view::{NewWebhookBody, WebhookView, WebhookWithSecret};
 use crate::store::webhooks::{self as store, NewWebhook};
 use crate::webhooks::signature;
 
@@ -23,22 +26,18 @@ use crate::webhooks::signature;
     tag = "webhooks",
     description = "Roles: clerk, bank (for their office's events), supervisor (for every office's). Answers once with \
                    the signing secret. `url` must be `https` in production. Accepts `Idempotency-Key`.",
-    params(("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key and body replay the first answer (24 h)")),
+    params(IdempotencyKey),
     request_body(content = NewWebhookBody, content_type = "application/json"),
     responses(
+        CommonErrors,
         (status = 201, description = "Registered; the secret is shown only now", body = WebhookWithSecret, headers(
             ("Location" = String, description = "URL of the webhook"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -67,40 +66,31 @@ pub async fn create_webhook(
     }
     let fingerprint = format!("POST /api/v1/webhooks {digest}");
     let vault = state.vault.clone();
-    idempotency::run(
-        &state,
-        &bearer.clone(),
-        MANAGERS,
-        idempotency::Reveals::Webhook,
-        &moment.clone(),
-        key,
-        fingerprint,
-        move |conn| {
-            let who = authorize(conn, &bearer, MANAGERS)?;
-            let office_id = match who.role {
-                Role::Supervisor => None,
-                _ => Some(who.office.as_ref().ok_or_else(|| ApiError::internal("office role without office"))?.id),
-            };
-            let secret = signature::generate_secret();
-            let row = store::insert(
-                conn,
-                &NewWebhook {
-                    id: Uuid::now_v7(),
-                    office_id,
-                    url: &body.url,
-                    description: &description,
-                    secret_sealed: &vault.seal_bytes(secret.as_bytes()),
-                    created_at: moment.now,
-                    created_by: &who.sub,
-                    updated_at: moment.now,
-                    updated_by: &who.sub,
-                },
-            )?;
-            tracing::info!(webhook.id = %row.id, "webhook registered");
-            let location = format!("/api/v1/webhooks/{}", row.id);
-            let view = WebhookWithSecret { webhook: WebhookView::from(row), secret };
-            Answer::json(StatusCode::CREATED, &view, None, Some(location))
-        },
-    )
+    let request = Request { caller: bearer, roles: WEBHOOK_MANAGERS, moment, key, fingerprint, replay };
+    idempotency::run(&state, request, move |conn, who, moment| {
+        let office_id = match who.role {
+            Role::Supervisor => None,
+            _ => Some(who.office.as_ref().ok_or_else(|| ApiError::internal("office role without office"))?.id),
+        };
+        let secret = signature::generate_secret();
+        let row = store::insert(
+            conn,
+            &NewWebhook {
+                id: Uuid::now_v7(),
+                office_id,
+                url: &body.url,
+                description: &description,
+                secret_sealed: &vault.seal_bytes(secret.as_bytes()),
+                created_at: moment.now,
+                created_by: &who.sub,
+                updated_at: moment.now,
+                updated_by: &who.sub,
+            },
+        )?;
+        tracing::info!(webhook.id = %row.id, "webhook registered");
+        let location = format!("/api/v1/webhooks/{}", row.id);
+        let view = WebhookWithSecret { webhook: WebhookView::from(row), secret };
+        Answer::json(StatusCode::CREATED, &view, None, Some(location))
+    })
     .await
 }

@@ -5,14 +5,16 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view::{DeliveryPage, DeliveryView};
-use super::{MANAGERS, load_visible};
+use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::domain::webhook::DeliveryStatus;
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::Moment;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::moment::Moment;
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::responses::{CommonErrors, NotFound};
+use crate::http::webhooks::access::load_visible;
+use crate::http::webhooks::view::{DeliveryPage, DeliveryView};
 use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,14 +53,9 @@ fn with_attempts(conn: &mut diesel::PgConnection, rows: Vec<DeliveryRow>) -> Api
                    attempt, its status and the next attempt.",
     params(("id" = Uuid, Path, description = "Webhook id"), ListDeliveriesQuery),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "A page of deliveries", body = DeliveryPage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -85,7 +82,7 @@ pub async fn list_deliveries(
     let page = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, MANAGERS)?;
+            let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
             load_visible(conn, &who, id, false)?;
             let mut rows = store::deliveries(conn, id, status, before, limit)?;
             let next_cursor = if rows.len() as i64 > limit {
@@ -109,13 +106,8 @@ pub async fn list_deliveries(
                    A pending delivery is made due now. Repeating it queues it once.",
     params(("id" = Uuid, Path, description = "Webhook id"), ("delivery_id" = Uuid, Path, description = "Delivery id")),
     responses(
+        CommonErrors, NotFound,
         (status = 202, description = "Queued", body = DeliveryView),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook or delivery visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -133,7 +125,7 @@ pub async fn redeliver(
         .run(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
-                let who = authorize(conn, &bearer, MANAGERS)?;
+                let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
                 load_visible(conn, &who, id, false)?;
                 let row =
                     store::find_delivery(conn, id, delivery)?.ok_or_else(|| ApiError::not_found("no such delivery"))?;

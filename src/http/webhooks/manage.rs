@@ -4,13 +4,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use uuid::Uuid;
 
-use super::view::{WebhookView, WebhookWithSecret};
-use super::{MANAGERS, load_visible};
-use crate::http::auth::{Bearer, authorize};
-use crate::http::cases::Moment;
+use crate::domain::role::WEBHOOK_MANAGERS;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers::IdempotencyKey;
+use crate::http::context::idempotency::{self, Answer, Request};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::idempotency::{self, Answer, IdempotencyKey};
-use crate::http::state::AppState;
+use crate::http::responses::{CommonErrors, NotFound};
+use crate::http::webhooks::access::load_visible;
+use crate::http::webhooks::access::replay;
+use crate::http::webhooks::view::{WebhookView, WebhookWithSecret};
 use crate::store::webhooks as store;
 use crate::webhooks::signature;
 
@@ -26,13 +30,8 @@ const PREVIOUS_SECRET_GRACE_HOURS: i64 = 24;
                    and past deliveries; nothing more is queued or sent (a delivery already on its way completes).",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
+        CommonErrors, NotFound,
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -48,7 +47,7 @@ pub async fn delete_webhook(
         .run(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
-                let who = authorize(conn, &bearer, MANAGERS)?;
+                let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
                 load_visible(conn, &who, id, true)?;
                 store::delete(conn, id, &who.sub, chrono::Utc::now())?;
                 tracing::info!(webhook.id = %id, "webhook deleted");
@@ -67,19 +66,14 @@ pub async fn delete_webhook(
                    deliveries carry signatures by both the new and the previous secret. Accepts `Idempotency-Key`.",
     params(
         ("id" = Uuid, Path, description = "Webhook id"),
-        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,255}$", min_length = 1, max_length = 255, description = "Retries with the same key replay the first answer (24 h)")),
+        IdempotencyKey),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The new secret; shown only now", body = WebhookWithSecret, headers(
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -95,31 +89,22 @@ pub async fn rotate_secret(
     let moment = Moment::of(&req);
     let vault = state.vault.clone();
     let fingerprint = format!("POST /api/v1/webhooks/{id}/rotate-secret");
-    idempotency::run(
-        &state,
-        &bearer.clone(),
-        MANAGERS,
-        idempotency::Reveals::Webhook,
-        &moment.clone(),
-        key,
-        fingerprint,
-        move |conn| {
-            let who = authorize(conn, &bearer, MANAGERS)?;
-            let row = load_visible(conn, &who, id, true)?;
-            let secret = signature::generate_secret();
-            let row = store::rotate_secret(
-                conn,
-                id,
-                &vault.seal_bytes(secret.as_bytes()),
-                &row.secret_sealed,
-                moment.now + chrono::Duration::hours(PREVIOUS_SECRET_GRACE_HOURS),
-                &who.sub,
-                moment.now,
-            )?;
-            tracing::info!(webhook.id = %id, "webhook secret rotated");
-            Answer::json(StatusCode::OK, &WebhookWithSecret { webhook: WebhookView::from(row), secret }, None, None)
-        },
-    )
+    let request = Request { caller: bearer, roles: WEBHOOK_MANAGERS, moment, key, fingerprint, replay };
+    idempotency::run(&state, request, move |conn, who, moment| {
+        let row = load_visible(conn, who, id, true)?;
+        let secret = signature::generate_secret();
+        let row = store::rotate_secret(
+            conn,
+            id,
+            &vault.seal_bytes(secret.as_bytes()),
+            &row.secret_sealed,
+            moment.now + chrono::Duration::hours(PREVIOUS_SECRET_GRACE_HOURS),
+            &who.sub,
+            moment.now,
+        )?;
+        tracing::info!(webhook.id = %id, "webhook secret rotated");
+        Answer::json(StatusCode::OK, &WebhookWithSecret { webhook: WebhookView::from(row), secret }, None, None)
+    })
     .await
 }
 
@@ -132,13 +117,8 @@ pub async fn rotate_secret(
                    changes nothing.",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "Disabled", body = WebhookView),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -160,13 +140,8 @@ pub async fn disable_webhook(
                    new events; the failure count starts afresh. Repeating it changes nothing.",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "Enabled", body = WebhookView),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -193,7 +168,7 @@ async fn set_active(
         .run(move |conn| {
             use diesel::Connection;
             conn.transaction(|conn| {
-                let who = authorize(conn, &bearer, MANAGERS)?;
+                let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
                 let row = load_visible(conn, &who, id, true)?;
                 if row.active == active {
                     return Ok(row);

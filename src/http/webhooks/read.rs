@@ -3,13 +3,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view::{WebhookPage, WebhookView};
-use super::{MANAGERS, load_visible};
 use crate::domain::role::Role;
-use crate::http::auth::{Bearer, authorize};
+use crate::domain::role::WEBHOOK_MANAGERS;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::pagination;
-use crate::http::state::AppState;
+use crate::http::responses::{CommonErrors, NotFound};
+use crate::http::webhooks::access::load_visible;
+use crate::http::webhooks::view::{WebhookPage, WebhookView};
 use crate::store::webhooks as store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -31,13 +33,9 @@ pub struct ListWebhooksQuery {
     description = "Roles: clerk, bank (their office's), supervisor (all). Newest first; secrets are never listed.",
     params(ListWebhooksQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of webhooks", body = WebhookPage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -53,7 +51,7 @@ pub async fn list_webhooks(
     let page = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, MANAGERS)?;
+            let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
             let office = if who.role == Role::Supervisor { None } else { who.office.as_ref().map(|o| o.id) };
             let mut rows = store::page(conn, office, before, limit)?;
             let next_cursor = if rows.len() as i64 > limit {
@@ -75,13 +73,8 @@ pub async fn list_webhooks(
     description = "Roles: clerk, bank (their office's), supervisor (all). Another office's webhook is 404.",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
+        CommonErrors, NotFound,
         (status = 200, description = "The webhook (without its secret)", body = WebhookView),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not manage webhooks, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such webhook visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -91,7 +84,7 @@ pub async fn get_webhook(state: web::Data<AppState>, bearer: Bearer, path: web::
     let row = state
         .db
         .run(move |conn| {
-            let who = authorize(conn, &bearer, MANAGERS)?;
+            let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
             load_visible(conn, &who, id, false)
         })
         .await?;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::webhook::DeliveryStatus;
-use crate::http::feed::FeedItem;
+use crate::http::feed::view::FeedItem;
 use crate::store::webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,7 +132,7 @@ impl DeliveryView {
         DeliveryView {
             id: d.id,
             webhook_id: d.webhook_id,
-            cursor: crate::http::feed::cursor_after(d.feed_position),
+            cursor: crate::http::feed::view::cursor_after(d.feed_position),
             status,
             attempts: d.attempts,
             next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use nemid_desk::config::Config;
-use nemid_desk::{db, http};
+use nemid_desk::{commands, db};
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -60,14 +60,14 @@ impl Server {
             extra.iter().find(|(k, _)| *k == "DATABASE_URL").map(|(_, v)| v.to_string()).unwrap_or(db_url.to_string());
         let config = Config::from_source(&env(&url, &data_dir.path(), extra)).expect("test config");
         let pool = db::build_pool(&url, &config.db);
-        let state = http::server::state(config, pool, &url).expect("test state");
+        let state = commands::serve::state(config, pool, &url).expect("test state");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let sys = actix_web::rt::System::new();
             sys.block_on(async move {
-                let server = http::server::build(state, listener).expect("server");
+                let server = commands::serve::build(state, listener).expect("server");
                 tx.send(server.handle()).expect("send handle");
                 let _ = server.await;
             });

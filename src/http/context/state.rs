@@ -5,20 +5,21 @@ use std::sync::Arc;
 use actix_web::web;
 use diesel::pg::PgConnection;
 
-use super::error::{ApiError, ApiResult};
 use crate::auth::KeySet;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::http::context::offices::OfficeCache;
+use crate::http::error::{ApiError, ApiResult};
+use crate::vault::CprVault;
 
 pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub keys: KeySet,
-    pub api_doc: Arc<super::openapi::ApiDoc>,
     /// Seals and opens CPR numbers; cloned into database closures.
-    pub vault: Arc<crate::vault::CprVault>,
-    /// Offices as authorization last read them (see `http::auth::OfficeCache`).
-    pub offices: Arc<super::auth::OfficeCache>,
+    pub vault: Arc<CprVault>,
+    /// Offices as authorization last read them (see `OfficeCache`).
+    pub offices: Arc<OfficeCache>,
     /// The HS256 secret the development sign-in signs with; `None` in production, and then the
     /// sign-in routes are not mounted.
     pub dev_secret: Option<String>,

@@ -4,9 +4,9 @@
 use diesel::pg::PgConnection;
 use uuid::Uuid;
 
-use super::cases::Moment;
-use super::error::ApiResult;
 use crate::auth::Principal;
+use crate::http::context::moment::Moment;
+use crate::http::error::ApiResult;
 use crate::store::access::{self, NewAccess};
 
 /// What a response revealed.

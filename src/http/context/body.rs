@@ -13,9 +13,9 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
-use super::state::AppState;
 use crate::domain::FieldIssue;
+use crate::http::context::state::AppState;
+use crate::http::error::ApiError;
 
 /// A request body parsed as JSON into `T`, with the SHA-256 of its bytes (hex) for
 /// Idempotency-Key fingerprints.

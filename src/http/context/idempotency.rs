@@ -6,46 +6,21 @@
 //! commit in one transaction, so a replay can never disagree with what was stored. Client errors
 //! are remembered too (the request was handled); server errors release the key for a retry.
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderName};
-use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use actix_web::http::header;
 use diesel::Connection;
 use diesel::pg::PgConnection;
+use uuid::Uuid;
 
-use super::auth::{Bearer, authorize};
-use super::cases::Moment;
-use super::error::{ApiError, ApiResult};
-use super::state::AppState;
 use crate::auth::Principal;
 use crate::domain::role::Role;
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::headers::{IdempotencyKey, REPLAYED};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::AppState;
+use crate::http::error::{ApiError, ApiResult, PROBLEM_JSON};
 use crate::store::idempotency;
-
-pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
-pub const REPLAYED: HeaderName = HeaderName::from_static("idempotency-replayed");
-
-/// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey(pub Option<String>);
-
-impl FromRequest for IdempotencyKey {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match req.headers().get(&IDEMPOTENCY_KEY) {
-            None => Ok(IdempotencyKey(None)),
-            Some(v) => match v.to_str() {
-                Ok(s) if !s.is_empty() && s.len() <= 255 && s.bytes().all(|b| b.is_ascii_graphic()) => {
-                    Ok(IdempotencyKey(Some(s.to_string())))
-                }
-                _ => Err(ApiError::bad_parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters")),
-            },
-        })
-    }
-}
 
 /// What a successful action answers; stored for replays.
 pub struct Answer {
@@ -69,7 +44,7 @@ impl Answer {
     fn response(&self, replayed: bool) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
         let is_problem = !self.status.is_success();
-        res.content_type(if is_problem { super::error::PROBLEM_JSON } else { "application/json" });
+        res.content_type(if is_problem { PROBLEM_JSON } else { "application/json" });
         if let Some(e) = &self.etag {
             res.insert_header((header::ETAG, e.as_str()));
         }
@@ -83,51 +58,56 @@ impl Answer {
     }
 }
 
-/// What a successful answer shows, so a replay of it is recorded in the access log too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reveals {
-    Case,
-    Exemption,
-    /// A webhook with its secret: replayed only while the caller may still manage it (no
-    /// personal data, so no access record).
-    Webhook,
+/// Re-checks, for a replayed success, that the caller may still see the record with this id
+/// (office scoping, as for any read) and records the access it makes. Each resource hands in its
+/// own: the executor knows no resource.
+pub type Replay = fn(&mut PgConnection, &Principal, &Moment, Uuid) -> ApiResult<()>;
+
+/// One request, as the executor needs to know it apart from its work.
+pub struct Request {
+    pub caller: Bearer,
+    /// Who may make the request; checked in the transaction, for replays too.
+    pub roles: &'static [Role],
+    pub moment: Moment,
+    pub key: IdempotencyKey,
+    /// What a retry must repeat to be a replay: method, path, If-Match and the body's digest.
+    pub fingerprint: String,
+    pub replay: Replay,
 }
 
-/// Runs `work` in one transaction, at most once per (sub, key, fingerprint). A stored answer is
-/// replayed only to a caller who may still do the request now (`roles`, office checks), and the
-/// replay is an access like the original.
+/// Runs `work` in one transaction, at most once per (sub, key, fingerprint), for the caller
+/// authorized once at its start. A stored answer is replayed only to a caller who may still do
+/// the request now (`roles`, office checks, `replay`), and the replay is an access like the
+/// original.
 ///
 /// The key is held by a transaction-scoped advisory lock, and its answer is written in the same
 /// transaction as the work. So there is no "claimed" state to outlive a crash: a process killed
 /// mid-request leaves nothing behind, and the client's retry with the same key does the work
 /// once. A second request while the first still runs finds the lock taken: 409.
-#[allow(clippy::too_many_arguments)]
-pub async fn run<F>(
-    state: &AppState,
-    bearer: &Bearer,
-    roles: &'static [Role],
-    reveals: Reveals,
-    moment: &Moment,
-    key: IdempotencyKey,
-    fingerprint: String,
-    work: F,
-) -> ApiResult<HttpResponse>
+pub async fn run<F>(state: &AppState, request: Request, work: F) -> ApiResult<HttpResponse>
 where
-    F: FnOnce(&mut PgConnection) -> ApiResult<Answer> + Send + 'static,
+    F: FnOnce(&mut PgConnection, &Principal, &Moment) -> ApiResult<Answer> + Send + 'static,
 {
+    let Request { caller, roles, moment, key, fingerprint, replay } = request;
     let db = &state.db;
     let Some(key) = key.0 else {
-        let answer = db.run(move |conn| conn.transaction(work)).await?;
+        let answer = db
+            .run(move |conn| {
+                conn.transaction(|conn| {
+                    let who = authorize(conn, &caller, roles)?;
+                    work(conn, &who, &moment)
+                })
+            })
+            .await?;
         return Ok(answer.response(false));
     };
-    let sub = bearer.0.sub.clone();
+    let sub = caller.0.sub.clone();
     // Stored answers hold personal data: they are kept sealed like CPR numbers.
     let vault = state.vault.clone();
-    let (b, m) = (bearer.clone(), moment.clone());
     let outcome = db
         .run(move |conn| {
             conn.transaction(|conn| {
-                let who = authorize(conn, &b, roles)?;
+                let who = authorize(conn, &caller, roles)?;
                 if !idempotency::lock(conn, &sub, &key)? {
                     return Err(ApiError::conflict(
                         "idempotency_key_in_flight",
@@ -145,14 +125,14 @@ where
                     }
                     let body = vault.open_bytes(&known.response_body)?;
                     if (200..300).contains(&known.status_code) {
-                        record_replay(conn, &who, &m, reveals, &body)?;
+                        replay(conn, &who, &moment, id_of(&body)?)?;
                     }
                     let status = StatusCode::from_u16(known.status_code as u16).map_err(ApiError::internal)?;
                     return Ok((Answer { status, body, etag: known.etag, location: known.location }, true));
                 }
                 // The work runs under a savepoint: when it refuses the request (4xx), its changes
                 // are undone but the refusal is remembered with the key, as an answer like any other.
-                let answer = match conn.transaction(work) {
+                let answer = match conn.transaction(|conn| work(conn, &who, &moment)) {
                     Ok(a) => a,
                     Err(e) if e.status().is_client_error() => Answer {
                         status: e.status(),
@@ -183,30 +163,10 @@ where
     Ok(answer.response(replayed))
 }
 
-/// Records the access a replayed answer makes: the record's id is in the stored body.
-fn record_replay(
-    conn: &mut PgConnection,
-    who: &Principal,
-    moment: &Moment,
-    reveals: Reveals,
-    body: &[u8],
-) -> ApiResult<()> {
-    let id = serde_json::from_slice::<serde_json::Value>(body)
+/// The id of the record a stored answer shows.
+fn id_of(body: &[u8]) -> ApiResult<Uuid> {
+    serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v["id"].as_str().and_then(|s| uuid::Uuid::parse_str(s).ok()))
-        .ok_or_else(|| ApiError::internal("stored answer without an id"))?;
-    // The caller must still see the record (office scoping), as for any read.
-    match reveals {
-        Reveals::Case => {
-            let (row, _) = super::cases::load_visible(conn, who, id)?;
-            let subject = super::audit::Subject::Case { id, cpr_index: &row.applicant_cpr_index };
-            super::audit::record(conn, who, moment, subject)
-        }
-        Reveals::Exemption => {
-            let (row, _) = super::exemptions::load_visible(conn, who, id)?;
-            let subject = super::audit::Subject::Exemption { id, cpr_index: &row.citizen_cpr_index };
-            super::audit::record(conn, who, moment, subject)
-        }
-        Reveals::Webhook => super::webhooks::load_visible(conn, who, id, false).map(|_| ()),
-    }
+        .and_then(|v| v["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()))
+        .ok_or_else(|| ApiError::internal("stored answer without an id"))
 }

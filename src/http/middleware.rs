@@ -14,13 +14,10 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError};
 use tracing::Instrument;
 
-use super::error::{ApiError, PROBLEM_JSON};
+use crate::http::context::moment::RequestId;
+use crate::http::error::{ApiError, PROBLEM_JSON};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The request id, available to handlers through the request extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 /// Accepts a caller's id if it is 1–64 characters of `[A-Za-z0-9._:-]` with no run of six or
 /// more digits (it is logged and stored, and must not be able to carry a CPR number); otherwise

@@ -1,26 +1,23 @@
-//! Authentication extractor and authorization by role and office.
+//! The caller: authentication extractor and authorization by role and office.
 //!
 //! `Bearer` verifies the token (signature and claims, no I/O). Handlers then resolve the
 //! caller's office inside their own database closure with `authorize`, so one pool checkout
 //! serves both the check and the work.
 
-use std::collections::HashMap;
 use std::future::{Ready, ready};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use diesel::pg::PgConnection;
 
-use super::error::{ApiError, ApiResult};
-use super::state::AppState;
 use crate::auth::{Identity, OfficeRef, Principal};
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
-use crate::store;
+use crate::http::context::offices::OfficeCache;
+use crate::http::context::state::AppState;
+use crate::http::error::{ApiError, ApiResult};
 
 /// A verified bearer token's identity, and the server's office cache for resolving its office.
 #[derive(Clone)]
@@ -87,55 +84,6 @@ pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> 
         return Err(ApiError::forbidden(format!("the role `{}` may not do this", id.role.as_str())));
     }
     Ok(Principal { sub: id.sub.clone(), name: id.name.clone(), role: id.role, office })
-}
-
-/// What authorization needs of an office.
-#[derive(Clone)]
-struct CachedOffice {
-    id: uuid::Uuid,
-    code: String,
-    kind: OfficeKind,
-    active: bool,
-    fetched: Instant,
-}
-
-/// Every clerk and bank request resolves its token's office; caching it per server saves a
-/// database round trip per request (bench/README.md). An office changed through this server is
-/// dropped from its cache at once (`forget`); on other instances a change takes effect within
-/// `OFFICE_CACHE_TTL`.
-#[derive(Default)]
-pub struct OfficeCache(Mutex<HashMap<String, CachedOffice>>, AtomicU64);
-
-const OFFICE_CACHE_TTL: Duration = Duration::from_secs(5);
-
-impl OfficeCache {
-    pub fn forget(&self, code: &str) {
-        // Bumped first: a lookup that read the office before this change will not store it.
-        self.1.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut c) = self.0.lock() {
-            c.remove(code);
-        }
-    }
-
-    fn get(&self, conn: &mut PgConnection, code: &str) -> ApiResult<Option<CachedOffice>> {
-        let hit = self.0.lock().ok().and_then(|c| c.get(code).cloned());
-        if let Some(o) = hit.filter(|o| o.fetched.elapsed() < OFFICE_CACHE_TTL) {
-            return Ok(Some(o));
-        }
-        let generation = self.1.load(Ordering::SeqCst);
-        let Some(row) = store::offices::find_by_code(conn, code)? else { return Ok(None) };
-        let o =
-            CachedOffice { id: row.id, code: row.code, kind: row.kind, active: row.active, fetched: Instant::now() };
-        if let Ok(mut c) = self.0.lock()
-            && self.1.load(Ordering::SeqCst) == generation
-        {
-            if c.len() > 10_000 {
-                c.clear(); // offices number in the hundreds; the bound keeps odd tokens from growing it
-            }
-            c.insert(code.to_string(), o.clone());
-        }
-        Ok(Some(o))
-    }
 }
 
 fn resolve_office(

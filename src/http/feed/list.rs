@@ -3,17 +3,16 @@
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::auth::{Bearer, authorize};
-use super::cases::READERS;
-use super::error::{ApiError, ApiResult, Problem};
-use super::pagination;
-use super::state::AppState;
-use crate::domain::role::Role;
+use crate::domain::role::{CASE_READERS, Role};
+use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::pagination;
+use crate::http::context::state::AppState;
+use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::feed::view::{FeedItem, FeedPage, cursor_after};
+use crate::http::responses::CommonErrors;
 use crate::store::feed::{self, FeedRow};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -32,55 +31,6 @@ pub struct FeedQuery {
 }
 
 /// One change, without personal data.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FeedItem {
-    /// `case` or `exemption`.
-    pub kind: String,
-    /// The event's id within its kind.
-    pub event_id: i64,
-    pub case_id: Option<Uuid>,
-    pub exemption_id: Option<Uuid>,
-    pub case_number: Option<String>,
-    pub office_id: Uuid,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub occurred_at: DateTime<Utc>,
-    pub actor_role: String,
-    pub actor_office: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FeedPage {
-    pub items: Vec<FeedItem>,
-    /// Pass as `after` next time; the same cursor when the page is empty.
-    pub next_cursor: Option<String>,
-}
-
-impl From<FeedRow> for FeedItem {
-    fn from(r: FeedRow) -> Self {
-        FeedItem {
-            case_id: (r.kind == "case").then_some(r.subject_id),
-            exemption_id: (r.kind == "exemption").then_some(r.subject_id),
-            kind: r.kind,
-            event_id: r.id,
-            case_number: r.case_number,
-            office_id: r.office_id,
-            action: r.action,
-            from_status: r.from_status,
-            to_status: r.to_status,
-            occurred_at: r.occurred_at,
-            actor_role: r.actor_role,
-            actor_office: r.actor_office,
-        }
-    }
-}
-
-/// The feed cursor that resumes right after the event at `position`.
-pub fn cursor_after(position: i64) -> String {
-    pagination::encode(&format!("feed:{position}"))
-}
-
 fn encode(r: &FeedRow) -> String {
     cursor_after(r.position)
 }
@@ -102,13 +52,9 @@ fn decode(c: &str) -> ApiResult<i64> {
                    An empty page returns the same cursor; `wait` long-polls until an event commits.",
     params(FeedQuery),
     responses(
+        CommonErrors,
         (status = 200, description = "A page of events", body = FeedPage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json",
-            headers(("WWW-Authenticate" = String, description = "Bearer challenge"))),
-        (status = 403, description = "Role may not read events, or office unknown/inactive", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait")))
     ),
     security(("bearer" = []))
 )]
@@ -136,7 +82,7 @@ pub async fn change_feed(
         let rows = state
             .db
             .run(move |conn| {
-                let who = authorize(conn, &b, READERS)?;
+                let who = authorize(conn, &b, CASE_READERS)?;
                 let office = if who.role == Role::Supervisor { None } else { who.office.as_ref().map(|o| o.id) };
                 Ok(feed::page(conn, office, after, limit)?)
             })

@@ -1,0 +1,43 @@
+//! `nemid-desk seed`: fills the database with a reproducible, made-up data set (`crate::seed`).
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+
+use crate::commands::support::{connect, fail, usage, vault};
+use crate::config::{AppEnv, Config};
+use crate::domain::clock::copenhagen_day;
+use crate::seed::{self, SeedOptions};
+
+pub fn run(config: &Config, cases: usize, offices: usize, seed: u64, until: Option<NaiveDate>) -> ExitCode {
+    if config.app_env == AppEnv::Production {
+        return usage("seed", "refused with APP_ENV=production (it writes made-up people and locks the case tables)");
+    }
+    if cases == 0 || cases > 20_000_000 || offices == 0 || offices > 10_000 {
+        return usage("seed", "--cases must be 1..=20000000 and --offices 1..=10000");
+    }
+    let until = until.unwrap_or_else(|| copenhagen_day(chrono::Utc::now()));
+    let opts = SeedOptions { cases, offices, seed, until, posting_window_days: config.domain.posting_window_days };
+    let vault = match vault(config) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let started = Instant::now();
+    let result = connect(config, true).and_then(|mut conn| {
+        seed::run(&mut conn, &opts, &vault).map_err(|e| format!("seeding failed, nothing was written: {e}"))
+    });
+    match result {
+        Ok(s) => {
+            println!(
+                "seeded {} cases with {} events in {} offices in {:.1} s",
+                s.cases,
+                s.events,
+                s.offices,
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}

@@ -1,0 +1,118 @@
+//! `nemid-desk serve` (the default): migrate, then serve the API and the desk, with the webhook
+//! worker and the daily retention run beside it. `state` and `build` are also how the tests start
+//! their servers.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{HttpServer, web};
+
+use crate::auth::KeySet;
+use crate::auth::keys::effective_secret;
+use crate::commands::support::{bad_config, fail};
+use crate::config::{AppEnv, Config, ConfigError};
+use crate::db::{self, DbPool};
+use crate::http::context::state::{AppState, Db};
+use crate::http::openapi::ApiDoc;
+use crate::http::routes;
+use crate::store::idempotency;
+use crate::vault::CprVault;
+
+pub fn run(config: Config) -> ExitCode {
+    let url = match db::resolve_url(&config) {
+        Ok(u) => u,
+        Err(e) => return fail(&e),
+    };
+    match db::migrate::run(&url) {
+        Ok(n) => tracing::info!(migrations.applied = n, "database schema is current"),
+        Err(e) => return fail(&e),
+    }
+    let pool = db::build_pool(&url, &config.db);
+    crate::retention::spawn_daily(pool.clone(), config.domain.retention_days);
+    if let Ok(mut conn) = pool.get() {
+        match idempotency::purge_expired(&mut conn) {
+            Ok(n) => tracing::info!(idempotency.purged = n, "expired idempotency records removed"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired idempotency records"),
+        }
+    }
+    let bind = config.http.bind_addr;
+    let listener = match TcpListener::bind(bind) {
+        Ok(l) => l,
+        Err(e) => return fail(&format!("cannot listen on {bind} (BIND_ADDR): {e}")),
+    };
+    let state = match state(config, pool, &url) {
+        Ok(s) => s,
+        Err(e) => return bad_config(&e),
+    };
+    let result = actix_web::rt::System::new().block_on(async move {
+        let server = build(state, listener)?;
+        tracing::info!(http.addr = %bind, "listening");
+        server.await
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("server error: {e}")),
+    }
+}
+
+/// `url` is the one `pool` was built with (`db::build_pool`).
+pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppState>, ConfigError> {
+    let keys = KeySet::load(&config)?;
+    // The development sign-in mints tokens for anyone who can reach it, so it exists only where
+    // nothing real could be signed and nobody else can reach it: development mode, the generated
+    // development secret, and a loopback listen address. A server given real keys
+    // (JWT_SECRET, JWT_PUBLIC_KEYS) or listening on the network never has it, APP_ENV or not.
+    let dev_secret = match config.app_env {
+        AppEnv::Development
+            if config.auth.secret.is_none()
+                && config.auth.public_keys.is_empty()
+                && config.http.bind_addr.ip().is_loopback() =>
+        {
+            // A start-up message, not a request's: its own target (request lines carry request ids).
+            tracing::warn!(
+                target: "nemid_desk::startup",
+                "development sign-in enabled at /dev/token: anyone who reaches this server can sign in; \
+                 set APP_ENV=production and JWT keys for real use"
+            );
+            effective_secret(&config)?
+        }
+        _ => None,
+    };
+    let vault = Arc::new(CprVault::from_config(&config)?);
+    let db = Db::new(pool, &db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());
+    Ok(web::Data::new(AppState { config, db, keys, vault, offices: Default::default(), dev_secret }))
+}
+
+/// Blocking threads per worker, so that all workers together hold as many blocking threads as the
+/// pool has connections: every blocking task then finds a connection without queueing twice.
+pub fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
+    (pool_size as usize).div_ceil(workers.max(1)).max(1)
+}
+
+/// A server on `listener`, with its webhook worker; SIGTERM/SIGINT stop it gracefully
+/// (in-flight requests finish). Must be called inside an actix system.
+pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let http = state.config.http.clone();
+    let blocking = blocking_threads_per_worker(state.config.db.pool_size, http.workers);
+    // The webhook outbox is sent from every server instance; claims keep them apart.
+    actix_web::rt::spawn(crate::webhooks::worker::run(
+        state.db.clone(),
+        state.vault.clone(),
+        state.config.webhooks.clone(),
+        state.config.app_env == AppEnv::Production,
+    ));
+    // The document is rendered once; it also tells 405 from 404 for unrouted requests.
+    let doc = web::Data::new(ApiDoc::new(&routes::document()));
+    let server = HttpServer::new(move || routes::app(state.clone(), doc.clone()))
+        .workers(http.workers)
+        .worker_max_blocking_threads(blocking)
+        .shutdown_timeout(http.shutdown_timeout.as_secs())
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
