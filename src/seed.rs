@@ -189,14 +189,14 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let mut next_nemid: i64 = diesel::sql_query("SELECT nextval('nemid_number_seq') AS n").get_result::<N>(conn)?.n;
-        let mut counters: HashMap<(Uuid, i32), i32> = case_number_counters::table
+        let next_nemid: i64 = diesel::sql_query("SELECT nextval('nemid_number_seq') AS n").get_result::<N>(conn)?.n;
+        let counters: HashMap<(Uuid, i32), i32> = case_number_counters::table
             .select((case_number_counters::office_id, case_number_counters::year, case_number_counters::last))
             .load::<(Uuid, i32, i32)>(conn)?
             .into_iter()
             .map(|(o, y, l)| ((o, y), l))
             .collect();
-        let mut open_cprs: HashSet<String> = cases::table
+        let open_cprs: HashSet<String> = cases::table
             .filter(cases::status.ne_all(["completed", "cancelled", "rejected"]))
             .select(cases::applicant_cpr_index)
             .load::<String>(conn)?
@@ -215,26 +215,16 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             diesel::sql_query("SELECT last AS n FROM feed_counter FOR UPDATE").get_result::<N>(conn)?.n;
         let mut summary = SeedSummary { offices: offices.len(), ..Default::default() };
         let mut batch = Batch::default();
+        let mut world = World { rng, opts, vault, anchor, offices: &offices, holders, counters, next_nemid, open_cprs };
         for i in 0..opts.cases {
-            simulate(
-                &mut rng,
-                opts,
-                vault,
-                anchor,
-                &offices,
-                &holders,
-                &mut counters,
-                &mut next_nemid,
-                &mut open_cprs,
-                i,
-                &mut batch,
-            );
+            simulate(&mut world, i, &mut batch);
             if batch.cases.len() >= BATCH || i + 1 == opts.cases {
                 summary.cases += batch.cases.len();
                 summary.events += batch.events.len();
                 flush(conn, &mut batch, &mut feed_position)?;
             }
         }
+        let World { counters, next_nemid, .. } = world;
         for ((office_id, year), last) in &counters {
             diesel::insert_into(case_number_counters::table)
                 .values((
@@ -310,21 +300,26 @@ fn flush(conn: &mut PgConnection, b: &mut Batch, feed_position: &mut i64) -> Que
     Ok(())
 }
 
-/// One case through its life, stopping at `anchor` (the data set's "now").
-#[allow(clippy::too_many_arguments)]
-fn simulate(
-    rng: &mut StdRng,
-    opts: &SeedOptions,
-    vault: &CprVault,
+/// What a simulation draws from and keeps track of across cases.
+struct World<'a> {
+    rng: StdRng,
+    opts: &'a SeedOptions,
+    vault: &'a CprVault,
+    /// The data set's "now".
     anchor: DateTime<Utc>,
-    offices: &[Office],
-    holders: &[Holder],
-    counters: &mut HashMap<(Uuid, i32), i32>,
-    next_nemid: &mut i64,
-    open_cprs: &mut HashSet<String>,
-    n: usize,
-    batch: &mut Batch,
-) {
+    offices: &'a [Office],
+    holders: Vec<Holder>,
+    /// The last case number per (office, year).
+    counters: HashMap<(Uuid, i32), i32>,
+    next_nemid: i64,
+    /// Blind indexes of applicants with an open case (one open case per person).
+    open_cprs: HashSet<String>,
+}
+
+/// Case number `n` through its life, stopping at the anchor.
+fn simulate(world: &mut World<'_>, n: usize, batch: &mut Batch) {
+    let World { rng, opts, vault, anchor, offices, holders, counters, next_nemid, open_cprs } = world;
+    let (opts, vault, anchor, offices) = (*opts, *vault, *anchor, *offices);
     let office = &offices[rng.random_range(0..offices.len())];
     // The first five cases wait mid-way in the states a random draw could miss in a small data
     // set (0 = opened, 1 = identity verified, 2 = first half issued / holder verified,

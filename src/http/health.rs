@@ -19,8 +19,6 @@ pub struct Health {
 
 /// Liveness: the process answers. Touches no database.
 #[utoipa::path(
-    operation_id = "healthz",
-    tag = "health",
     description = "Liveness: the process is up. Does not touch the database. No authentication.",
     responses((status = 200, description = "The process is alive", body = Health)),
     security(())
@@ -32,8 +30,6 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: a query succeeds within one second.
 #[utoipa::path(
-    operation_id = "readyz",
-    tag = "health",
     description = "Readiness: 200 when a database query succeeds within 1 s, otherwise 503. No authentication.",
     responses(
         (status = 200, description = "Ready to serve", body = Health),

@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 
 use super::webhooks::view::{WebhookEvent, WebhookPayload};
 use crate::domain::FieldIssue;
+use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
 use crate::http::error::Problem;
+use crate::http::responses::{BodyErrors, CommonErrors, NotFound};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +22,8 @@ use crate::http::error::Problem;
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "This server")),
+    // Every operation needs the bearer token unless it says `security(())` (health, this document).
+    security(("bearer" = [])),
     components(schemas(Problem, FieldIssue, WebhookPayload, WebhookEvent)),
     modifiers(&BearerScheme, &WebhookDelivery),
     tags(
@@ -106,6 +110,55 @@ impl Modify for WebhookDelivery {
 /// and stateful fuzzers (scripts/fuzz-api) can walk real journeys: open a case, check identity,
 /// hand out the first half, post the second, and so on. Applied to the finished document (the
 /// routes' operations exist only then).
+/// What every operation shares, stated once instead of in each `#[utoipa::path]`: its tag
+/// (from its path), and the answers common to every operation that needs the bearer token
+/// (`CommonErrors`: 401, 403, 503), to every one that addresses a record (`NotFound`: 404) and
+/// to every one with a JSON body (`BodyErrors`: 400, 413, 415, 422).
+/// Applied to the finished document, like the links.
+pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::IntoResponses;
+    for (path, item) in api.paths.paths.iter_mut() {
+        let tag = tag_of(path);
+        for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            op.tags.get_or_insert_with(|| vec![tag.to_string()]);
+            // `security(())` marks the public operations; the others inherit the bearer scheme.
+            if op.security.is_some() {
+                continue;
+            }
+            let mut common = CommonErrors::responses();
+            if path.contains('{') {
+                common.extend(NotFound::responses());
+            }
+            if op.request_body.is_some() {
+                common.extend(BodyErrors::responses());
+            }
+            for (status, answer) in common {
+                op.responses.responses.entry(status).or_insert(answer);
+            }
+        }
+    }
+}
+
+/// The tag of an operation, by the first segment of its path below `/api/v1`.
+fn tag_of(path: &str) -> &'static str {
+    let first = path.trim_start_matches("/api/v1").trim_start_matches('/').split(['/', '.']).next().unwrap_or("");
+    match first {
+        "healthz" | "readyz" => "health",
+        "openapi" | "settings" => "meta",
+        "cases" => "cases",
+        "exemptions" => "exemptions",
+        "events" => "feed",
+        "webhooks" => "webhooks",
+        "access-log" | "subject-access" => "privacy",
+        "reports" => "reports",
+        "offices" => "offices",
+        _ => "other",
+    }
+}
+
+/// Operations an answer links to, and whether the link passes the ETag as If-Match.
+type Links = Vec<(String, bool)>;
+
 pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
     {
         use serde_json::json;
@@ -138,18 +191,38 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
             }
             l.build()
         };
-        // From each step of a case's lifecycle to the steps its new state allows (the transition
-        // table of domain::case), so a walk through the links is a journey a desk could make.
-        // Cancelling is possible in every open state but linked only from the start, so walks
-        // go deep instead of ending early; reads are linked from the final states.
-        let next =
-            |actions: &[&'static str]| -> Vec<(&'static str, bool)> { actions.iter().map(|a| (*a, true)).collect() };
-        let after_open = next(&["identity_check", "reject", "cancel"]);
-        let after_identity = next(&["first_half", "accompanying_holder"]);
-        let after_first_half = next(&["second_half"]);
-        let after_posting = next(&["returned", "activation"]);
-        let after_holder = next(&["issue_in_full"]);
-        let closed = vec![("get_case", false), ("list_case_events", false)];
+        // From each step of a case's lifecycle to the steps its new state allows, read off the
+        // transition table (domain::case), so a walk through the links is a journey a desk could
+        // make. Cancelling is possible in every open state but linked only from the start, so
+        // walks go deep instead of ending early; reads are linked from the final states.
+        let operation = |a: Action| a.as_str().replace('-', "_");
+        let after = |state: Status, from_start: bool| -> Links {
+            if state.is_final() {
+                return vec![("get_case".into(), false), ("list_case_events".into(), false)];
+            }
+            let mut next: Vec<Action> = Vec::new();
+            for &kind in Kind::ALL {
+                for a in allowed_actions(state, kind) {
+                    if (from_start || a != Action::Cancel) && !next.contains(&a) {
+                        next.push(a);
+                    }
+                }
+            }
+            next.sort_by_key(|a| Action::ALL.iter().position(|x| x == a));
+            next.into_iter().map(|a| (operation(a), true)).collect()
+        };
+        let mut case_sources: Vec<(String, &str, Links)> =
+            vec![("create_case".into(), "201", after(Status::Opened, true))];
+        for action in Action::ALL {
+            // The state an action leads to is the same for every kind it applies to.
+            let to = Status::ALL
+                .iter()
+                .flat_map(|&s| Kind::ALL.iter().filter_map(move |&k| transition(s, k, action)))
+                .next();
+            if let Some(to) = to {
+                case_sources.push((operation(action), "200", after(to, false)));
+            }
+        }
         let exemption_targets = [
             ("get_exemption", false),
             ("decide_exemption", true),
@@ -165,22 +238,11 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
             ("delete_webhook", false),
         ];
         // (source operation, its success status, the operations its answer links to)
-        type Source<'a> = (&'a str, &'a str, &'a [(&'a str, bool)]);
-        let sources: Vec<Source> = vec![
-            ("create_case", "201", &after_open),
-            ("identity_check", "200", &after_identity),
-            ("first_half", "200", &after_first_half),
-            ("second_half", "200", &after_posting),
-            ("returned", "200", &after_first_half),
-            ("accompanying_holder", "200", &after_holder),
-            ("activation", "200", &closed),
-            ("issue_in_full", "200", &closed),
-            ("reject", "200", &closed),
-            ("cancel", "200", &closed),
-            ("create_exemption", "201", &exemption_targets),
-            ("decide_exemption", "200", &exemption_targets),
-            ("create_webhook", "201", &webhook_targets),
-        ];
+        let owned = |targets: &[(&str, bool)]| -> Links { targets.iter().map(|(t, e)| (t.to_string(), *e)).collect() };
+        let mut sources = case_sources;
+        sources.push(("create_exemption".into(), "201", owned(&exemption_targets)));
+        sources.push(("decide_exemption".into(), "200", owned(&exemption_targets)));
+        sources.push(("create_webhook".into(), "201", owned(&webhook_targets)));
         for item in api.paths.paths.values_mut() {
             for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
                 let Some(id) = op.operation_id.clone() else { continue };
@@ -189,8 +251,8 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
                         continue;
                     }
                     if let Some(utoipa::openapi::RefOr::T(response)) = op.responses.responses.get_mut(*status) {
-                        for (target, etag) in targets.iter() {
-                            response.links.insert(target.to_string(), link(target, *etag).into());
+                        for (target, etag) in targets {
+                            response.links.insert(target.clone(), link(target, *etag).into());
                         }
                     }
                 }
@@ -249,14 +311,12 @@ impl ApiDoc {
 
 /// This API's OpenAPI 3.1 document.
 #[utoipa::path(
-    operation_id = "openapi_document",
-    tag = "meta",
     description = "The OpenAPI document of this API, in YAML. No authentication.",
     responses((status = 200, description = "The document", body = String, content_type = "application/yaml")),
     security(())
 )]
 #[get("/openapi.yaml")]
-pub async fn openapi_yaml(doc: web::Data<ApiDoc>) -> HttpResponse {
+pub async fn openapi_document(doc: web::Data<ApiDoc>) -> HttpResponse {
     HttpResponse::Ok().content_type("application/yaml").body(doc.yaml.clone())
 }
 

@@ -1,7 +1,9 @@
 //! Answers many operations share, written once for the OpenAPI document: types for
-//! `responses(...)` in `#[utoipa::path]`, never built. Every authenticated operation lists
-//! `CommonErrors`; those that address one record add `NotFound`; the state-changing actions on
-//! versioned records answer `ActionErrors`.
+//! `responses(...)`, never built. `http::openapi::add_conventions` adds `CommonErrors` to every
+//! operation that needs the bearer token, `NotFound` to every one that addresses a record and
+//! `BodyErrors` to every one that takes a JSON body; an operation lists only what is its own
+//! (the state-changing actions on versioned records: `ActionErrors`). An operation that states an
+//! answer itself keeps its own description.
 
 use crate::http::error::Problem;
 
@@ -32,6 +34,24 @@ pub enum NotFound {
     NotFound(Problem),
 }
 
+/// What any operation with a JSON body may answer (`context::body::JsonBody`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyErrors {
+    /// Malformed JSON, header or parameter
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// Body too large
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// Body is not JSON
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// A field is missing, of the wrong type or breaks a rule (one entry per field, with the reason)
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
+}
+
 /// The errors of every state-changing action on a case or an exemption (If-Match required,
 /// Idempotency-Key accepted). A type for the OpenAPI document only, never built.
 #[derive(utoipa::IntoResponses)]
@@ -40,16 +60,6 @@ pub enum ActionErrors {
     /// Malformed JSON, If-Match or Idempotency-Key.
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
-    /// Missing or invalid token.
-    #[response(status = 401, content_type = "application/problem+json",
-        headers(("WWW-Authenticate" = String, description = "Bearer challenge")))]
-    Unauthorized(Problem),
-    /// The role may not do this, or the token's office is unknown or inactive.
-    #[response(status = 403, content_type = "application/problem+json")]
-    Forbidden(Problem),
-    /// No such record (or not visible to the caller)
-    #[response(status = 404, content_type = "application/problem+json")]
-    NotFound(Problem),
     /// Not allowed in the record's state (`allowed_actions` lists what is), or the
     /// Idempotency-Key is still in flight.
     #[response(status = 409, content_type = "application/problem+json")]
@@ -57,12 +67,6 @@ pub enum ActionErrors {
     /// The record changed since the entity tag in If-Match.
     #[response(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Problem),
-    /// Body too large.
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(Problem),
-    /// Body is not JSON.
-    #[response(status = 415, content_type = "application/problem+json")]
-    UnsupportedMediaType(Problem),
     /// Evidence or fields break a rule (one entry per field, with the reason), or the
     /// Idempotency-Key was used for another body.
     #[response(status = 422, content_type = "application/problem+json")]
@@ -70,8 +74,4 @@ pub enum ActionErrors {
     /// If-Match is missing.
     #[response(status = 428, content_type = "application/problem+json")]
     PreconditionRequired(Problem),
-    /// Database unavailable.
-    #[response(status = 503, content_type = "application/problem+json",
-        headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Unavailable(Problem),
 }

@@ -19,7 +19,7 @@ use crate::http::{
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(openapi::openapi_yaml)
+        .service(openapi::openapi_document)
         .service(scope::scope("/api/v1").configure(api_v1));
 }
 
@@ -54,11 +54,11 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(webhooks::list_webhooks)
         .service(webhooks::get_webhook)
         .service(webhooks::delete_webhook)
-        .service(webhooks::rotate_secret)
+        .service(webhooks::rotate_webhook_secret)
         .service(webhooks::disable_webhook)
         .service(webhooks::enable_webhook)
-        .service(webhooks::list_deliveries)
-        .service(webhooks::redeliver)
+        .service(webhooks::list_webhook_deliveries)
+        .service(webhooks::redeliver_webhook_delivery)
         .service(privacy::search_access_log)
         .service(privacy::subject_access)
         .service(reports::status_report)
@@ -72,6 +72,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut api =
         App::new().into_utoipa_app().openapi(openapi::BaseDoc::openapi()).configure(routes).split_for_parts().1;
+    openapi::add_conventions(&mut api);
     openapi::add_links(&mut api);
     api
 }

@@ -1,16 +1,14 @@
 //! The rules in force at this installation, for front ends that check input before sending it
 //! (the desk offers exactly the photo ID types the server accepts).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::role::Role;
 use crate::domain::rules;
-use crate::http::context::caller::{Bearer, authorize};
-use crate::http::context::state::AppState;
+use crate::http::context::caller::Caller;
 use crate::http::error::ApiResult;
-use crate::http::responses::CommonErrors;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeskSettings {
@@ -33,20 +31,16 @@ pub struct DeskSettings {
 
 /// The rules in force.
 #[utoipa::path(
-    operation_id = "get_settings",
-    tag = "meta",
     description = "Roles: any signed-in user. The configurable rules front ends need to check input as the server will.",
     responses(
-        CommonErrors,
         (status = 200, description = "The rules in force", body = DeskSettings),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/settings")]
-pub async fn get_settings(state: web::Data<AppState>, bearer: Bearer) -> ApiResult<HttpResponse> {
+pub async fn get_settings(caller: Caller) -> ApiResult<HttpResponse> {
     // The office check of every /api/v1 call holds here too.
-    state.db.run(move |conn| authorize(conn, &bearer, Role::ALL).map(|_| ())).await?;
-    let d = &state.config.domain;
+    caller.run(Role::ALL, |_, _, _| Ok(())).await?;
+    let d = &caller.state.config.domain;
     Ok(HttpResponse::Ok().json(DeskSettings {
         photo_id_types: d.photo_id_types.clone(),
         posting_window_days: d.posting_window_days,

@@ -10,7 +10,6 @@ use crate::http::cases::view::{AccompanyingHolderBody, CaseView, EmptyBody, Iden
 use crate::http::context::body::JsonBody;
 use crate::http::context::command::{Act, execute};
 use crate::http::context::headers::{IdempotencyKey, IfMatch};
-use crate::http::context::state::AppState;
 use crate::http::error::ApiResult;
 use crate::http::responses::ActionErrors;
 use crate::http::views::ReasonBody;
@@ -28,8 +27,6 @@ pub enum CaseChanged {
 
 /// Record the identity check.
 #[utoipa::path(
-    operation_id = "identity_check",
-    tag = "cases",
     description = "Roles: clerk, bank. opened → identity_verified. Valid photo ID of an allowed type (not expired today) \
                    that shows the applicant, and the yellow health card with the applicant's CPR number.",
     params(
@@ -38,25 +35,21 @@ pub enum CaseChanged {
         IdempotencyKey
     ),
     request_body(content = IdentityCheckBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/identity-check")]
 pub async fn identity_check(
-    state: web::Data<AppState>,
     act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<IdentityCheckBody>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
     let evidence = Evidence::Identity(body);
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::IdentityCheck, evidence, digest)?).await
+    execute::<Cases>(act.command(id.into_inner(), Action::IdentityCheck, evidence, digest)?).await
 }
 
 /// Hand out the first half (standard cases).
 #[utoipa::path(
-    operation_id = "first_half",
-    tag = "cases",
     description = "Roles: clerk, bank. identity_verified → first_half_issued (standard cases). Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -64,23 +57,15 @@ pub async fn identity_check(
         IdempotencyKey
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/first-half")]
-pub async fn first_half(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<EmptyBody>,
-) -> ApiResult<HttpResponse> {
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::FirstHalf, Evidence::Nothing, body.1)?).await
+pub async fn first_half(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
+    execute::<Cases>(act.command(id.into_inner(), Action::FirstHalf, Evidence::Nothing, body.1)?).await
 }
 
 /// Post the second half (the code card).
 #[utoipa::path(
-    operation_id = "second_half",
-    tag = "cases",
     description = "Roles: clerk, bank. first_half_issued or returned → second_half_posted (standard cases). Posts to the \
                    address on file, or to a corrected `address` (which then replaces it). Sets `second_half_expected_by` \
                    to the posting day plus POSTING_WINDOW_DAYS.",
@@ -90,25 +75,17 @@ pub async fn first_half(
         IdempotencyKey
     ),
     request_body(content = SecondHalfBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/second-half")]
-pub async fn second_half(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<SecondHalfBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn second_half(act: Act, id: web::Path<Uuid>, body: JsonBody<SecondHalfBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
     let evidence = Evidence::SecondHalf(body);
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::SecondHalf, evidence, digest)?).await
+    execute::<Cases>(act.command(id.into_inner(), Action::SecondHalf, evidence, digest)?).await
 }
 
 /// Record that the posted code card came back undeliverable.
 #[utoipa::path(
-    operation_id = "returned",
-    tag = "cases",
     description = "Roles: clerk, bank. second_half_posted → returned. The case can then be re-posted or cancelled.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -116,25 +93,17 @@ pub async fn second_half(
         IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/returned")]
-pub async fn returned(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<ReasonBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn returned(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
     let evidence = Evidence::Reason(body.reason);
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::Returned, evidence, digest)?).await
+    execute::<Cases>(act.command(id.into_inner(), Action::Returned, evidence, digest)?).await
 }
 
 /// Confirm activation: the citizen received the code card and activated NemID.
 #[utoipa::path(
-    operation_id = "activation",
-    tag = "cases",
     description = "Roles: clerk, bank. second_half_posted → completed.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -142,23 +111,15 @@ pub async fn returned(
         IdempotencyKey
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/activation")]
-pub async fn activation(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<EmptyBody>,
-) -> ApiResult<HttpResponse> {
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::Activation, Evidence::Nothing, body.1)?).await
+pub async fn activation(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
+    execute::<Cases>(act.command(id.into_inner(), Action::Activation, Evidence::Nothing, body.1)?).await
 }
 
 /// Verify the accompanying NemID holder (express cases).
 #[utoipa::path(
-    operation_id = "accompanying_holder",
-    tag = "cases",
     description = "Roles: clerk, bank. identity_verified → holder_verified (express cases). The holder: 18 or over, not \
                    the applicant, valid photo ID, NemID code card presented, NemID active for at least 30 days \
                    (`nemid_active_since`, or known from a case completed here), and at most 3 accompaniments in any \
@@ -169,25 +130,21 @@ pub async fn activation(
         IdempotencyKey
     ),
     request_body(content = AccompanyingHolderBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/accompanying-holder")]
 pub async fn accompanying_holder(
-    state: web::Data<AppState>,
     act: Act,
     id: web::Path<Uuid>,
     body: JsonBody<AccompanyingHolderBody>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
     let evidence = Evidence::Holder(body.holder);
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::AccompanyingHolder, evidence, digest)?).await
+    execute::<Cases>(act.command(id.into_inner(), Action::AccompanyingHolder, evidence, digest)?).await
 }
 
 /// Hand out both halves at once (express cases).
 #[utoipa::path(
-    operation_id = "issue_in_full",
-    tag = "cases",
     description = "Roles: clerk, bank. holder_verified → completed (express cases). Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -195,23 +152,15 @@ pub async fn accompanying_holder(
         IdempotencyKey
     ),
     request_body(content = EmptyBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/issue-in-full")]
-pub async fn issue_in_full(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<EmptyBody>,
-) -> ApiResult<HttpResponse> {
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::IssueInFull, Evidence::Nothing, body.1)?).await
+pub async fn issue_in_full(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
+    execute::<Cases>(act.command(id.into_inner(), Action::IssueInFull, Evidence::Nothing, body.1)?).await
 }
 
 /// Reject the application.
 #[utoipa::path(
-    operation_id = "reject",
-    tag = "cases",
     description = "Roles: clerk, bank. opened → rejected, with a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -219,25 +168,17 @@ pub async fn issue_in_full(
         IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/reject")]
-pub async fn reject(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<ReasonBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn reject(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
     let evidence = Evidence::Reason(body.reason);
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::Reject, evidence, digest)?).await
+    execute::<Cases>(act.command(id.into_inner(), Action::Reject, evidence, digest)?).await
 }
 
 /// Cancel the case.
 #[utoipa::path(
-    operation_id = "cancel",
-    tag = "cases",
     description = "Roles: clerk, bank (own office), supervisor (any office). Any state that is not final → cancelled, with a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -245,17 +186,11 @@ pub async fn reject(
         IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(CaseChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/cancel")]
-pub async fn cancel(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<ReasonBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn cancel(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
     let evidence = Evidence::Reason(body.reason);
-    execute::<Cases>(&state, act.command(id.into_inner(), Action::Cancel, evidence, digest)?).await
+    execute::<Cases>(act.command(id.into_inner(), Action::Cancel, evidence, digest)?).await
 }

@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use chrono::Datelike;
 use serde_json::json;
 use uuid::Uuid;
@@ -13,48 +13,33 @@ use crate::domain::rules::check_applicant_age;
 use crate::http::cases::access::replay;
 use crate::http::cases::view::{CaseView, NewCaseBody};
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::Bearer;
+use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
 use crate::http::context::headers::IdempotencyKey;
 use crate::http::context::idempotency::{self, Answer, Request};
-use crate::http::context::moment::Moment;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::responses::CommonErrors;
 use crate::store::{self, cases::NewCase, events::NewEvent};
 
 /// Open a case.
 #[utoipa::path(
-    operation_id = "create_case",
-    tag = "cases",
     description = "Roles: clerk, bank (at their own office, which gives the channel). Refused: an invalid CPR \
                    number or an applicant under 15 (422), another open case for the same CPR anywhere (409). \
                    Bank branches must state `online_banking_agreement: true`. Accepts `Idempotency-Key`.",
     params(IdempotencyKey),
     request_body(content = NewCaseBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 201, description = "Opened", body = CaseView, headers(
             ("Location" = String, description = "URL of the case"),
             ("ETag" = String, description = "Entity tag of the case's version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The applicant has an open case, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/cases")]
-pub async fn create_case(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    key: IdempotencyKey,
-    body: JsonBody<NewCaseBody>,
-) -> ApiResult<HttpResponse> {
-    let moment = Moment::of(&req);
+pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<NewCaseBody>) -> ApiResult<HttpResponse> {
+    let moment = caller.moment.clone();
     let JsonBody(body, digest) = body;
     let mut issues = Vec::new();
     let cpr = match Cpr::parse(&body.applicant.cpr) {
@@ -76,9 +61,9 @@ pub async fn create_case(
     };
 
     let fingerprint = format!("POST /api/v1/cases {digest}");
-    let vault = state.vault.clone();
-    let request = Request { caller: bearer, roles: CASE_WORKERS, moment, key, fingerprint, replay };
-    idempotency::run(&state, request, move |conn, who, moment| {
+    let vault = caller.state.vault.clone();
+    let request = Request { caller, roles: CASE_WORKERS, key, fingerprint, replay };
+    idempotency::run(request, move |conn, who, moment| {
         let office = who.office.clone().ok_or_else(|| ApiError::internal("case worker without office"))?;
         let channel = match office.kind {
             OfficeKind::CitizenServiceCentre => Channel::Desk,

@@ -3,38 +3,26 @@ use uuid::Uuid;
 
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::access::load_visible;
-use crate::http::context::caller::{Bearer, authorize};
-use crate::http::context::state::AppState;
+use crate::http::context::caller::Caller;
 use crate::http::error::ApiResult;
-use crate::http::responses::{CommonErrors, NotFound};
 use crate::http::views::{EventList, EventView};
 use crate::store;
 
 /// A case's audit trail.
 #[utoipa::path(
-    operation_id = "list_case_events",
-    tag = "cases",
     description = "Roles: clerk, bank (own office), supervisor (all). Every change of the case, oldest first; \
                    events are append-only.",
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
-        CommonErrors, NotFound,
         (status = 200, description = "The events", body = EventList),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/cases/{id}/events")]
-pub async fn list_case_events(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_case_events(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let list = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, CASE_READERS)?;
-            load_visible(conn, &who, id)?;
+    let list = caller
+        .run(CASE_READERS, move |conn, who, _moment| {
+            load_visible(conn, who, id)?;
             let items = store::events::for_case(conn, id)?.into_iter().map(EventView::from).collect();
             Ok(EventList { items })
         })

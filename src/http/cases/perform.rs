@@ -95,7 +95,8 @@ fn perform(
     command: Command<Action, Evidence>,
     state: &AppState,
 ) -> ApiResult<CaseView> {
-    let Command { id, version: expected_version, action, evidence: input, moment, .. } = command;
+    let Command { id, version: expected_version, action, evidence: input, caller, .. } = command;
+    let moment = caller.moment;
     let (cfg, vault) = (&state.config.domain, &state.vault);
     // Only a case the caller may see is locked; the lock serialises actions on it, and the
     // second read sees the version the previous action left.

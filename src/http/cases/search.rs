@@ -1,7 +1,7 @@
 //! Case lists: `POST /cases/search` (filters in the body, so CPR numbers never travel in URLs)
 //! and `GET /cases` (the same filters as query parameters, except `cpr`).
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -12,12 +12,9 @@ use crate::domain::cpr::Cpr;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::view::{CasePage, CaseView};
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
-use crate::http::context::moment::Moment;
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::responses::CommonErrors;
 use crate::store::cases::{self as store, Search};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -77,13 +74,8 @@ pub struct ListCasesQuery {
     pub cursor: Option<String>,
 }
 
-async fn run_search(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    body: SearchBody,
-) -> ApiResult<HttpResponse> {
-    let moment = Moment::of(&req);
+async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse> {
+    let moment = &caller.moment;
     let limit = pagination::limit(body.limit)?;
     let after = body.cursor.as_deref().map(|c| pagination::decode_time_id(c, "case")).transpose()?;
     if body.status.as_ref().is_some_and(|s| s.len() > 9) {
@@ -107,21 +99,19 @@ async fn run_search(
         opened_to: body.opened_to,
         overdue: body.overdue,
         today: Some(moment.today),
-        cpr_index: cpr.map(|d| state.vault.blind(&d)),
+        cpr_index: cpr.map(|d| caller.state.vault.blind(&d)),
         after,
         limit,
     };
-    let vault = state.vault.clone();
-    let page = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, CASE_READERS)?;
-            search.office_id = crate::http::context::caller::office_scope(&who, search.office_id)?;
+    let vault = caller.state.vault.clone();
+    let page = caller
+        .run(CASE_READERS, move |conn, who, moment| {
+            search.office_id = crate::http::context::caller::office_scope(who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
                 crate::http::context::audit::record(
                     conn,
-                    &who,
-                    &moment,
+                    who,
+                    moment,
                     crate::http::context::audit::Subject::CprSearch { cpr_index: index },
                 )?;
             }
@@ -142,53 +132,33 @@ async fn run_search(
 
 /// Search cases.
 #[utoipa::path(
-    operation_id = "search_cases",
-    tag = "cases",
     description = "Roles: clerk, bank (own office), supervisor (all, or one `office_id`). Newest first, keyset-paginated; \
                    applicants carry `cpr_masked` only. A POST so that a CPR number never travels in a URL.",
     request_body(content = SearchBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of cases", body = CasePage),
         (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/cases/search")]
-pub async fn search_cases(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    body: JsonBody<SearchBody>,
-) -> ApiResult<HttpResponse> {
-    run_search(state, req, bearer, body.0).await
+pub async fn search_cases(caller: Caller, body: JsonBody<SearchBody>) -> ApiResult<HttpResponse> {
+    run_search(caller, body.0).await
 }
 
 /// List cases.
 #[utoipa::path(
-    operation_id = "list_cases",
-    tag = "cases",
     description = "Roles: clerk, bank (own office), supervisor (all). The filters of `POST /cases/search` as query \
                    parameters, except `cpr`.",
     params(ListCasesQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of cases", body = CasePage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/cases")]
-pub async fn list_cases(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    query: web::Query<ListCasesQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_cases(caller: Caller, query: web::Query<ListCasesQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
@@ -212,5 +182,5 @@ pub async fn list_cases(
         limit: q.limit,
         cursor: q.cursor,
     };
-    run_search(state, req, bearer, body).await
+    run_search(caller, body).await
 }

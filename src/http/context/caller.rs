@@ -10,11 +10,13 @@ use std::sync::Arc;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use diesel::Connection;
 use diesel::pg::PgConnection;
 
 use crate::auth::{Identity, OfficeRef, Principal};
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
+use crate::http::context::moment::Moment;
 use crate::http::context::offices::OfficeCache;
 use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult};
@@ -106,4 +108,54 @@ fn resolve_office(
         )));
     }
     Ok(OfficeRef { id: row.id, code: row.code, kind: row_kind })
+}
+
+/// A handler's view of its request: the application, the verified token and the moment. `run`
+/// does the handler's database work on a blocking thread, for the caller authorized (role and
+/// office) in the same checkout.
+#[derive(Clone)]
+pub struct Caller {
+    pub state: web::Data<AppState>,
+    pub bearer: Bearer,
+    pub moment: Moment,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        ready(extract(req).and_then(|bearer| {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            Ok(Caller { state, bearer, moment: Moment::of(req) })
+        }))
+    }
+}
+
+impl Caller {
+    /// Runs `work` for the caller, if their role is one of `roles` (and their office is in order).
+    pub async fn run<T, F>(&self, roles: &'static [Role], work: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Principal, &Moment) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (bearer, moment) = (self.bearer.clone(), self.moment.clone());
+        self.state
+            .db
+            .run(move |conn| {
+                let who = authorize(conn, &bearer, roles)?;
+                work(conn, &who, &moment)
+            })
+            .await
+    }
+
+    /// Like `run`, with `work` in one transaction (its changes commit together or not at all).
+    pub async fn transaction<T, F>(&self, roles: &'static [Role], work: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Principal, &Moment) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(roles, move |conn, who, moment| conn.transaction(|conn| work(conn, who, moment))).await
+    }
 }

@@ -18,17 +18,15 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::domain::role::Role;
-use crate::http::context::caller::Bearer;
+use crate::http::context::caller::Caller;
 use crate::http::context::headers::{IdempotencyKey, IfMatch, etag};
 use crate::http::context::idempotency::{self, Answer, Replay, Request};
-use crate::http::context::moment::Moment;
 use crate::http::context::state::AppState;
 use crate::http::error::ApiResult;
 
 /// One change to one record, as a request asks for it.
 pub struct Command<A, E> {
-    pub caller: Bearer,
-    pub moment: Moment,
+    pub caller: Caller,
     /// Which record.
     pub id: Uuid,
     /// The version the client acted upon (`If-Match`).
@@ -45,8 +43,7 @@ pub struct Command<A, E> {
 /// A missing or malformed `If-Match` is reported when the command is built, i.e. after the
 /// body was read: a client hears about its token first, its body next, its headers last.
 pub struct Act {
-    caller: Bearer,
-    moment: Moment,
+    caller: Caller,
     version: ApiResult<IfMatch>,
     key: IdempotencyKey,
 }
@@ -57,10 +54,10 @@ impl FromRequest for Act {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let mut take = || -> ApiResult<Act> {
-            let caller = Bearer::from_request(req, payload).into_inner()?;
+            let caller = Caller::from_request(req, payload).into_inner()?;
             let key = IdempotencyKey::from_request(req, payload).into_inner()?;
             let version = IfMatch::from_request(req, payload).into_inner();
-            Ok(Act { caller, moment: Moment::of(req), version, key })
+            Ok(Act { caller, version, key })
         };
         ready(take())
     }
@@ -69,16 +66,7 @@ impl FromRequest for Act {
 impl Act {
     /// The command for `action` on record `id` with `evidence` and its body's `digest`.
     pub fn command<A, E>(self, id: Uuid, action: A, evidence: E, digest: String) -> ApiResult<Command<A, E>> {
-        Ok(Command {
-            caller: self.caller,
-            moment: self.moment,
-            id,
-            version: self.version?.0,
-            action,
-            evidence,
-            key: self.key,
-            digest,
-        })
+        Ok(Command { caller: self.caller, id, version: self.version?.0, action, evidence, key: self.key, digest })
     }
 }
 
@@ -112,15 +100,11 @@ pub trait Versioned: 'static {
 
 /// Runs a command on a record of kind `R`: 200 with the new version and its ETag, or the
 /// refusal (nothing changed).
-pub async fn execute<R: Versioned>(
-    state: &actix_web::web::Data<AppState>,
-    command: Command<R::Action, R::Evidence>,
-) -> ApiResult<HttpResponse> {
+pub async fn execute<R: Versioned>(command: Command<R::Action, R::Evidence>) -> ApiResult<HttpResponse> {
     R::precheck(command.action, &command.evidence)?;
     let request = Request {
         caller: command.caller.clone(),
         roles: R::roles(command.action),
-        moment: command.moment.clone(),
         key: command.key.clone(),
         fingerprint: format!(
             "POST {}/{} {} {}",
@@ -131,9 +115,9 @@ pub async fn execute<R: Versioned>(
         ),
         replay: R::REPLAY,
     };
-    let st = state.clone();
-    idempotency::run(state, request, move |conn, who, _| {
-        let view = R::apply(conn, who, command, &st)?;
+    let state = command.caller.state.clone();
+    idempotency::run(request, move |conn, who, _| {
+        let view = R::apply(conn, who, command, &state)?;
         let version = R::version_of(&view);
         Answer::json(StatusCode::OK, &view, Some(etag(version)), None)
     })

@@ -15,10 +15,9 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::domain::role::Role;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::{Caller, authorize};
 use crate::http::context::headers::{IdempotencyKey, REPLAYED};
 use crate::http::context::moment::Moment;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, PROBLEM_JSON};
 use crate::store::idempotency;
 
@@ -65,10 +64,9 @@ pub type Replay = fn(&mut PgConnection, &Principal, &Moment, Uuid) -> ApiResult<
 
 /// One request, as the executor needs to know it apart from its work.
 pub struct Request {
-    pub caller: Bearer,
+    pub caller: Caller,
     /// Who may make the request; checked in the transaction, for replays too.
     pub roles: &'static [Role],
-    pub moment: Moment,
     pub key: IdempotencyKey,
     /// What a retry must repeat to be a replay: method, path, If-Match and the body's digest.
     pub fingerprint: String,
@@ -84,11 +82,11 @@ pub struct Request {
 /// transaction as the work. So there is no "claimed" state to outlive a crash: a process killed
 /// mid-request leaves nothing behind, and the client's retry with the same key does the work
 /// once. A second request while the first still runs finds the lock taken: 409.
-pub async fn run<F>(state: &AppState, request: Request, work: F) -> ApiResult<HttpResponse>
+pub async fn run<F>(request: Request, work: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&mut PgConnection, &Principal, &Moment) -> ApiResult<Answer> + Send + 'static,
 {
-    let Request { caller, roles, moment, key, fingerprint, replay } = request;
+    let Request { caller: Caller { state, bearer: caller, moment }, roles, key, fingerprint, replay } = request;
     let db = &state.db;
     let Some(key) = key.0 else {
         let answer = db

@@ -36,6 +36,18 @@ pub fn decode_time_id(cursor: &str, kind: &str) -> ApiResult<(chrono::DateTime<c
     Ok((at, uuid::Uuid::parse_str(id).map_err(|_| bad())?))
 }
 
+/// A page of at most `limit` rows out of `rows` (read with `limit + 1`), and the cursor of the
+/// next page, made from the page's last row, when more rows follow.
+pub fn page<R>(mut rows: Vec<R>, limit: i64, cursor: impl Fn(&R) -> String) -> (Vec<R>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(cursor);
+    (rows, next)
+}
+
 pub fn limit(given: Option<i64>) -> ApiResult<i64> {
     match given {
         None => Ok(DEFAULT_LIMIT),
@@ -61,5 +73,7 @@ mod tests {
         let id = uuid::Uuid::now_v7();
         assert_eq!(decode_time_id(&encode_time_id("case", at, id), "case").unwrap(), (at, id));
         assert!(decode_time_id(&encode_time_id("case", at, id), "exemption").is_err());
+        assert_eq!(page(vec![1, 2, 3], 2, |r| r.to_string()), (vec![1, 2], Some("2".to_string())));
+        assert_eq!(page(vec![1, 2], 2, |r| r.to_string()), (vec![1, 2], None));
     }
 }

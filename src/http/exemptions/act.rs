@@ -13,7 +13,7 @@ use crate::domain::office::check_text;
 use crate::domain::role::{EXEMPTION_DECIDERS, EXEMPTION_READERS, Role};
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::command::{Act, Command, Versioned, execute};
 use crate::http::context::headers::{IdempotencyKey, IfMatch};
 use crate::http::context::idempotency::Replay;
@@ -21,7 +21,7 @@ use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::exemptions::access::{load_visible, replay};
 use crate::http::exemptions::view::{DecisionBody, ExemptionView};
-use crate::http::responses::{ActionErrors, CommonErrors, NotFound};
+use crate::http::responses::ActionErrors;
 use crate::http::views::{EventList, EventView, ReasonBody};
 use crate::store::exemptions::{self as store, ExemptionChanges, NewExemptionEvent};
 
@@ -84,9 +84,10 @@ impl Versioned for Exemptions {
         conn: &mut PgConnection,
         who: &Principal,
         command: Command<ExemptionAction, Option<String>>,
-        state: &AppState,
+        _state: &AppState,
     ) -> ApiResult<ExemptionView> {
-        let Command { id, version: expected, action, evidence, moment, .. } = command;
+        let Command { id, version: expected, action, evidence, caller, .. } = command;
+        let moment = caller.moment;
         let reason = evidence.as_deref().map(str::trim);
         load_visible(conn, who, id)?;
         store::lock(conn, id)?;
@@ -138,14 +139,12 @@ impl Versioned for Exemptions {
         )?;
         audit::record(conn, who, &moment, Subject::Exemption { id, cpr_index: &updated.citizen_cpr_index })?;
         tracing::info!(exemption.id = %id, exemption.status = to.as_str(), "exemption changed");
-        Ok(ExemptionView::new(updated, code, true, &state.vault)?)
+        Ok(ExemptionView::new(updated, code, true, &caller.state.vault)?)
     }
 }
 
 /// Grant or refuse a pending exemption.
 #[utoipa::path(
-    operation_id = "decide_exemption",
-    tag = "exemptions",
     description = "Roles: supervisor (the assessing authority). pending → granted | refused; a refusal needs a `reason`. \
                    Requires If-Match; accepts Idempotency-Key.",
     params(
@@ -154,25 +153,17 @@ impl Versioned for Exemptions {
         IdempotencyKey
     ),
     request_body(content = DecisionBody, content_type = "application/json"),
-    responses(ExemptionChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(ExemptionChanged, ActionErrors)
 )]
 #[post("/exemptions/{id}/decision")]
-pub async fn decide_exemption(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<DecisionBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn decide_exemption(act: Act, id: web::Path<Uuid>, body: JsonBody<DecisionBody>) -> ApiResult<HttpResponse> {
     let JsonBody(b, digest) = body;
     let action = ExemptionAction::Decide(b.outcome);
-    execute::<Exemptions>(&state, act.command(id.into_inner(), action, b.reason, digest)?).await
+    execute::<Exemptions>(act.command(id.into_inner(), action, b.reason, digest)?).await
 }
 
 /// Revoke a granted exemption.
 #[utoipa::path(
-    operation_id = "revoke_exemption",
-    tag = "exemptions",
     description = "Roles: clerk (own office), supervisor. granted → revoked, e.g. when the citizen got NemID and \
                    enrolled in Digital Post; with a `reason`. Requires If-Match; accepts Idempotency-Key.",
     params(
@@ -181,44 +172,28 @@ pub async fn decide_exemption(
         IdempotencyKey
     ),
     request_body(content = ReasonBody, content_type = "application/json"),
-    responses(ExemptionChanged, ActionErrors),
-    security(("bearer" = []))
+    responses(ExemptionChanged, ActionErrors)
 )]
 #[post("/exemptions/{id}/revoke")]
-pub async fn revoke_exemption(
-    state: web::Data<AppState>,
-    act: Act,
-    id: web::Path<Uuid>,
-    body: JsonBody<ReasonBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn revoke_exemption(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(b, digest) = body;
-    execute::<Exemptions>(&state, act.command(id.into_inner(), ExemptionAction::Revoke, Some(b.reason), digest)?).await
+    execute::<Exemptions>(act.command(id.into_inner(), ExemptionAction::Revoke, Some(b.reason), digest)?).await
 }
 
 /// An exemption's audit trail.
 #[utoipa::path(
-    operation_id = "list_exemption_events",
-    tag = "exemptions",
     description = "Roles: clerk (own office), supervisor (all). Every change, oldest first, in the shape of case events.",
     params(("id" = Uuid, Path, description = "Exemption id")),
     responses(
-        CommonErrors, NotFound,
         (status = 200, description = "The events", body = EventList),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/exemptions/{id}/events")]
-pub async fn list_exemption_events(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_exemption_events(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let list = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, EXEMPTION_READERS)?;
-            load_visible(conn, &who, id)?;
+    let list = caller
+        .run(EXEMPTION_READERS, move |conn, who, _moment| {
+            load_visible(conn, who, id)?;
             Ok(EventList { items: store::events(conn, id)?.into_iter().map(EventView::from).collect() })
         })
         .await?;

@@ -1,55 +1,44 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::exemption::{ExemptionStatus, Registration, check_registration};
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::Bearer;
+use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
 use crate::http::context::headers::IdempotencyKey;
 use crate::http::context::idempotency::{self, Answer, Request};
-use crate::http::context::moment::Moment;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::exemptions::access::replay;
 use crate::http::exemptions::view::{ExemptionView, NewExemptionBody};
-use crate::http::responses::CommonErrors;
 use crate::store::{self, exemptions::NewExemption, exemptions::NewExemptionEvent};
 
 /// Register a request for exemption from Digital Post.
 #[utoipa::path(
-    operation_id = "create_exemption",
-    tag = "exemptions",
     description = "Roles: clerk (at a citizen service centre). One pending or granted exemption per CPR number at a \
                    time (409). `note` is required for reason `other`; a `proxy` declaration needs the proxy's name, \
                    CPR number and `power_of_attorney_seen: true`. Accepts `Idempotency-Key`.",
     params(IdempotencyKey),
     request_body(content = NewExemptionBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 201, description = "Registered (pending)", body = ExemptionView, headers(
             ("Location" = String, description = "URL of the exemption"),
             ("ETag" = String, description = "Entity tag of the version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A pending or granted exemption exists for this CPR, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/exemptions")]
 pub async fn create_exemption(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
+    caller: Caller,
     key: IdempotencyKey,
     body: JsonBody<NewExemptionBody>,
 ) -> ApiResult<HttpResponse> {
-    let moment = Moment::of(&req);
+    let _moment = caller.moment.clone();
     let JsonBody(b, digest) = body;
     let (citizen, proxy_cpr) = check_registration(&Registration {
         citizen_cpr: &b.citizen.cpr,
@@ -60,9 +49,9 @@ pub async fn create_exemption(
         proxy: b.proxy.as_ref().map(|p| (p.name.as_str(), p.cpr.as_str(), p.power_of_attorney_seen)),
     })?;
     let fingerprint = format!("POST /api/v1/exemptions {digest}");
-    let vault = state.vault.clone();
-    let request = Request { caller: bearer, roles: &[Role::Clerk], moment, key, fingerprint, replay };
-    idempotency::run(&state, request, move |conn, who, moment| {
+    let vault = caller.state.vault.clone();
+    let request = Request { caller, roles: &[Role::Clerk], key, fingerprint, replay };
+    idempotency::run(request, move |conn, who, moment| {
         let office = who.office.clone().ok_or_else(|| ApiError::internal("clerk without office"))?;
         let sealed = vault.seal(&citizen.digits());
         let index = vault.blind(&citizen.digits());

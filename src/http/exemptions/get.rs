@@ -2,47 +2,38 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::domain::role::EXEMPTION_READERS;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
-use crate::http::context::state::AppState;
 use crate::http::error::ApiResult;
 use crate::http::exemptions::access::load_visible;
 use crate::http::exemptions::view::ExemptionView;
-use crate::http::responses::{CommonErrors, NotFound};
 
 /// Read one exemption.
 #[utoipa::path(
-    operation_id = "get_exemption",
-    tag = "exemptions",
     description = "Roles: clerk (own office), supervisor (all). Another office's exemption is 404, as an unknown id.",
     params(("id" = Uuid, Path, description = "Exemption id")),
     responses(
-        CommonErrors, NotFound,
         (status = 200, description = "The exemption", body = ExemptionView,
             headers(("ETag" = String, description = "Entity tag; send it as If-Match"))),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/exemptions/{id}")]
 pub async fn get_exemption(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: actix_web::HttpRequest,
-    bearer: Bearer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let moment = crate::http::context::moment::Moment::of(&req);
-    let vault = state.vault.clone();
-    let view = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, EXEMPTION_READERS)?;
-            let (row, code) = load_visible(conn, &who, id)?;
+    let _moment = crate::http::context::moment::Moment::of(&req);
+    let vault = caller.state.vault.clone();
+    let view = caller
+        .run(EXEMPTION_READERS, move |conn, who, moment| {
+            let (row, code) = load_visible(conn, who, id)?;
             let index = row.citizen_cpr_index.clone();
             crate::http::context::audit::record(
                 conn,
-                &who,
-                &moment,
+                who,
+                moment,
                 crate::http::context::audit::Subject::Exemption { id, cpr_index: &index },
             )?;
             Ok(ExemptionView::new(row, code, true, &vault)?)

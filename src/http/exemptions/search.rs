@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -8,12 +8,10 @@ use crate::domain::cpr::Cpr;
 use crate::domain::exemption::{ExemptionReason, ExemptionStatus};
 use crate::domain::role::EXEMPTION_READERS;
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::exemptions::view::{ExemptionPage, ExemptionView};
-use crate::http::responses::CommonErrors;
 use crate::store::exemptions::{self as store, Search};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -45,30 +43,23 @@ pub struct ExemptionSearchBody {
 
 /// Search exemptions.
 #[utoipa::path(
-    operation_id = "search_exemptions",
-    tag = "exemptions",
     description = "Roles: clerk (own office), supervisor (all, or one `office_id`). Newest first, keyset-paginated; \
                    citizens carry `cpr_masked` only.",
     request_body(content = ExemptionSearchBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of exemptions", body = ExemptionPage),
         (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/exemptions/search")]
 pub async fn search_exemptions(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: actix_web::HttpRequest,
-    bearer: Bearer,
     body: JsonBody<ExemptionSearchBody>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let moment = crate::http::context::moment::Moment::of(&req);
+    let _moment = crate::http::context::moment::Moment::of(&req);
     let limit = pagination::limit(b.limit)?;
     let after = b.cursor.as_deref().map(|c| pagination::decode_time_id(c, "exemption")).transpose()?;
     if b.status.as_ref().is_some_and(|s| s.len() > 4) {
@@ -84,21 +75,19 @@ pub async fn search_exemptions(
         reason: b.reason,
         registered_from: b.registered_from,
         registered_to: b.registered_to,
-        cpr_index: cpr.map(|d| state.vault.blind(&d)),
+        cpr_index: cpr.map(|d| caller.state.vault.blind(&d)),
         after,
         limit,
     };
-    let vault = state.vault.clone();
-    let page = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, EXEMPTION_READERS)?;
-            search.office_id = crate::http::context::caller::office_scope(&who, search.office_id)?;
+    let vault = caller.state.vault.clone();
+    let page = caller
+        .run(EXEMPTION_READERS, move |conn, who, moment| {
+            search.office_id = crate::http::context::caller::office_scope(who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
                 crate::http::context::audit::record(
                     conn,
-                    &who,
-                    &moment,
+                    who,
+                    moment,
                     crate::http::context::audit::Subject::CprSearch { cpr_index: index },
                 )?;
             }

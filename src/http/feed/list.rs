@@ -7,12 +7,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::role::{CASE_READERS, Role};
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::feed::view::{FeedItem, FeedPage, cursor_after};
-use crate::http::responses::CommonErrors;
 use crate::store::feed::{self, FeedRow};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -45,25 +43,17 @@ fn decode(c: &str) -> ApiResult<i64> {
 
 /// The change feed.
 #[utoipa::path(
-    operation_id = "change_feed",
-    tag = "feed",
     description = "Roles: clerk, bank (their office's events), supervisor (all). Every case and exemption event in \
                    one total order that never skips an event, even under concurrent writers; no personal data. \
                    An empty page returns the same cursor; `wait` long-polls until an event commits.",
     params(FeedQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of events", body = FeedPage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/events")]
-pub async fn change_feed(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    query: web::Query<FeedQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn change_feed(caller: Caller, query: web::Query<FeedQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = match q.limit {
         None => 100,
@@ -78,11 +68,8 @@ pub async fn change_feed(
     let after = q.after.as_deref().map(decode).transpose()?.unwrap_or(0);
     let deadline = Instant::now() + Duration::from_secs(wait);
     loop {
-        let b = bearer.clone();
-        let rows = state
-            .db
-            .run(move |conn| {
-                let who = authorize(conn, &b, CASE_READERS)?;
+        let rows = caller
+            .run(CASE_READERS, move |conn, who, _| {
                 let office = if who.role == Role::Supervisor { None } else { who.office.as_ref().map(|o| o.id) };
                 Ok(feed::page(conn, office, after, limit)?)
             })

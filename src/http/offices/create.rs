@@ -1,43 +1,31 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use uuid::Uuid;
 
 use crate::domain::FieldIssue;
 use crate::domain::office::{OfficeKind, check_code, check_text};
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::offices::view::{NewOfficeBody, OfficeView};
-use crate::http::responses::CommonErrors;
 use crate::store::{self, offices::NewOffice};
 
 /// Register an office.
 #[utoipa::path(
-    operation_id = "create_office",
-    tag = "offices",
     description = "Roles: admin. Registers a citizen service centre or a bank branch. The code is unique.",
     request_body(content = NewOfficeBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 201, description = "Created", body = OfficeView, headers(
             ("Location" = String, description = "URL of the new office"),
             ("ETag" = String, description = "Entity tag of the office's version"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/offices")]
-pub async fn create_office(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    body: JsonBody<NewOfficeBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn create_office(caller: Caller, body: JsonBody<NewOfficeBody>) -> ApiResult<HttpResponse> {
     let body = body.0;
     let mut issues = Vec::new();
     if let Err(m) = check_code(&body.code) {
@@ -57,10 +45,8 @@ pub async fn create_office(
         return Err(issues.into());
     }
 
-    let view = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, &[Role::Admin])?;
+    let view = caller
+        .run(&[Role::Admin], move |conn, who, _moment| {
             let new = NewOffice {
                 id: Uuid::now_v7(),
                 code: &body.code,

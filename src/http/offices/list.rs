@@ -3,12 +3,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::domain::role::Role;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::offices::view::{OfficePage, OfficeView};
-use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -27,41 +25,28 @@ pub struct ListOfficesQuery {
 
 /// List offices.
 #[utoipa::path(
-    operation_id = "list_offices",
-    tag = "offices",
     description = "Roles: any signed-in user. Active offices ordered by code; administrators may add `include_inactive=true`.",
     params(ListOfficesQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of offices", body = OfficePage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/offices")]
-pub async fn list_offices(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    query: web::Query<ListOfficesQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_offices(caller: Caller, query: web::Query<ListOfficesQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let after = q.cursor.as_deref().map(|c| pagination::decode(c, "office")).transpose()?;
     let include_inactive = q.include_inactive.unwrap_or(false);
-    let page = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, Role::ALL)?;
+    let page = caller
+        .run(Role::ALL, move |conn, who, _moment| {
             if include_inactive && who.role != Role::Admin {
                 return Err(ApiError::forbidden("only administrators see inactive offices"));
             }
-            let mut rows = store::offices::page(conn, include_inactive, after.as_deref(), limit)?;
-            let next_cursor = if rows.len() as i64 > limit {
-                rows.truncate(limit as usize);
-                rows.last().map(|r| pagination::encode(&format!("office:{}", r.code)))
-            } else {
-                None
-            };
+            let (rows, next_cursor) =
+                pagination::page(store::offices::page(conn, include_inactive, after.as_deref(), limit)?, limit, |r| {
+                    pagination::encode(&format!("office:{}", r.code))
+                });
             Ok(OfficePage { items: rows.into_iter().map(OfficeView::from).collect(), next_cursor })
         })
         .await?;

@@ -4,18 +4,14 @@ use uuid::Uuid;
 use crate::domain::office::check_text;
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::headers::{self as etag, MaybeIfMatch};
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::offices::view::{OfficeChangesBody, OfficeView};
-use crate::http::responses::{CommonErrors, NotFound};
 use crate::store::{self, offices::OfficeChanges};
 
 /// Change an office's name, address or active flag.
 #[utoipa::path(
-    operation_id = "update_office",
-    tag = "offices",
     description = "Roles: admin. Changes name, address and/or active; code and kind never change. \
                    `If-Match` is optional; when sent, a stale entity tag gives 412.",
     params(
@@ -24,21 +20,16 @@ use crate::store::{self, offices::OfficeChanges};
     ),
     request_body(content = OfficeChangesBody, content_type = "application/json"),
     responses(
-        CommonErrors, NotFound,
         (status = 200, description = "The changed office", body = OfficeView,
             headers(("ETag" = String, description = "Entity tag of the new version"))),
         (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The office changed since the given entity tag", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[patch("/offices/{id}")]
 pub async fn update_office(
-    state: web::Data<AppState>,
-    bearer: Bearer,
+    caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<OfficeChangesBody>,
@@ -59,10 +50,8 @@ pub async fn update_office(
     if !issues.is_empty() {
         return Err(issues.into());
     }
-    let view = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, &[Role::Admin])?;
+    let view = caller
+        .run(&[Role::Admin], move |conn, who, _moment| {
             let changes = OfficeChanges {
                 name: body.name.as_deref().map(str::trim),
                 street: body.address.as_ref().map(|a| a.street.trim()),
@@ -82,7 +71,7 @@ pub async fn update_office(
             })
         })
         .await?;
-    state.offices.forget(&view.code);
+    caller.state.offices.forget(&view.code);
     tracing::info!(office.id = %view.id, office.active = view.active, "office updated");
     Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))
 }

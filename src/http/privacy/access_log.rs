@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -6,12 +6,10 @@ use uuid::Uuid;
 use crate::domain::cpr::Cpr;
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::privacy::view::AccessView;
-use crate::http::responses::CommonErrors;
 use crate::store::access::{self, Search};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,28 +49,18 @@ pub struct AccessPage {
 
 /// Search the access log.
 #[utoipa::path(
-    operation_id = "search_access_log",
-    tag = "privacy",
     description = "Roles: supervisor. Who saw personal data: by case, exemption, person (CPR) or staff member; \
                    newest first, keyset-paginated. Every response that revealed a full CPR number or an address \
                    left one record.",
     request_body(content = AccessSearchBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of access records", body = AccessPage),
         (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/access-log/search")]
-pub async fn search_access_log(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    body: JsonBody<AccessSearchBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn search_access_log(caller: Caller, body: JsonBody<AccessSearchBody>) -> ApiResult<HttpResponse> {
     let b = body.0;
     if let Some(a) = &b.actor_sub {
         let mut issues = Vec::new();
@@ -92,19 +80,15 @@ pub async fn search_access_log(
     };
     let cpr_index = match &b.cpr {
         None => None,
-        Some(c) => Some(state.vault.blind(&Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits())),
+        Some(c) => Some(caller.state.vault.blind(&Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits())),
     };
     let search =
         Search { case_id: b.case_id, exemption_id: b.exemption_id, cpr_index, actor_sub: b.actor_sub, before, limit };
-    let page = state
-        .db
-        .run(move |conn| {
-            authorize(conn, &bearer, &[Role::Supervisor])?;
-            let mut rows = access::search(conn, &search)?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
-            let next_cursor =
-                if more { rows.last().map(|r| pagination::encode(&format!("access:{}", r.id))) } else { None };
+    let page = caller
+        .run(&[Role::Supervisor], move |conn, _, _| {
+            let rows = access::search(conn, &search)?;
+            let (rows, next_cursor) =
+                pagination::page(rows, limit, |r| pagination::encode(&format!("access:{}", r.id)));
             Ok(AccessPage { items: rows.into_iter().map(AccessView::from).collect(), next_cursor })
         })
         .await?;

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,13 +10,11 @@ use crate::http::cases::access::full_view;
 use crate::http::cases::view::CaseView;
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::moment::Moment;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::exemptions::view::ExemptionView;
 use crate::http::privacy::view::AccessView;
-use crate::http::responses::CommonErrors;
 use crate::http::views::EventView;
 use crate::store;
 
@@ -61,36 +59,27 @@ pub struct SubjectAccessReport {
 
 /// Subject access (GDPR art. 15).
 #[utoipa::path(
-    operation_id = "subject_access",
-    tag = "privacy",
     description = "Roles: supervisor. Every case (all offices), accompaniment, exemption, event and access record \
                    about the person with this CPR number. The request is itself recorded in the access log.",
     request_body(content = SubjectAccessBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 200, description = "What is held about the person", body = SubjectAccessReport),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid CPR number", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/subject-access")]
 pub async fn subject_access(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
-    bearer: Bearer,
     body: JsonBody<SubjectAccessBody>,
 ) -> ApiResult<HttpResponse> {
     let cpr = Cpr::parse(&body.0.cpr).map_err(|e| ApiError::field("cpr", e))?;
-    let index = state.vault.blind(&cpr.digits());
-    let moment = Moment::of(&req);
-    let vault = state.vault.clone();
-    let report = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, &[Role::Supervisor])?;
+    let index = caller.state.vault.blind(&cpr.digits());
+    let _moment = Moment::of(&req);
+    let vault = caller.state.vault.clone();
+    let report = caller
+        .run(&[Role::Supervisor], move |conn, who, moment| {
             let mut cases = Vec::new();
             for (row, code) in store::cases::of_person(conn, &index)? {
                 let id = row.id;
@@ -107,7 +96,7 @@ pub async fn subject_access(
                 exemptions.push(ExemptionRecord { exemption: ExemptionView::new(row, code, true, &vault)?, events });
             }
             let access_records = store::access::of_person(conn, &index)?.into_iter().map(AccessView::from).collect();
-            audit::record(conn, &who, &moment, Subject::SubjectAccess { cpr_index: &index })?;
+            audit::record(conn, who, moment, Subject::SubjectAccess { cpr_index: &index })?;
             Ok(SubjectAccessReport { cases, accompanied, exemptions, access_records })
         })
         .await?;

@@ -7,13 +7,11 @@ use uuid::Uuid;
 use crate::domain::case::Kind;
 use crate::domain::role::CASE_READERS;
 use crate::domain::stats::percentile_cont;
+use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
-use crate::http::context::caller::{Bearer, authorize};
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::reports::csv;
 use crate::http::reports::respond::{check_range, respond};
-use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -76,38 +74,31 @@ const HEADER: [&str; 15] = [
 
 /// How long cases took.
 #[utoipa::path(
-    operation_id = "durations_report",
-    tag = "reports",
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). For cases completed \
                    in the range (Copenhagen days): count, median and 90th percentile of opened → first half and \
                    posted → completed (standard) and opened → completed (express), and the share of posted cases \
                    completed within the posting window. Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
     params(DurationsQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "The report", content(
             (DurationsReport = "application/json"),
             (String = "text/csv", example = "from,to,completed,opened_to_first_half_count,opened_to_first_half_median_seconds,opened_to_first_half_p90_seconds,posted_to_completed_count,posted_to_completed_median_seconds,posted_to_completed_p90_seconds,express_opened_to_completed_count,express_opened_to_completed_median_seconds,express_opened_to_completed_p90_seconds,posted_completed,completed_within_window,share_within_window\r\n")
         )),
         (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/reports/durations")]
 pub async fn durations_report(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
-    bearer: Bearer,
     query: web::Query<DurationsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     check_range(q.from, q.to)?;
-    let report = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, CASE_READERS)?;
-            let office = office_scope(&who, q.office_id)?;
+    let report = caller
+        .run(CASE_READERS, move |conn, who, _moment| {
+            let office = office_scope(who, q.office_id)?;
             let days = store::reports::durations(conn, office, q.kind, q.from, q.to)?;
             let (mut first_half, mut posted, mut express) = (Vec::new(), Vec::new(), Vec::new());
             let (mut posted_completed, mut within) = (0, 0);

@@ -7,15 +7,13 @@ use uuid::Uuid;
 
 use crate::domain::cpr::mask_digits;
 use crate::domain::role::CASE_READERS;
+use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
-use crate::http::context::caller::{Bearer, authorize};
 use crate::http::context::moment::Moment;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::reports::csv;
 use crate::http::reports::respond::respond;
-use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -74,39 +72,32 @@ fn decode_cursor(c: &str) -> ApiResult<(NaiveDate, Uuid)> {
 
 /// Overdue code cards.
 #[utoipa::path(
-    operation_id = "overdue_report",
-    tag = "reports",
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Posted cases past their \
                    expected day, most overdue first, keyset-paginated. With `Accept: text/csv` the page's items as CSV; \
                    the next page is then named by the `Link: <…>; rel=\"next\"` header (also sent with JSON).",
     params(OverdueQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of overdue cases", content(
             (OverduePage = "application/json"),
             (String = "text/csv", example = "case_id,case_number,office_id,office_code,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
         ), headers(("Link" = String, description = "`<URL>; rel=\"next\"` when another page follows"))),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/reports/overdue")]
 pub async fn overdue_report(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
-    bearer: Bearer,
     query: web::Query<OverdueQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let today = Moment::of(&req).today;
-    let vault = state.vault.clone();
-    let page = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, CASE_READERS)?;
-            let office = office_scope(&who, q.office_id)?;
+    let vault = caller.state.vault.clone();
+    let page = caller
+        .run(CASE_READERS, move |conn, who, _moment| {
+            let office = office_scope(who, q.office_id)?;
             let mut rows = store::reports::overdue_page(conn, office, today, after, limit)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);

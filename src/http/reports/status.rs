@@ -8,14 +8,12 @@ use uuid::Uuid;
 
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::role::CASE_READERS;
+use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
-use crate::http::context::caller::{Bearer, authorize};
 use crate::http::context::moment::Moment;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::reports::csv;
 use crate::http::reports::respond::respond;
-use crate::http::responses::CommonErrors;
 use crate::store::{self, reports::Scope};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,38 +119,31 @@ const HEADER: [&str; 12] = [
 
 /// Cases per status now.
 #[utoipa::path(
-    operation_id = "status_report",
-    tag = "reports",
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Counts of cases per \
                    status (all nine) per office, plus `overdue`, and exemptions from Digital Post by status and \
                    reason. `Accept: text/csv` gives the case rows as CSV (no totals, no exemptions).",
     params(StatusQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "The report", content(
             (StatusReport = "application/json"),
             (String = "text/csv", example = "office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,returned,holder_verified,completed,cancelled,rejected,overdue\r\n")
         )),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/reports/status")]
 pub async fn status_report(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
-    bearer: Bearer,
     query: web::Query<StatusQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let today = Moment::of(&req).today;
-    let report = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, CASE_READERS)?;
+    let report = caller
+        .run(CASE_READERS, move |conn, who, _moment| {
             // Counts, overdue and exemptions from one snapshot, so they agree with each other.
             conn.build_transaction().read_only().repeatable_read().run(|conn| {
-                let scope = Scope { office_id: office_scope(&who, q.office_id)?, kind: q.kind, channel: q.channel };
+                let scope = Scope { office_id: office_scope(who, q.office_id)?, kind: q.kind, channel: q.channel };
                 let mut rows: BTreeMap<String, StatusRow> = BTreeMap::new();
                 for c in store::reports::status_counts(conn, &scope)? {
                     let row = rows.entry(c.office_code.clone()).or_insert_with(|| StatusRow {

@@ -5,13 +5,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::role::CASE_READERS;
+use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
-use crate::http::context::caller::{Bearer, authorize};
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
 use crate::http::reports::csv;
 use crate::http::reports::respond::{check_range, respond};
-use crate::http::responses::CommonErrors;
 use crate::store;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
@@ -92,39 +90,32 @@ const HEADER: [&str; 12] = [
 
 /// What happened, per period and office.
 #[utoipa::path(
-    operation_id = "throughput_report",
-    tag = "reports",
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Actions taken per \
                    period (Copenhagen days) and office: cases opened, identities verified, first halves issued, \
                    second halves posted (re-posts included), completions (standard / express), returned mail, \
                    cancellations, rejections. Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
     params(ThroughputQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "The report", content(
             (ThroughputReport = "application/json"),
             (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected\r\n")
         )),
         (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/reports/throughput")]
 pub async fn throughput_report(
-    state: web::Data<AppState>,
+    caller: Caller,
     req: HttpRequest,
-    bearer: Bearer,
     query: web::Query<ThroughputQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     check_range(q.from, q.to)?;
     let granularity = q.granularity.unwrap_or_default();
-    let report = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, CASE_READERS)?;
-            let office = office_scope(&who, q.office_id)?;
+    let report = caller
+        .run(CASE_READERS, move |conn, who, _moment| {
+            let office = office_scope(who, q.office_id)?;
             let mut found = store::reports::throughput(conn, office, granularity.as_str(), q.from, q.to)?;
             found.sort_unstable_by(|a, b| (a.period_start, &a.office_code).cmp(&(b.period_start, &b.office_code)));
             let rows = found

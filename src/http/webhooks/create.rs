@@ -1,5 +1,5 @@
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use uuid::Uuid;
 
 use crate::config::AppEnv;
@@ -8,13 +8,10 @@ use crate::domain::role::Role;
 use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::domain::webhook::{MAX_DESCRIPTION_LEN, check_url};
 use crate::http::context::body::JsonBody;
-use crate::http::context::caller::Bearer;
+use crate::http::context::caller::Caller;
 use crate::http::context::headers::IdempotencyKey;
 use crate::http::context::idempotency::{self, Answer, Request};
-use crate::http::context::moment::Moment;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::responses::CommonErrors;
 use crate::http::webhooks::access::replay;
 use crate::http::webhooks::view::{NewWebhookBody, WebhookView, WebhookWithSecret};
 use crate::store::webhooks::{self as store, NewWebhook};
@@ -22,37 +19,29 @@ use crate::webhooks::signature;
 
 /// Register a webhook.
 #[utoipa::path(
-    operation_id = "create_webhook",
-    tag = "webhooks",
     description = "Roles: clerk, bank (for their office's events), supervisor (for every office's). Answers once with \
                    the signing secret. `url` must be `https` in production. Accepts `Idempotency-Key`.",
     params(IdempotencyKey),
     request_body(content = NewWebhookBody, content_type = "application/json"),
     responses(
-        CommonErrors,
         (status = 201, description = "Registered; the secret is shown only now", body = WebhookWithSecret, headers(
             ("Location" = String, description = "URL of the webhook"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
         (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/webhooks")]
 pub async fn create_webhook(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
+    caller: Caller,
     key: IdempotencyKey,
     body: JsonBody<NewWebhookBody>,
 ) -> ApiResult<HttpResponse> {
-    let moment = Moment::of(&req);
+    let _moment = caller.moment.clone();
     let JsonBody(body, digest) = body;
     let mut issues = Vec::new();
-    check_url("url", &body.url, state.config.app_env == AppEnv::Production, &mut issues);
+    check_url("url", &body.url, caller.state.config.app_env == AppEnv::Production, &mut issues);
     // Checked as sent (the document's limits), stored trimmed; blank means none.
     let raw = body.description.as_deref().unwrap_or_default();
     if raw.chars().count() > MAX_DESCRIPTION_LEN {
@@ -65,9 +54,9 @@ pub async fn create_webhook(
         return Err(issues.into());
     }
     let fingerprint = format!("POST /api/v1/webhooks {digest}");
-    let vault = state.vault.clone();
-    let request = Request { caller: bearer, roles: WEBHOOK_MANAGERS, moment, key, fingerprint, replay };
-    idempotency::run(&state, request, move |conn, who, moment| {
+    let vault = caller.state.vault.clone();
+    let request = Request { caller, roles: WEBHOOK_MANAGERS, key, fingerprint, replay };
+    idempotency::run(request, move |conn, who, moment| {
         let office_id = match who.role {
             Role::Supervisor => None,
             _ => Some(who.office.as_ref().ok_or_else(|| ApiError::internal("office role without office"))?.id),

@@ -1,18 +1,15 @@
 //! A subscription's deliveries: what was sent, how each attempt went, and redelivery.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::domain::webhook::DeliveryStatus;
-use crate::http::context::caller::{Bearer, authorize};
-use crate::http::context::moment::Moment;
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult, Problem};
-use crate::http::responses::{CommonErrors, NotFound};
 use crate::http::webhooks::access::load_visible;
 use crate::http::webhooks::view::{DeliveryPage, DeliveryView};
 use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow};
@@ -47,22 +44,17 @@ fn with_attempts(conn: &mut diesel::PgConnection, rows: Vec<DeliveryRow>) -> Api
 
 /// List a webhook's deliveries.
 #[utoipa::path(
-    operation_id = "list_webhook_deliveries",
-    tag = "webhooks",
     description = "Roles: clerk, bank (their office's webhooks), supervisor (all). Newest event first, with every \
                    attempt, its status and the next attempt.",
     params(("id" = Uuid, Path, description = "Webhook id"), ListDeliveriesQuery),
     responses(
-        CommonErrors, NotFound,
         (status = 200, description = "A page of deliveries", body = DeliveryPage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/webhooks/{id}/deliveries")]
-pub async fn list_deliveries(
-    state: web::Data<AppState>,
-    bearer: Bearer,
+pub async fn list_webhook_deliveries(
+    caller: Caller,
     path: web::Path<Uuid>,
     query: web::Query<ListDeliveriesQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -79,18 +71,13 @@ pub async fn list_deliveries(
         })
         .transpose()?;
     let status = q.status;
-    let page = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
-            load_visible(conn, &who, id, false)?;
-            let mut rows = store::deliveries(conn, id, status, before, limit)?;
-            let next_cursor = if rows.len() as i64 > limit {
-                rows.truncate(limit as usize);
-                rows.last().map(|r| pagination::encode(&format!("delivery:{}", r.feed_position)))
-            } else {
-                None
-            };
+    let page = caller
+        .run(WEBHOOK_MANAGERS, move |conn, who, _moment| {
+            load_visible(conn, who, id, false)?;
+            let (rows, next_cursor) =
+                pagination::page(store::deliveries(conn, id, status, before, limit)?, limit, |r| {
+                    pagination::encode(&format!("delivery:{}", r.feed_position))
+                });
             Ok(DeliveryPage { items: with_attempts(conn, rows)?, next_cursor })
         })
         .await?;
@@ -99,45 +86,30 @@ pub async fn list_deliveries(
 
 /// Send a delivery again.
 #[utoipa::path(
-    operation_id = "redeliver_webhook_delivery",
-    tag = "webhooks",
     description = "Roles: clerk, bank (their office's webhooks), supervisor (all). Queues the delivery again, due \
                    now, with the same `Webhook-Id` and a fresh retry window; it is sent before later queued events. \
                    A pending delivery is made due now. Repeating it queues it once.",
     params(("id" = Uuid, Path, description = "Webhook id"), ("delivery_id" = Uuid, Path, description = "Delivery id")),
     responses(
-        CommonErrors, NotFound,
         (status = 202, description = "Queued", body = DeliveryView),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
-pub async fn redeliver(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    bearer: Bearer,
-    path: web::Path<(Uuid, Uuid)>,
-) -> ApiResult<HttpResponse> {
+pub async fn redeliver_webhook_delivery(caller: Caller, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
     let (id, delivery) = path.into_inner();
-    let moment = Moment::of(&req);
-    let view = state
-        .db
-        .run(move |conn| {
-            use diesel::Connection;
-            conn.transaction(|conn| {
-                let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
-                load_visible(conn, &who, id, false)?;
-                let row =
-                    store::find_delivery(conn, id, delivery)?.ok_or_else(|| ApiError::not_found("no such delivery"))?;
-                let row = if row.status == DeliveryStatus::Pending && row.lease_until.is_some_and(|l| l > moment.now) {
-                    row // being sent right now
-                } else {
-                    store::redeliver(conn, delivery, moment.now)?
-                };
-                tracing::info!(webhook.id = %id, delivery.id = %delivery, "delivery queued again");
-                let mut views = with_attempts(conn, vec![row])?;
-                views.pop().ok_or_else(|| ApiError::internal("delivery vanished"))
-            })
+    let view = caller
+        .transaction(WEBHOOK_MANAGERS, move |conn, who, moment| {
+            load_visible(conn, who, id, false)?;
+            let row =
+                store::find_delivery(conn, id, delivery)?.ok_or_else(|| ApiError::not_found("no such delivery"))?;
+            let row = if row.status == DeliveryStatus::Pending && row.lease_until.is_some_and(|l| l > moment.now) {
+                row // being sent right now
+            } else {
+                store::redeliver(conn, delivery, moment.now)?
+            };
+            tracing::info!(webhook.id = %id, delivery.id = %delivery, "delivery queued again");
+            let mut views = with_attempts(conn, vec![row])?;
+            views.pop().ok_or_else(|| ApiError::internal("delivery vanished"))
         })
         .await?;
     Ok(HttpResponse::Accepted().json(view))

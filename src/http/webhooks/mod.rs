@@ -9,6 +9,6 @@ pub mod read;
 pub mod view;
 
 pub use create::create_webhook;
-pub use deliveries::{list_deliveries, redeliver};
-pub use manage::{delete_webhook, disable_webhook, enable_webhook, rotate_secret};
+pub use deliveries::{list_webhook_deliveries, redeliver_webhook_delivery};
+pub use manage::{delete_webhook, disable_webhook, enable_webhook, rotate_webhook_secret};
 pub use read::{get_webhook, list_webhooks};

@@ -5,11 +5,9 @@ use uuid::Uuid;
 
 use crate::domain::role::Role;
 use crate::domain::role::WEBHOOK_MANAGERS;
-use crate::http::context::caller::{Bearer, authorize};
+use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiResult, Problem};
-use crate::http::responses::{CommonErrors, NotFound};
 use crate::http::webhooks::access::load_visible;
 use crate::http::webhooks::view::{WebhookPage, WebhookView};
 use crate::store::webhooks as store;
@@ -28,38 +26,24 @@ pub struct ListWebhooksQuery {
 
 /// List webhooks.
 #[utoipa::path(
-    operation_id = "list_webhooks",
-    tag = "webhooks",
     description = "Roles: clerk, bank (their office's), supervisor (all). Newest first; secrets are never listed.",
     params(ListWebhooksQuery),
     responses(
-        CommonErrors,
         (status = 200, description = "A page of webhooks", body = WebhookPage),
         (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/webhooks")]
-pub async fn list_webhooks(
-    state: web::Data<AppState>,
-    bearer: Bearer,
-    query: web::Query<ListWebhooksQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn list_webhooks(caller: Caller, query: web::Query<ListWebhooksQuery>) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let before = q.cursor.as_deref().map(|c| pagination::decode_time_id(c, "webhook")).transpose()?;
-    let page = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
+    let page = caller
+        .run(WEBHOOK_MANAGERS, move |conn, who, _moment| {
             let office = if who.role == Role::Supervisor { None } else { who.office.as_ref().map(|o| o.id) };
-            let mut rows = store::page(conn, office, before, limit)?;
-            let next_cursor = if rows.len() as i64 > limit {
-                rows.truncate(limit as usize);
-                rows.last().map(|r| pagination::encode_time_id("webhook", r.created_at, r.id))
-            } else {
-                None
-            };
+            let (rows, next_cursor) = pagination::page(store::page(conn, office, before, limit)?, limit, |r| {
+                pagination::encode_time_id("webhook", r.created_at, r.id)
+            });
             Ok(WebhookPage { items: rows.into_iter().map(WebhookView::from).collect(), next_cursor })
         })
         .await?;
@@ -68,25 +52,15 @@ pub async fn list_webhooks(
 
 /// Read a webhook.
 #[utoipa::path(
-    operation_id = "get_webhook",
-    tag = "webhooks",
     description = "Roles: clerk, bank (their office's), supervisor (all). Another office's webhook is 404.",
     params(("id" = Uuid, Path, description = "Webhook id")),
     responses(
-        CommonErrors, NotFound,
         (status = 200, description = "The webhook (without its secret)", body = WebhookView),
-    ),
-    security(("bearer" = []))
+    )
 )]
 #[get("/webhooks/{id}")]
-pub async fn get_webhook(state: web::Data<AppState>, bearer: Bearer, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_webhook(caller: Caller, path: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let row = state
-        .db
-        .run(move |conn| {
-            let who = authorize(conn, &bearer, WEBHOOK_MANAGERS)?;
-            load_visible(conn, &who, id, false)
-        })
-        .await?;
+    let row = caller.run(WEBHOOK_MANAGERS, move |conn, who, _moment| load_visible(conn, who, id, false)).await?;
     Ok(HttpResponse::Ok().json(WebhookView::from(row)))
 }
