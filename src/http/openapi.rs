@@ -10,7 +10,7 @@ use super::webhooks::view::{WebhookEvent, WebhookPayload};
 use crate::domain::FieldIssue;
 use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
 use crate::http::error::Problem;
-use crate::http::responses::{BodyErrors, CommonErrors, NotFound};
+use crate::http::responses::{BodyErrors, CommonErrors, IdempotencyErrors, NotFound, ParameterErrors};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -112,11 +112,14 @@ impl Modify for WebhookDelivery {
 /// routes' operations exist only then).
 /// What every operation shares, stated once instead of in each `#[utoipa::path]`: its tag
 /// (from its path), and the answers common to every operation that needs the bearer token
-/// (`CommonErrors`: 401, 403, 503), to every one that addresses a record (`NotFound`: 404) and
-/// to every one with a JSON body (`BodyErrors`: 400, 413, 415, 422).
+/// (`CommonErrors`: 401, 403, 503), to every one that addresses a record (`NotFound`: 404), has
+/// parameters (`ParameterErrors`: 400), a JSON body (`BodyErrors`: 400, 413, 415, 422) or an
+/// `Idempotency-Key` (`IdempotencyErrors`: 409, 422).
 /// Applied to the finished document, like the links.
 pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::IntoResponses;
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterIn;
     for (path, item) in api.paths.paths.iter_mut() {
         let tag = tag_of(path);
         for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
@@ -125,12 +128,21 @@ pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
             if op.security.is_some() {
                 continue;
             }
+            // Later sets win over earlier ones; what the operation states itself wins over all.
             let mut common = CommonErrors::responses();
             if path.contains('{') {
                 common.extend(NotFound::responses());
             }
+            let parameters = op.parameters.as_deref().unwrap_or_default();
+            // A malformed path segment finds no record (404); a query or header can be malformed.
+            if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in != ParameterIn::Path)) {
+                common.extend(ParameterErrors::responses());
+            }
             if op.request_body.is_some() {
                 common.extend(BodyErrors::responses());
+            }
+            if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key")) {
+                common.extend(IdempotencyErrors::responses());
             }
             for (status, answer) in common {
                 op.responses.responses.entry(status).or_insert(answer);

@@ -34,11 +34,33 @@ pub enum NotFound {
     NotFound(Problem),
 }
 
+/// What any operation with parameters (path, query or header) may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ParameterErrors {
+    /// A malformed parameter, header or cursor
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+}
+
+/// What any operation that accepts `Idempotency-Key` may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum IdempotencyErrors {
+    /// A request with the same Idempotency-Key is still in flight
+    #[response(status = 409, content_type = "application/problem+json")]
+    InFlight(Problem),
+    /// A field is missing, of the wrong type or breaks a rule (one entry per field, with the reason), or the
+    /// Idempotency-Key was used for another request
+    #[response(status = 422, content_type = "application/problem+json")]
+    Reused(Problem),
+}
+
 /// What any operation with a JSON body may answer (`context::body::JsonBody`).
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 pub enum BodyErrors {
-    /// Malformed JSON, header or parameter
+    /// Malformed JSON, or a malformed parameter or header
     #[response(status = 400, content_type = "application/problem+json")]
     BadRequest(Problem),
     /// Body too large

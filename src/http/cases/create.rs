@@ -32,9 +32,7 @@ use crate::store::{self, cases::NewCase, events::NewEvent};
             ("Location" = String, description = "URL of the case"),
             ("ETag" = String, description = "Entity tag of the case's version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
-        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The applicant has an open case, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/cases")]

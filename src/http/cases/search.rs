@@ -137,8 +137,6 @@ async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse>
     request_body(content = SearchBody, content_type = "application/json"),
     responses(
         (status = 200, description = "A page of cases", body = CasePage),
-        (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/cases/search")]
@@ -153,7 +151,6 @@ pub async fn search_cases(caller: Caller, body: JsonBody<SearchBody>) -> ApiResu
     params(ListCasesQuery),
     responses(
         (status = 200, description = "A page of cases", body = CasePage),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -27,9 +27,7 @@ use crate::store::{self, exemptions::NewExemption, exemptions::NewExemptionEvent
             ("Location" = String, description = "URL of the exemption"),
             ("ETag" = String, description = "Entity tag of the version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
-        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A pending or granted exemption exists for this CPR, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/exemptions")]

@@ -10,7 +10,7 @@ use crate::domain::role::EXEMPTION_READERS;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::exemptions::view::{ExemptionPage, ExemptionView};
 use crate::store::exemptions::{self as store, Search};
 
@@ -48,8 +48,6 @@ pub struct ExemptionSearchBody {
     request_body(content = ExemptionSearchBody, content_type = "application/json"),
     responses(
         (status = 200, description = "A page of exemptions", body = ExemptionPage),
-        (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/exemptions/search")]

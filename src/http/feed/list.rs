@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use crate::domain::role::{CASE_READERS, Role};
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::feed::view::{FeedItem, FeedPage, cursor_after};
 use crate::store::feed::{self, FeedRow};
 
@@ -49,7 +49,6 @@ fn decode(c: &str) -> ApiResult<i64> {
     params(FeedQuery),
     responses(
         (status = 200, description = "A page of events", body = FeedPage),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events")]

@@ -19,9 +19,7 @@ use crate::store::{self, offices::NewOffice};
         (status = 201, description = "Created", body = OfficeView, headers(
             ("Location" = String, description = "URL of the new office"),
             ("ETag" = String, description = "Entity tag of the office's version"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/offices")]

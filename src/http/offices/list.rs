@@ -5,7 +5,7 @@ use utoipa::IntoParams;
 use crate::domain::role::Role;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::offices::view::{OfficePage, OfficeView};
 use crate::store;
 
@@ -29,7 +29,6 @@ pub struct ListOfficesQuery {
     params(ListOfficesQuery),
     responses(
         (status = 200, description = "A page of offices", body = OfficePage),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/offices")]

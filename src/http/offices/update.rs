@@ -22,9 +22,7 @@ use crate::store::{self, offices::OfficeChanges};
     responses(
         (status = 200, description = "The changed office", body = OfficeView,
             headers(("ETag" = String, description = "Entity tag of the new version"))),
-        (status = 400, description = "Malformed JSON or If-Match", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The office changed since the given entity tag", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/offices/{id}")]

@@ -8,7 +8,7 @@ use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::privacy::view::AccessView;
 use crate::store::access::{self, Search};
 
@@ -55,8 +55,6 @@ pub struct AccessPage {
     request_body(content = AccessSearchBody, content_type = "application/json"),
     responses(
         (status = 200, description = "A page of access records", body = AccessPage),
-        (status = 400, description = "Malformed JSON or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/access-log/search")]

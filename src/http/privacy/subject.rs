@@ -64,7 +64,6 @@ pub struct SubjectAccessReport {
     request_body(content = SubjectAccessBody, content_type = "application/json"),
     responses(
         (status = 200, description = "What is held about the person", body = SubjectAccessReport),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid CPR number", body = Problem, content_type = "application/problem+json"),
     )
 )]

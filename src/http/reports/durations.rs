@@ -84,7 +84,6 @@ const HEADER: [&str; 15] = [
             (DurationsReport = "application/json"),
             (String = "text/csv", example = "from,to,completed,opened_to_first_half_count,opened_to_first_half_median_seconds,opened_to_first_half_p90_seconds,posted_to_completed_count,posted_to_completed_median_seconds,posted_to_completed_p90_seconds,express_opened_to_completed_count,express_opened_to_completed_median_seconds,express_opened_to_completed_p90_seconds,posted_completed,completed_within_window,share_within_window\r\n")
         )),
-        (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
     )
 )]

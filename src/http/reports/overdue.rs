@@ -11,7 +11,7 @@ use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
 use crate::http::context::moment::Moment;
 use crate::http::context::pagination;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::reports::csv;
 use crate::http::reports::respond::respond;
 use crate::store;
@@ -81,7 +81,6 @@ fn decode_cursor(c: &str) -> ApiResult<(NaiveDate, Uuid)> {
             (OverduePage = "application/json"),
             (String = "text/csv", example = "case_id,case_number,office_id,office_code,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
         ), headers(("Link" = String, description = "`<URL>; rel=\"next\"` when another page follows"))),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/reports/overdue")]

@@ -11,7 +11,7 @@ use crate::domain::role::CASE_READERS;
 use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
 use crate::http::context::moment::Moment;
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::ApiResult;
 use crate::http::reports::csv;
 use crate::http::reports::respond::respond;
 use crate::store::{self, reports::Scope};
@@ -128,7 +128,6 @@ const HEADER: [&str; 12] = [
             (StatusReport = "application/json"),
             (String = "text/csv", example = "office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,returned,holder_verified,completed,cancelled,rejected,overdue\r\n")
         )),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/reports/status")]

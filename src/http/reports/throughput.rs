@@ -100,7 +100,6 @@ const HEADER: [&str; 12] = [
             (ThroughputReport = "application/json"),
             (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected\r\n")
         )),
-        (status = 400, description = "Invalid or missing parameter", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -11,7 +11,7 @@ use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers::IdempotencyKey;
 use crate::http::context::idempotency::{self, Answer, Request};
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::webhooks::access::replay;
 use crate::http::webhooks::view::{NewWebhookBody, WebhookView, WebhookWithSecret};
 use crate::store::webhooks::{self as store, NewWebhook};
@@ -27,9 +27,6 @@ use crate::webhooks::signature;
         (status = 201, description = "Registered; the secret is shown only now", body = WebhookWithSecret, headers(
             ("Location" = String, description = "URL of the webhook"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
-        (status = 400, description = "Malformed JSON or header", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks")]

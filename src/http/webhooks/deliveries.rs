@@ -9,7 +9,7 @@ use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::domain::webhook::DeliveryStatus;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::webhooks::access::load_visible;
 use crate::http::webhooks::view::{DeliveryPage, DeliveryView};
 use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow};
@@ -49,7 +49,6 @@ fn with_attempts(conn: &mut diesel::PgConnection, rows: Vec<DeliveryRow>) -> Api
     params(("id" = Uuid, Path, description = "Webhook id"), ListDeliveriesQuery),
     responses(
         (status = 200, description = "A page of deliveries", body = DeliveryPage),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks/{id}/deliveries")]

@@ -8,7 +8,7 @@ use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers::IdempotencyKey;
 use crate::http::context::idempotency::{self, Answer, Request};
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::ApiResult;
 use crate::http::webhooks::access::load_visible;
 use crate::http::webhooks::access::replay;
 use crate::http::webhooks::view::{WebhookView, WebhookWithSecret};
@@ -52,9 +52,6 @@ pub async fn delete_webhook(caller: Caller, path: web::Path<Uuid>) -> ApiResult<
     responses(
         (status = 200, description = "The new secret; shown only now", body = WebhookWithSecret, headers(
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
-        (status = 400, description = "Malformed header", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks/{id}/rotate-secret")]

@@ -7,7 +7,7 @@ use crate::domain::role::Role;
 use crate::domain::role::WEBHOOK_MANAGERS;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
-use crate::http::error::{ApiResult, Problem};
+use crate::http::error::ApiResult;
 use crate::http::webhooks::access::load_visible;
 use crate::http::webhooks::view::{WebhookPage, WebhookView};
 use crate::store::webhooks as store;
@@ -30,7 +30,6 @@ pub struct ListWebhooksQuery {
     params(ListWebhooksQuery),
     responses(
         (status = 200, description = "A page of webhooks", body = WebhookPage),
-        (status = 400, description = "Invalid parameter", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks")]
