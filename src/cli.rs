@@ -84,13 +84,15 @@ pub fn parse_ttl(s: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn ttls() {
-        assert_eq!(super::parse_ttl("8h"), Some(28_800));
-        assert_eq!(super::parse_ttl("90s"), Some(90));
-        assert_eq!(super::parse_ttl("1d"), Some(86_400));
-        assert_eq!(super::parse_ttl("8"), None);
-        assert_eq!(super::parse_ttl("0s"), None);
-        assert_eq!(super::parse_ttl("99d"), None);
+        assert_eq!(parse_ttl("8h"), Some(28_800));
+        assert_eq!(parse_ttl("90s"), Some(90));
+        assert_eq!(parse_ttl("1d"), Some(86_400));
+        assert_eq!(parse_ttl("8"), None);
+        assert_eq!(parse_ttl("0s"), None);
+        assert_eq!(parse_ttl("99d"), None);
     }
 }

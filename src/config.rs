@@ -3,6 +3,7 @@
 //! A bad value stops start-up with a message naming the variable and the reason (exit code 2),
 //! so an operator never has to guess which setting a panic came from.
 
+use crate::domain::webhook::RetryPolicy;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -97,7 +98,7 @@ pub struct DomainConfig {
 pub struct WebhookConfig {
     /// A receiver that has not answered by then counts as failed.
     pub timeout: Duration,
-    pub retry: crate::domain::webhook::RetryPolicy,
+    pub retry: RetryPolicy,
     /// Consecutive failed attempts after which a subscription is disabled.
     pub disable_after: i32,
     /// How often an idle worker looks for due deliveries.
@@ -260,7 +261,7 @@ impl Config {
 
         let webhooks = WebhookConfig {
             timeout: Duration::from_millis(parse_num(src, "WEBHOOK_TIMEOUT_MS", 5000u64, 100, 60_000)?),
-            retry: crate::domain::webhook::RetryPolicy {
+            retry: RetryPolicy {
                 base: Duration::from_millis(parse_num(src, "WEBHOOK_RETRY_BASE_MS", 5000u64, 10, 3_600_000)?),
                 max_delay: Duration::from_secs(parse_num(src, "WEBHOOK_RETRY_MAX_DELAY_SECS", 3600u64, 1, 86_400)?),
                 window: Duration::from_secs(parse_num(src, "WEBHOOK_RETRY_WINDOW_SECS", 86_400u64, 1, 7 * 86_400)?),

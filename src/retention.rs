@@ -10,6 +10,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Timestamptz};
 
 use crate::db::DbPool;
+use crate::store::idempotency;
+use crate::store::webhooks;
 
 /// Arbitrary but fixed: only one instance runs the daily task at a time.
 const RETENTION_LOCK_KEY: i64 = 0x6e65_6d69_645f_7231; // "nemid_r1"
@@ -77,13 +79,10 @@ pub fn spawn_daily(pool: DbPool, days: u32) {
                                 .get_result::<Locked>(&mut conn)
                                 .is_ok_and(|l| l.got);
                         if locked {
-                            let _ = crate::store::idempotency::purge_expired(&mut conn);
+                            let _ = idempotency::purge_expired(&mut conn);
                             let month_ago = Utc::now() - chrono::Duration::days(WEBHOOK_HISTORY_DAYS);
-                            let _ = crate::store::webhooks::purge_deleted(
-                                &mut conn,
-                                Utc::now() - chrono::Duration::days(1),
-                            );
-                            match crate::store::webhooks::purge_finished(&mut conn, month_ago) {
+                            let _ = webhooks::purge_deleted(&mut conn, Utc::now() - chrono::Duration::days(1));
+                            match webhooks::purge_finished(&mut conn, month_ago) {
                                 Ok(n) => {
                                     tracing::info!(webhook_deliveries.purged = n, "old webhook deliveries removed")
                                 }

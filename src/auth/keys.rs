@@ -13,8 +13,8 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header};
 use rand::RngCore;
 
-use super::claims::Claims;
-use super::identity::Identity;
+use crate::auth::claims::Claims;
+use crate::auth::identity::Identity;
 use crate::config::{AppEnv, AuthConfig, Config, ConfigError};
 use crate::domain::role::Role;
 

@@ -17,8 +17,10 @@ use crate::db::{self, DbPool};
 use crate::http::context::state::{AppState, Db};
 use crate::http::openapi::ApiDoc;
 use crate::http::routes;
+use crate::retention;
 use crate::store::idempotency;
 use crate::vault::CprVault;
+use crate::webhooks::worker;
 
 pub fn run(config: Config) -> ExitCode {
     let url = match db::resolve_url(&config) {
@@ -30,7 +32,7 @@ pub fn run(config: Config) -> ExitCode {
         Err(e) => return fail(&e),
     }
     let pool = db::build_pool(&url, &config.db);
-    crate::retention::spawn_daily(pool.clone(), config.domain.retention_days);
+    retention::spawn_daily(pool.clone(), config.domain.retention_days);
     if let Ok(mut conn) = pool.get() {
         match idempotency::purge_expired(&mut conn) {
             Ok(n) => tracing::info!(idempotency.purged = n, "expired idempotency records removed"),
@@ -100,7 +102,7 @@ pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
     let http = state.config.http.clone();
     let blocking = blocking_threads_per_worker(state.config.db.pool_size, http.workers);
     // The webhook outbox is sent from every server instance; claims keep them apart.
-    actix_web::rt::spawn(crate::webhooks::worker::run(
+    actix_web::rt::spawn(worker::run(
         state.db.clone(),
         state.vault.clone(),
         state.config.webhooks.clone(),

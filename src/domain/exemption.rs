@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldIssue;
-use super::cpr::Cpr;
-use super::office::check_text;
+use crate::domain::FieldIssue;
+use crate::domain::cpr::Cpr;
+use crate::domain::office::check_text;
 
 text_enum! {
     ExemptionStatus { Pending = "pending", Granted = "granted", Refused = "refused", Revoked = "revoked" }

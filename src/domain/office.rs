@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldIssue;
+use crate::domain::FieldIssue;
 
 text_enum! {
     OfficeKind {

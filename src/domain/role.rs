@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::office::OfficeKind;
+use crate::domain::office::OfficeKind;
 
 text_enum! {
     Role {

@@ -3,8 +3,9 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
-use super::FieldIssue;
-use super::cpr::{self, Cpr};
+use crate::domain::FieldIssue;
+use crate::domain::cpr::{self, Cpr};
+use crate::domain::office::check_text;
 
 pub const MIN_APPLICANT_AGE: i32 = 15;
 pub const MIN_HOLDER_AGE: i32 = 18;
@@ -183,7 +184,7 @@ pub fn check_holder(
         }
         Ok(_) => {}
     }
-    super::office::check_text("holder.name", &ev.name, 200, &mut issues);
+    check_text("holder.name", &ev.name, 200, &mut issues);
     check_photo_id("holder.photo_id", &ev.photo_id, allowed_types, today, &mut issues);
     if !ev.nemid_card_presented {
         issues.push(FieldIssue::new("holder.nemid_card_presented", "the holder's NemID code card must be presented"));

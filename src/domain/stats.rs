@@ -22,7 +22,7 @@ pub fn percentile_cont(values: &mut [f64], p: f64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::percentile_cont;
+    use super::*;
 
     #[test]
     fn matches_percentile_cont() {

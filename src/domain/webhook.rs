@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::FieldIssue;
+use crate::domain::FieldIssue;
 
 text_enum! {
     /// Where a webhook delivery stands.

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::claims::Claims;
+use crate::auth::keys;
 use crate::domain::FieldIssue;
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
@@ -114,6 +115,6 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, body: JsonBody<DevT
         iat: now,
         nbf: None,
     };
-    let token = crate::auth::keys::sign_hs256(&secret, &claims).map_err(ApiError::internal)?;
+    let token = keys::sign_hs256(&secret, &claims).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "token": token, "expires_in": TTL_SECS })))
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldIssue;
+use crate::vault::VaultError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Seconds a client should wait before retrying when the database is unavailable.
@@ -340,9 +341,9 @@ impl From<DieselError> for ApiError {
     }
 }
 
-impl From<crate::vault::VaultError> for ApiError {
+impl From<VaultError> for ApiError {
     #[track_caller]
-    fn from(e: crate::vault::VaultError) -> Self {
+    fn from(e: VaultError) -> Self {
         // A key is missing or a value was tampered with: an operator must look, not the client.
         ApiError::internal(e)
     }

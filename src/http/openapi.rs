@@ -6,11 +6,11 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::webhooks::view::{WebhookEvent, WebhookPayload};
 use crate::domain::FieldIssue;
 use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
 use crate::http::error::Problem;
 use crate::http::responses::{BodyErrors, CommonErrors, IdempotencyErrors, NotFound, ParameterErrors};
+use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -8,6 +8,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 
+use crate::http::context::body;
 use crate::http::context::state::AppState;
 use crate::http::error::ApiError;
 use crate::http::openapi::{self, ApiDoc};
@@ -102,7 +103,7 @@ pub fn app(
             let msg = e.to_string();
             let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);
             // Redacted like body errors: a wrongly placed CPR number must not be echoed.
-            ApiError::bad_parameter("query", crate::http::context::body::strip_position(msg)).into()
+            ApiError::bad_parameter("query", body::strip_position(msg)).into()
         }))
         .configure(routes)
         .default_service(web::to(fallback))

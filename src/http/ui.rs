@@ -2,6 +2,8 @@
 //! the binary at compile time so that one binary serves API and pages (no build step, no
 //! separate server). The front end uses only the public API.
 
+use crate::http::context::state::AppState;
+use crate::http::error::ApiError;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -53,7 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// What the page needs before anyone has signed in: where to send users to sign in. Public by
 /// nature (the identity provider's address is no secret), and nothing else is in it.
-async fn config(state: web::Data<crate::http::context::state::AppState>) -> HttpResponse {
+async fn config(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
@@ -70,7 +72,7 @@ async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
 
 fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     let Some(a) = ASSETS.iter().find(|a| a.path == path) else {
-        return actix_web::ResponseError::error_response(&crate::http::error::ApiError::not_found("no such file"));
+        return actix_web::ResponseError::error_response(&ApiError::not_found("no such file"));
     };
     let etag = format!("\"{:016x}\"", fnv1a(a.body));
     let fresh = req

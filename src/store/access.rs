@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::schema::access_log;
+use crate::store::cached::Cached;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = access_log, check_for_backend(diesel::pg::Pg))]
@@ -40,7 +41,7 @@ pub struct NewAccess<'a> {
 
 pub fn record(conn: &mut PgConnection, new: &NewAccess<'_>) -> QueryResult<usize> {
     // Through `get_result`: diesel consults the wrapper's cache mark on this path only.
-    super::cached::Cached(diesel::insert_into(access_log::table).values(new).returning(access_log::id))
+    Cached(diesel::insert_into(access_log::table).values(new).returning(access_log::id))
         .get_result::<i64>(conn)
         .map(|_| 1)
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::case::{Channel, Kind, Status};
 use crate::schema::{case_number_counters, cases, holder_verifications, identity_checks, offices};
+use crate::store::cached::Cached;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = cases, check_for_backend(diesel::pg::Pg))]
@@ -106,8 +107,7 @@ pub fn next_nemid_number(conn: &mut PgConnection) -> QueryResult<String> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewCase<'_>) -> QueryResult<CaseRow> {
-    super::cached::Cached(diesel::insert_into(cases::table).values(new).returning(CaseRow::as_returning()))
-        .get_result(conn)
+    Cached(diesel::insert_into(cases::table).values(new).returning(CaseRow::as_returning())).get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOffice>> {

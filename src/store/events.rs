@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::schema::case_events;
+use crate::store::cached::Cached;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = case_events, check_for_backend(diesel::pg::Pg))]
@@ -42,7 +43,7 @@ pub struct NewEvent<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewEvent<'_>) -> QueryResult<usize> {
-    super::cached::Cached(diesel::insert_into(case_events::table).values(new).returning(case_events::id))
+    Cached(diesel::insert_into(case_events::table).values(new).returning(case_events::id))
         .get_result::<i64>(conn)
         .map(|_| 1)
 }

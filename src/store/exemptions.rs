@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::events::EventRow;
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
 use crate::schema::{exemption_events, exemptions, offices};
+use crate::store::cached::Cached;
+use crate::store::events::EventRow;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = exemptions, check_for_backend(diesel::pg::Pg))]
@@ -185,7 +186,7 @@ pub struct NewExemptionEvent<'a> {
 }
 
 pub fn insert_event(conn: &mut PgConnection, new: &NewExemptionEvent<'_>) -> QueryResult<usize> {
-    super::cached::Cached(diesel::insert_into(exemption_events::table).values(new).returning(exemption_events::id))
+    Cached(diesel::insert_into(exemption_events::table).values(new).returning(exemption_events::id))
         .get_result::<i64>(conn)
         .map(|_| 1)
 }

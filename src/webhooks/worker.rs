@@ -15,12 +15,14 @@ use rand::Rng;
 
 use crate::config::WebhookConfig;
 use crate::http::context::state::Db;
+use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::http::feed::view::{FeedItem, cursor_after};
 use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
 use crate::store::webhooks::{self as store, AttemptRow, DeliveryRow, Outcome};
 use crate::store::{feed, webhooks::WebhookRow};
 use crate::vault::CprVault;
+use crate::webhooks::resolver::{ExternalOnly, internal_literal};
 use crate::webhooks::signature;
 
 /// A claimed delivery, ready to send.
@@ -45,7 +47,7 @@ pub async fn run(db: Db, vault: Arc<CprVault>, cfg: WebhookConfig, production: b
     if production {
         // Names through the checking resolver; and no proxy from the environment, which would
         // resolve receivers' names itself and so bypass the check.
-        builder = builder.dns_resolver(Arc::new(super::resolver::ExternalOnly)).no_proxy();
+        builder = builder.dns_resolver(Arc::new(ExternalOnly)).no_proxy();
     }
     let client = match builder
         .timeout(cfg.timeout)
@@ -132,7 +134,7 @@ fn prepare(
         timestamp: event.occurred_at,
         data: WebhookEvent { cursor: cursor_after(event.position), event: FeedItem::from(event) },
     };
-    let body = serde_json::to_vec(&payload).map_err(crate::http::error::ApiError::internal)?;
+    let body = serde_json::to_vec(&payload).map_err(ApiError::internal)?;
     Ok(Ok((hook.url, keys, body)))
 }
 
@@ -140,7 +142,7 @@ fn prepare(
 fn signing_keys(vault: &CprVault, hook: &WebhookRow, now: chrono::DateTime<Utc>) -> ApiResult<Vec<Vec<u8>>> {
     let open = |sealed: &[u8]| -> ApiResult<Vec<u8>> {
         let secret = vault.open(sealed)?;
-        signature::key_of(&secret).ok_or_else(|| crate::http::error::ApiError::internal("stored secret is malformed"))
+        signature::key_of(&secret).ok_or_else(|| ApiError::internal("stored secret is malformed"))
     };
     let mut keys = vec![open(&hook.secret_sealed)?];
     if let (Some(prev), Some(until)) = (&hook.previous_secret_sealed, hook.previous_secret_expires_at)
@@ -157,7 +159,7 @@ async fn send(client: &reqwest::Client, job: &Job, production: bool) -> Sent {
     let started = Instant::now();
     // Address literals skip name resolution, so the resolver's rule is applied to them here
     // (subscriptions registered before the rule, or in development, are judged again).
-    if production && super::resolver::internal_literal(&job.url) {
+    if production && internal_literal(&job.url) {
         return Sent {
             status_code: None,
             error: Some("the receiver's address is loopback, link-local or unspecified".into()),
@@ -196,7 +198,7 @@ async fn send(client: &reqwest::Client, job: &Job, production: bool) -> Sent {
     }
 }
 
-async fn record(db: &crate::http::context::state::Db, cfg: &WebhookConfig, delivery: DeliveryRow, sent: Sent) {
+async fn record(db: &Db, cfg: &WebhookConfig, delivery: DeliveryRow, sent: Sent) {
     let now = Utc::now();
     let delivered = sent.error.is_none();
     let (retry, jitter, queued_at) = (cfg.retry, rand::rng().random::<f64>(), delivery.created_at);

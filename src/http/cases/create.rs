@@ -12,6 +12,8 @@ use crate::domain::role::CASE_WORKERS;
 use crate::domain::rules::check_applicant_age;
 use crate::http::cases::access::replay;
 use crate::http::cases::view::{CaseView, NewCaseBody};
+use crate::http::context::audit;
+use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
@@ -135,12 +137,7 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
                 occurred_at: moment.now,
             },
         )?;
-        crate::http::context::audit::record(
-            conn,
-            who,
-            moment,
-            crate::http::context::audit::Subject::Case { id: row.id, cpr_index: &index },
-        )?;
+        audit::record(conn, who, moment, Subject::Case { id: row.id, cpr_index: &index })?;
         tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
         let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
         let location = format!("/api/v1/cases/{}", view.id);

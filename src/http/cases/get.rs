@@ -1,12 +1,13 @@
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::access::{full_view, load_visible};
 use crate::http::cases::view::CaseView;
+use crate::http::context::audit;
+use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
-use crate::http::context::moment::Moment;
 use crate::http::error::ApiResult;
 
 /// Read one case.
@@ -20,20 +21,14 @@ use crate::http::error::ApiResult;
     )
 )]
 #[get("/cases/{id}")]
-pub async fn get_case(caller: Caller, req: HttpRequest, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+pub async fn get_case(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let _moment = Moment::of(&req);
     let vault = caller.state.vault.clone();
     let view = caller
         .run(CASE_READERS, move |conn, who, moment| {
             let (row, code) = load_visible(conn, who, id)?;
             let index = row.applicant_cpr_index.clone();
-            crate::http::context::audit::record(
-                conn,
-                who,
-                moment,
-                crate::http::context::audit::Subject::Case { id, cpr_index: &index },
-            )?;
+            audit::record(conn, who, moment, Subject::Case { id, cpr_index: &index })?;
             full_view(conn, row, code, moment.today, &vault)
         })
         .await?;

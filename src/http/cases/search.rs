@@ -11,7 +11,10 @@ use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::cpr::Cpr;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::view::{CasePage, CaseView};
+use crate::http::context::audit;
+use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
+use crate::http::context::caller;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
 use crate::http::error::{ApiError, ApiResult, Problem};
@@ -106,14 +109,9 @@ async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse>
     let vault = caller.state.vault.clone();
     let page = caller
         .run(CASE_READERS, move |conn, who, moment| {
-            search.office_id = crate::http::context::caller::office_scope(who, search.office_id)?;
+            search.office_id = caller::office_scope(who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
-                crate::http::context::audit::record(
-                    conn,
-                    who,
-                    moment,
-                    crate::http::context::audit::Subject::CprSearch { cpr_index: index },
-                )?;
+                audit::record(conn, who, moment, Subject::CprSearch { cpr_index: index })?;
             }
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;

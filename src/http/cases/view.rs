@@ -5,11 +5,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::case;
 use crate::domain::case::{Action, Channel, Kind, Status};
 use crate::domain::cpr;
+use crate::domain::exemption::ExemptionStatus;
 use crate::domain::office::Address;
 use crate::domain::rules::{self, PhotoId};
 use crate::store::cases::CaseRow;
+use crate::vault::CprVault;
+use crate::vault::VaultError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApplicantView {
@@ -59,7 +63,7 @@ pub struct CaseView {
     /// `granted` when the case is completed and the applicant holds a granted exemption from
     /// Digital Post, so the clerk can offer to revoke it; on single reads and action answers.
     #[schema(example = json!(null))]
-    pub digital_post_exemption: Option<crate::domain::exemption::ExemptionStatus>,
+    pub digital_post_exemption: Option<ExemptionStatus>,
     /// Equals the number of events; the ETag is this number, quoted.
     pub version: i32,
 }
@@ -71,8 +75,8 @@ impl CaseView {
         office_code: String,
         today: NaiveDate,
         full_cpr: bool,
-        vault: &crate::vault::CprVault,
-    ) -> Result<CaseView, crate::vault::VaultError> {
+        vault: &CprVault,
+    ) -> Result<CaseView, VaultError> {
         // After retention no CPR number is left to show.
         let digits = match row.anonymised_at {
             Some(_) => None,
@@ -87,7 +91,7 @@ impl CaseView {
             channel: row.channel,
             kind,
             status,
-            allowed_actions: crate::domain::case::allowed_actions(status, kind),
+            allowed_actions: case::allowed_actions(status, kind),
             applicant: ApplicantView {
                 cpr: digits.as_deref().filter(|_| full_cpr).map(cpr::format_digits),
                 cpr_masked: digits.as_deref().map(cpr::mask_digits).unwrap_or_else(|| "XXXXXX-XXXX".into()),

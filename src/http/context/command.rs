@@ -22,6 +22,7 @@ use crate::http::context::caller::Caller;
 use crate::http::context::headers::{IdempotencyKey, IfMatch, etag};
 use crate::http::context::idempotency::{self, Answer, Replay, Request};
 use crate::http::context::state::AppState;
+use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 
 /// One change to one record, as a request asks for it.
@@ -49,7 +50,7 @@ pub struct Act {
 }
 
 impl FromRequest for Act {
-    type Error = crate::http::error::ApiError;
+    type Error = ApiError;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {

@@ -7,6 +7,7 @@ use diesel::pg::PgConnection;
 
 use crate::auth::KeySet;
 use crate::config::Config;
+use crate::db;
 use crate::db::DbPool;
 use crate::http::context::offices::OfficeCache;
 use crate::http::error::{ApiError, ApiResult};
@@ -46,7 +47,7 @@ impl Db {
 
     /// Replaces `conn` if it is dead (see `db::repair`).
     pub fn repair(&self, conn: &mut PgConnection) {
-        crate::db::repair(conn, &self.url, self.statement_timeout_ms);
+        db::repair(conn, &self.url, self.statement_timeout_ms);
     }
 
     pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
@@ -62,7 +63,7 @@ impl Db {
             let mut conn = pool.get().map_err(ApiError::from)?;
             let result = f(&mut conn);
             if result.as_ref().is_err_and(|e| e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE) {
-                crate::db::repair(&mut conn, &url, timeout);
+                db::repair(&mut conn, &url, timeout);
             }
             result
         })

@@ -5,6 +5,8 @@ use uuid::Uuid;
 
 use crate::domain::exemption::{ExemptionStatus, Registration, check_registration};
 use crate::domain::role::Role;
+use crate::http::context::audit;
+use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
@@ -36,7 +38,6 @@ pub async fn create_exemption(
     key: IdempotencyKey,
     body: JsonBody<NewExemptionBody>,
 ) -> ApiResult<HttpResponse> {
-    let _moment = caller.moment.clone();
     let JsonBody(b, digest) = body;
     let (citizen, proxy_cpr) = check_registration(&Registration {
         citizen_cpr: &b.citizen.cpr,
@@ -105,12 +106,7 @@ pub async fn create_exemption(
                 occurred_at: moment.now,
             },
         )?;
-        crate::http::context::audit::record(
-            conn,
-            who,
-            moment,
-            crate::http::context::audit::Subject::Exemption { id: row.id, cpr_index: &index },
-        )?;
+        audit::record(conn, who, moment, Subject::Exemption { id: row.id, cpr_index: &index })?;
         tracing::info!(exemption.id = %row.id, "exemption registered");
         let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
         let location = format!("/api/v1/exemptions/{}", view.id);

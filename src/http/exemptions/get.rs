@@ -2,6 +2,8 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::domain::role::EXEMPTION_READERS;
+use crate::http::context::audit;
+use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers as etag;
 use crate::http::error::ApiResult;
@@ -18,24 +20,14 @@ use crate::http::exemptions::view::ExemptionView;
     )
 )]
 #[get("/exemptions/{id}")]
-pub async fn get_exemption(
-    caller: Caller,
-    req: actix_web::HttpRequest,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+pub async fn get_exemption(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let _moment = crate::http::context::moment::Moment::of(&req);
     let vault = caller.state.vault.clone();
     let view = caller
         .run(EXEMPTION_READERS, move |conn, who, moment| {
             let (row, code) = load_visible(conn, who, id)?;
             let index = row.citizen_cpr_index.clone();
-            crate::http::context::audit::record(
-                conn,
-                who,
-                moment,
-                crate::http::context::audit::Subject::Exemption { id, cpr_index: &index },
-            )?;
+            audit::record(conn, who, moment, Subject::Exemption { id, cpr_index: &index })?;
             Ok(ExemptionView::new(row, code, true, &vault)?)
         })
         .await?;

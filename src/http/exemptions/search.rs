@@ -7,7 +7,10 @@ use uuid::Uuid;
 use crate::domain::cpr::Cpr;
 use crate::domain::exemption::{ExemptionReason, ExemptionStatus};
 use crate::domain::role::EXEMPTION_READERS;
+use crate::http::context::audit;
+use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
+use crate::http::context::caller;
 use crate::http::context::caller::Caller;
 use crate::http::context::pagination;
 use crate::http::error::{ApiError, ApiResult};
@@ -51,13 +54,8 @@ pub struct ExemptionSearchBody {
     )
 )]
 #[post("/exemptions/search")]
-pub async fn search_exemptions(
-    caller: Caller,
-    req: actix_web::HttpRequest,
-    body: JsonBody<ExemptionSearchBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn search_exemptions(caller: Caller, body: JsonBody<ExemptionSearchBody>) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let _moment = crate::http::context::moment::Moment::of(&req);
     let limit = pagination::limit(b.limit)?;
     let after = b.cursor.as_deref().map(|c| pagination::decode_time_id(c, "exemption")).transpose()?;
     if b.status.as_ref().is_some_and(|s| s.len() > 4) {
@@ -80,14 +78,9 @@ pub async fn search_exemptions(
     let vault = caller.state.vault.clone();
     let page = caller
         .run(EXEMPTION_READERS, move |conn, who, moment| {
-            search.office_id = crate::http::context::caller::office_scope(who, search.office_id)?;
+            search.office_id = caller::office_scope(who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
-                crate::http::context::audit::record(
-                    conn,
-                    who,
-                    moment,
-                    crate::http::context::audit::Subject::CprSearch { cpr_index: index },
-                )?;
+                audit::record(conn, who, moment, Subject::CprSearch { cpr_index: index })?;
             }
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;

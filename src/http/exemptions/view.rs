@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::domain::cpr;
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus, Outcome, allowed_actions};
 use crate::store::exemptions::ExemptionRow;
+use crate::vault::CprVault;
+use crate::vault::VaultError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CitizenView {
@@ -53,8 +55,8 @@ impl ExemptionView {
         r: ExemptionRow,
         office_code: String,
         full_cpr: bool,
-        vault: &crate::vault::CprVault,
-    ) -> Result<ExemptionView, crate::vault::VaultError> {
+        vault: &CprVault,
+    ) -> Result<ExemptionView, VaultError> {
         let status = r.status;
         // After retention no CPR number is left to show.
         let anonymised = r.anonymised_at.is_some();

@@ -1,6 +1,7 @@
-use actix_web::{HttpRequest, HttpResponse, patch, web};
+use actix_web::{HttpResponse, patch, web};
 use uuid::Uuid;
 
+use crate::domain::FieldIssue;
 use crate::domain::office::check_text;
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
@@ -28,12 +29,12 @@ use crate::store::{self, offices::OfficeChanges};
 #[patch("/offices/{id}")]
 pub async fn update_office(
     caller: Caller,
-    req: HttpRequest,
     id: web::Path<Uuid>,
     body: JsonBody<OfficeChangesBody>,
+    if_match: MaybeIfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let expected = etag::if_match(&req)?;
+    let expected = if_match.0;
     let body = body.0;
     let mut issues = Vec::new();
     if let Some(name) = &body.name {
@@ -43,7 +44,7 @@ pub async fn update_office(
         a.check("address", &mut issues);
     }
     if body.name.is_none() && body.address.is_none() && body.active.is_none() {
-        issues.push(crate::domain::FieldIssue::new("", "give at least one of name, address, active"));
+        issues.push(FieldIssue::new("", "give at least one of name, address, active"));
     }
     if !issues.is_empty() {
         return Err(issues.into());

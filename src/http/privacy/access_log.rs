@@ -4,6 +4,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::cpr::Cpr;
+use crate::domain::office;
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
@@ -62,7 +63,7 @@ pub async fn search_access_log(caller: Caller, body: JsonBody<AccessSearchBody>)
     let b = body.0;
     if let Some(a) = &b.actor_sub {
         let mut issues = Vec::new();
-        crate::domain::office::check_text("actor_sub", a, 200, &mut issues);
+        office::check_text("actor_sub", a, 200, &mut issues);
         if !issues.is_empty() {
             return Err(issues.into());
         }

@@ -1,4 +1,4 @@
-use actix_web::{HttpRequest, HttpResponse, post};
+use actix_web::{HttpResponse, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +11,6 @@ use crate::http::cases::view::CaseView;
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
-use crate::http::context::moment::Moment;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::exemptions::view::ExemptionView;
 use crate::http::privacy::view::AccessView;
@@ -68,14 +67,9 @@ pub struct SubjectAccessReport {
     )
 )]
 #[post("/subject-access")]
-pub async fn subject_access(
-    caller: Caller,
-    req: HttpRequest,
-    body: JsonBody<SubjectAccessBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn subject_access(caller: Caller, body: JsonBody<SubjectAccessBody>) -> ApiResult<HttpResponse> {
     let cpr = Cpr::parse(&body.0.cpr).map_err(|e| ApiError::field("cpr", e))?;
     let index = caller.state.vault.blind(&cpr.digits());
-    let _moment = Moment::of(&req);
     let vault = caller.state.vault.clone();
     let report = caller
         .run(&[Role::Supervisor], move |conn, who, moment| {

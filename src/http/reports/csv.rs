@@ -22,10 +22,11 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn quoting_follows_rfc_4180() {
-        let out =
-            super::render(&["a", "b"], vec![vec!["x,y".into(), "say \"hi\"".into()], vec!["1".into(), "".into()]]);
+        let out = render(&["a", "b"], vec![vec!["x,y".into(), "say \"hi\"".into()], vec!["1".into(), "".into()]]);
         assert_eq!(out, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n1,\r\n");
     }
 }

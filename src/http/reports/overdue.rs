@@ -9,7 +9,6 @@ use crate::domain::cpr::mask_digits;
 use crate::domain::role::CASE_READERS;
 use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
-use crate::http::context::moment::Moment;
 use crate::http::context::pagination;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::reports::csv;
@@ -92,7 +91,7 @@ pub async fn overdue_report(
     let q = query.into_inner();
     let limit = pagination::limit(q.limit)?;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let today = Moment::of(&req).today;
+    let today = caller.moment.today;
     let vault = caller.state.vault.clone();
     let page = caller
         .run(CASE_READERS, move |conn, who, _moment| {

@@ -7,10 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::case::{Channel, Kind, Status};
+use crate::domain::exemption::ExemptionReason;
+use crate::domain::exemption::ExemptionStatus;
 use crate::domain::role::CASE_READERS;
 use crate::http::context::caller::Caller;
 use crate::http::context::caller::office_scope;
-use crate::http::context::moment::Moment;
 use crate::http::error::ApiResult;
 use crate::http::reports::csv;
 use crate::http::reports::respond::respond;
@@ -85,8 +86,8 @@ pub struct StatusRow {
 /// Exemptions from Digital Post with one status and reason.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExemptionCount {
-    pub status: crate::domain::exemption::ExemptionStatus,
-    pub reason: crate::domain::exemption::ExemptionReason,
+    pub status: ExemptionStatus,
+    pub reason: ExemptionReason,
     pub count: i64,
 }
 
@@ -137,7 +138,7 @@ pub async fn status_report(
     query: web::Query<StatusQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let today = Moment::of(&req).today;
+    let today = caller.moment.today;
     let report = caller
         .run(CASE_READERS, move |conn, who, _moment| {
             // Counts, overdue and exemptions from one snapshot, so they agree with each other.

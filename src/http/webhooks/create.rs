@@ -35,7 +35,6 @@ pub async fn create_webhook(
     key: IdempotencyKey,
     body: JsonBody<NewWebhookBody>,
 ) -> ApiResult<HttpResponse> {
-    let _moment = caller.moment.clone();
     let JsonBody(body, digest) = body;
     let mut issues = Vec::new();
     check_url("url", &body.url, caller.state.config.app_env == AppEnv::Production, &mut issues);

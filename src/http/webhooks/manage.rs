@@ -61,7 +61,6 @@ pub async fn rotate_webhook_secret(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let _moment = caller.moment.clone();
     let vault = caller.state.vault.clone();
     let fingerprint = format!("POST /api/v1/webhooks/{id}/rotate-secret");
     let request = Request { caller, roles: WEBHOOK_MANAGERS, key, fingerprint, replay };

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::webhook::DeliveryStatus;
+use crate::http::feed::view;
 use crate::http::feed::view::FeedItem;
 use crate::store::webhooks::{AttemptRow, DeliveryRow, WebhookRow};
 
@@ -132,7 +133,7 @@ impl DeliveryView {
         DeliveryView {
             id: d.id,
             webhook_id: d.webhook_id,
-            cursor: crate::http::feed::view::cursor_after(d.feed_position),
+            cursor: view::cursor_after(d.feed_position),
             status,
             attempts: d.attempts,
             next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
