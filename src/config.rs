@@ -241,7 +241,7 @@ impl Config {
             ));
         }
         let posting_window_days = parse_num(src, "POSTING_WINDOW_DAYS", 14u32, 1, 90)?;
-        // At least 121 days: a holder's accompaniments count for 120 days (DOMAIN.md rule 4).
+        // At least 121 days: a holder's accompaniments count for 120 days (docs/DOMAIN.md rule 4).
         let retention_days = parse_num(src, "RETENTION_DAYS", 1826u32, 121, 36_500)?;
         let photo_id_types: Vec<String> = src
             .get("PHOTO_ID_TYPES")

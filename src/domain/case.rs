@@ -1,5 +1,5 @@
 //! The case lifecycle: states, kinds, actions and the one table of which action is allowed in
-//! which state for which kind (DOMAIN.md "Case lifecycle").
+//! which state for which kind (docs/DOMAIN.md "Case lifecycle").
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,4 +1,4 @@
-//! CPR numbers (DOMAIN.md rule 1): `DDMMYY-SSSS` or `DDMMYYSSSS`, the date real in the century
+//! CPR numbers (docs/DOMAIN.md rule 1): `DDMMYY-SSSS` or `DDMMYYSSSS`, the date real in the century
 //! given by the 7th digit and the year. No modulus-11 check: numbers without it have been issued
 //! since 1 October 2007.
 //!
@@ -45,7 +45,7 @@ impl Cpr {
         self.0[i..i + n].iter().fold(0, |acc, d| acc * 10 + u32::from(*d))
     }
 
-    /// The birth date, by the century table of DOMAIN.md rule 1.
+    /// The birth date, by the century table of docs/DOMAIN.md rule 1.
     pub fn birth_date(&self) -> Option<NaiveDate> {
         let (day, month, yy, seventh) = (self.num(0, 2), self.num(2, 2), self.num(4, 2) as i32, self.0[6]);
         let century = match seventh {

@@ -1,4 +1,4 @@
-//! Exemption from Digital Post (DOMAIN.md): registered at a citizen service centre, decided by a
+//! Exemption from Digital Post (docs/DOMAIN.md): registered at a citizen service centre, decided by a
 //! supervisor (the assessing authority), revocable once granted.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Who may do what. The table here is the single source for the README's and the OpenAPI
+//! Who may do what. The table here is the single source for docs/API.md's and the OpenAPI
 //! document's authorization notes.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The rules a case's evidence must meet (DOMAIN.md rules 0, 2 and 4). Pure: "today" is an
+//! The rules a case's evidence must meet (docs/DOMAIN.md rules 0, 2 and 4). Pure: "today" is an
 //! argument; each broken rule is one `FieldIssue` naming the field and the reason.
 
 use chrono::{Datelike, Days, Months, NaiveDate};
@@ -152,7 +152,7 @@ pub fn holder_slot_frees_on(dates: &[NaiveDate], today: NaiveDate) -> Option<Nai
     Some(pivot + Days::new(HOLDER_WINDOW_DAYS))
 }
 
-/// The effective "active since": a NemID issued here counts from that completion (DOMAIN.md
+/// The effective "active since": a NemID issued here counts from that completion (docs/DOMAIN.md
 /// rule 4), whatever was declared; otherwise the declared date.
 pub fn holder_active_since(ev: &HolderEvidence, history: &HolderHistory) -> Option<NaiveDate> {
     history.completed_here_on.or(ev.nemid_active_since)

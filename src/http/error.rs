@@ -151,7 +151,7 @@ impl ApiError {
         e
     }
 
-    /// 401 when no credentials were sent at all (RFC 6750 §3.1: no error code).
+    /// 401 when no credentials were sent at all, with the same `invalid_token` challenge as a bad token.
     #[track_caller]
     pub fn missing_token() -> Self {
         let mut e = Self::new(

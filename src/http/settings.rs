@@ -18,7 +18,7 @@ pub struct DeskSettings {
     /// Days a posted code card takes to arrive (`POSTING_WINDOW_DAYS`).
     #[schema(example = 14)]
     pub posting_window_days: u32,
-    /// Applicants must be this old (DOMAIN.md rule 0).
+    /// Applicants must be this old (docs/DOMAIN.md rule 0).
     #[schema(example = 15)]
     pub min_applicant_age: i32,
     /// Accompanying holders must be this old.

@@ -26,7 +26,7 @@ pub struct EventView {
     pub from_status: Option<String>,
     pub to_status: String,
     pub actor: Actor,
-    /// What was recorded, CPR numbers masked.
+    /// What was recorded; never a CPR number, in any form.
     #[schema(value_type = Object)]
     pub evidence: serde_json::Value,
     pub request_id: String,

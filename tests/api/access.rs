@@ -1,4 +1,4 @@
-//! Every endpoint, with every kind of caller: the authorization table of the README, executed.
+//! Every endpoint, with every kind of caller: the authorization table of docs/API.md, executed.
 
 use reqwest::Method;
 use serde_json::{Value, json};

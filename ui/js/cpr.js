@@ -1,4 +1,4 @@
-// CPR numbers checked as the server checks them (src/domain/cpr.rs, DOMAIN.md rule 1): 10
+// CPR numbers checked as the server checks them (src/domain/cpr.rs, docs/DOMAIN.md rule 1): 10
 // digits, DDMMYY-SSSS or DDMMYYSSSS, the date real in the century the 7th digit gives. No
 // modulus-11 check (numbers without it exist since 2007). Age as of a Copenhagen day.
 

@@ -162,7 +162,7 @@ pub struct DeliveryPage {
 /// events one at a time, in feed order.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct WebhookPayload {
-    /// `{kind}.{action}`, such as `case.open`, `case.first-half` or `exemption.decide`.
+    /// `{kind}.{action}`, such as `case.open`, `case.first-half` or `exemption.grant`.
     #[serde(rename = "type")]
     #[schema(example = "case.identity-check")]
     pub kind: String,

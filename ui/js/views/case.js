@@ -102,7 +102,7 @@ function timeline(events) {
     e.evidence?.nemid_number ? h('div', {}, `${t('case.nemid_number')}: ${e.evidence.nemid_number}`) : null)));
 }
 
-/** What this role may do of what the case's state allows: supervisors only cancel (README). */
+/** What this role may do of what the case's state allows: supervisors only cancel (docs/API.md, Who may do what). */
 function actionsFor(role, allowed) {
   return role === 'supervisor' ? allowed.filter((a) => a === 'cancel') : allowed;
 }
