@@ -15,6 +15,12 @@ pub enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// The private PostgreSQL cluster under DATA_DIR (used when no DATABASE_URL is set and no
+    /// local server answers): show whether it runs, or stop it.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Print a development token signed with the development secret (or JWT_SECRET).
     Token {
         /// clerk, bank, supervisor or admin.
@@ -65,6 +71,14 @@ pub enum Command {
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
     },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum DbAction {
+    /// Where the private cluster is, and whether it runs (exit 0 running, 3 not running).
+    Status,
+    /// Stop the private cluster (fast shutdown: sessions end, committed work is kept).
+    Stop,
 }
 
 /// `90s`, `30m`, `8h`, `1d` → seconds.

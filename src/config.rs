@@ -42,6 +42,12 @@ pub struct DbConfig {
     pub pool_size: u32,
     pub connect_timeout: Duration,
     pub statement_timeout: Duration,
+    /// Where a local server is looked for before the private cluster (`LOCAL_POSTGRES_ADDR`);
+    /// `None` (`off`): always the private cluster.
+    pub local_server: Option<SocketAddr>,
+    /// The private cluster's durability: fsync on, unless `DEV_UNSAFE_NO_FSYNC=true` (development
+    /// only: a power cut can then lose committed cases).
+    pub private_cluster_fsync: bool,
 }
 
 /// HTTP server settings.
@@ -173,6 +179,29 @@ impl Config {
             return Err(ConfigError::new("DATABASE_URL", "must start with postgres:// or postgresql://"));
         }
         let pool_size = parse_num(src, "DB_POOL_SIZE", 10u32, 1, 200)?;
+        let local_server = match src.get("LOCAL_POSTGRES_ADDR").as_deref() {
+            None => Some(SocketAddr::from(([127, 0, 0, 1], 5432))),
+            Some("off") => None,
+            Some(v) => Some(v.parse().map_err(|_| {
+                ConfigError::new(
+                    "LOCAL_POSTGRES_ADDR",
+                    format!("expected host:port such as 127.0.0.1:5432, or off, got `{v}`"),
+                )
+            })?),
+        };
+        let private_cluster_fsync = match src.get("DEV_UNSAFE_NO_FSYNC").as_deref() {
+            None | Some("false") => true,
+            Some("true") if app_env == AppEnv::Development => false,
+            Some("true") => {
+                return Err(ConfigError::new(
+                    "DEV_UNSAFE_NO_FSYNC",
+                    "is for development only; production keeps fsync on",
+                ));
+            }
+            Some(other) => {
+                return Err(ConfigError::new("DEV_UNSAFE_NO_FSYNC", format!("expected true or false, got `{other}`")));
+            }
+        };
         let connect_timeout_ms = parse_num(src, "DB_CONNECT_TIMEOUT_MS", 3000u64, 250, 30_000)?;
         let statement_timeout_ms = parse_num(src, "DB_STATEMENT_TIMEOUT_MS", 10_000u64, 100, 600_000)?;
         let bind_addr = match src.get("BIND_ADDR") {
@@ -279,6 +308,8 @@ impl Config {
                 pool_size,
                 connect_timeout: Duration::from_millis(connect_timeout_ms),
                 statement_timeout: Duration::from_millis(statement_timeout_ms),
+                local_server,
+                private_cluster_fsync,
             },
             http: HttpConfig {
                 bind_addr,
@@ -399,12 +430,25 @@ mod tests {
         assert_eq!(c.log_format, LogFormat::Pretty);
         assert_eq!(c.app_env, AppEnv::Development);
         assert!(c.db.url.is_none());
+        // The private cluster is durable unless the development speed switch says otherwise.
+        assert!(c.db.private_cluster_fsync);
+        assert_eq!(c.db.local_server, Some("127.0.0.1:5432".parse().unwrap()));
+        assert!(!cfg(&[("DEV_UNSAFE_NO_FSYNC", "true")]).unwrap().db.private_cluster_fsync);
+        assert_eq!(cfg(&[("LOCAL_POSTGRES_ADDR", "off")]).unwrap().db.local_server, None);
+    }
+
+    #[test]
+    fn production_keeps_fsync_on() {
+        let e = cfg(&[("APP_ENV", "production"), ("DEV_UNSAFE_NO_FSYNC", "true")]).unwrap_err();
+        assert_eq!(e.var, "DEV_UNSAFE_NO_FSYNC");
     }
 
     #[test]
     fn bad_values_name_their_variable() {
         for (var, val) in [
             ("DB_POOL_SIZE", "zero"),
+            ("DEV_UNSAFE_NO_FSYNC", "yes"),
+            ("LOCAL_POSTGRES_ADDR", "somewhere"),
             ("DB_POOL_SIZE", "0"),
             ("DB_CONNECT_TIMEOUT_MS", "60000"),
             ("BIND_ADDR", "localhost"),

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::db;
 
 pub fn run(config: &Config) -> ExitCode {
-    match db::resolve_url(config).and_then(|url| db::migrate::run(&url)) {
+    match db::resolve(config).and_then(|(url, _cluster)| db::migrate::run(&url)) {
         Ok(n) => {
             tracing::info!(migrations.applied = n, "migrations applied");
             ExitCode::SUCCESS

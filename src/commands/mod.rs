@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 done, 1 a runtime failure (database, bind), 2 bad configuration or arguments.
 
+pub mod db;
 pub mod migrate;
 pub mod openapi;
 pub mod retention;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> ExitCode {
         // These two print to stdout for a pipe; nothing is logged.
         Command::Openapi => openapi::run(),
         Command::Token { role, office, name, sub, ttl } => token::run(&config, &role, office, &name, sub, &ttl),
+        Command::Db { action } => db::run(&config, action),
         command => {
             telemetry::init(config.log_format, std::io::stderr);
             match command {
@@ -35,7 +37,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Seed { cases, offices, seed, until } => seed::run(&config, cases, offices, seed, until),
                 Command::RotateKeys { batch } => rotate_keys::run(&config, batch),
                 Command::Retention { dry_run, now } => retention::run(&config, dry_run, now),
-                Command::Openapi | Command::Token { .. } => unreachable!("handled above"),
+                Command::Openapi | Command::Token { .. } | Command::Db { .. } => unreachable!("handled above"),
             }
         }
     }

@@ -23,7 +23,8 @@ use crate::vault::CprVault;
 use crate::webhooks::worker;
 
 pub fn run(config: Config) -> ExitCode {
-    let url = match db::resolve_url(&config) {
+    // Declared first, dropped last: a private cluster started here stops after the server.
+    let (url, _cluster) = match db::resolve(&config) {
         Ok(u) => u,
         Err(e) => return fail(&e),
     };
@@ -101,6 +102,8 @@ pub fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
 pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let http = state.config.http.clone();
     let blocking = blocking_threads_per_worker(state.config.db.pool_size, http.workers);
+    // While the database is unreachable, the probe watches for its return.
+    actix_web::rt::spawn(state.db.clone().probe());
     // The webhook outbox is sent from every server instance; claims keep them apart.
     actix_web::rt::spawn(worker::run(
         state.db.clone(),

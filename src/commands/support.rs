@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use diesel::{Connection, PgConnection};
 
 use crate::config::Config;
+use crate::db::StartedCluster;
 use crate::vault::CprVault;
 use crate::{db, http};
 
@@ -27,13 +28,35 @@ pub fn usage(command: &str, message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// One connection to the configured (or found) database, migrated first when `migrate`.
-pub fn connect(config: &Config, migrate: bool) -> Result<PgConnection, String> {
-    let url = db::resolve_url(config)?;
+/// One connection to the configured (or found) database, migrated first when `migrate`. A
+/// private cluster started for it stops when the connection is dropped.
+pub fn connect(config: &Config, migrate: bool) -> Result<Connected, String> {
+    let (url, cluster) = db::resolve(config)?;
     if migrate {
         db::migrate::run(&url)?;
     }
-    PgConnection::establish(&url).map_err(|e| e.to_string())
+    let conn = PgConnection::establish(&url).map_err(|e| e.to_string())?;
+    Ok(Connected { conn, _cluster: cluster })
+}
+
+/// A connection, and the private cluster it keeps running (if this process started one).
+pub struct Connected {
+    conn: PgConnection,
+    // Dropped after the connection (fields drop in order).
+    _cluster: StartedCluster,
+}
+
+impl std::ops::Deref for Connected {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Connected {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
 }
 
 /// The CPR vault of the configuration, or the exit code that says why there is none.

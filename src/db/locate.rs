@@ -1,9 +1,13 @@
 //! Finding a PostgreSQL to talk to when no `DATABASE_URL` is configured.
 //!
-//! Order: the server answering on 127.0.0.1:5432 (as user `postgres`), else a private cluster
-//! under `<data_dir>/postgres`, initialised and started with the installed PostgreSQL binaries.
-//! The run command and the test harness share this code, so both need nothing but PostgreSQL's
-//! binaries on the machine.
+//! Order: the server answering on 127.0.0.1:5432 (as user `postgres`; `LOCAL_POSTGRES_ADDR`),
+//! else a private cluster in a directory of its own, initialised and started with the installed
+//! PostgreSQL binaries. The run command (`<DATA_DIR>/postgres`, durable: fsync on) and the test
+//! harness (`.data/test-postgres`, fsync off: test data is thrown away) share this code, so both
+//! need nothing but PostgreSQL's binaries on the machine.
+//!
+//! A cluster that a process started is that process's to stop (`Server::started`): the server
+//! stops it when it exits; the test harness keeps its own running between runs.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -16,12 +20,23 @@ use diesel::prelude::*;
 use diesel::sql_query;
 
 pub const DEFAULT_DB_NAME: &str = "nemid_desk";
-const LOCAL_SERVER: &str = "127.0.0.1:5432";
+
+/// Where to look for PostgreSQL and how to keep a private cluster.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A local server to use if it answers; `None`: go straight to the private cluster.
+    pub local_server: Option<SocketAddr>,
+    /// The private cluster's directory.
+    pub cluster_dir: PathBuf,
+    /// `true`: fsync on, committed transactions survive a power cut. `false` only for throw-away
+    /// data (tests, the explicit development switch).
+    pub fsync: bool,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocateError {
     #[error(
-        "no PostgreSQL answers on {LOCAL_SERVER} and no PostgreSQL binaries (initdb, pg_ctl) were found \
+        "no local PostgreSQL answers and no PostgreSQL binaries (initdb, pg_ctl) were found \
          on PATH or under /usr/lib/postgresql/*/bin. Install PostgreSQL (Debian: apt-get install postgresql) \
          or set DATABASE_URL to a reachable server."
     )]
@@ -37,7 +52,9 @@ pub enum LocateError {
 pub struct Server {
     pub base_url: String,
     /// Where it came from, for the start-up log line.
-    pub origin: &'static str,
+    pub origin: String,
+    /// The private cluster's directory, when this call started it (and so should stop it).
+    pub started: Option<PathBuf>,
 }
 
 impl Server {
@@ -47,16 +64,84 @@ impl Server {
 }
 
 /// Finds or starts a server, as described in the module doc.
-pub fn find_server(data_dir: &Path) -> Result<Server, LocateError> {
-    if answers(LOCAL_SERVER) {
-        let base_url = format!("postgres://postgres@{LOCAL_SERVER}");
+pub fn find_server(opts: &Options) -> Result<Server, LocateError> {
+    if let Some(local) = opts.local_server
+        && answers(&local.to_string())
+    {
+        let base_url = format!("postgres://postgres@{local}");
         // Make sure we may log in before choosing this server over a private cluster.
         PgConnection::establish(&format!("{base_url}/postgres?connect_timeout=3"))
-            .map_err(|e| LocateError::Refused { server: LOCAL_SERVER.into(), detail: e.to_string() })?;
-        return Ok(Server { base_url, origin: "local server on 127.0.0.1:5432" });
+            .map_err(|e| LocateError::Refused { server: local.to_string(), detail: e.to_string() })?;
+        return Ok(Server { base_url, origin: format!("local server on {local}"), started: None });
     }
-    let port = private_cluster(&data_dir.join("postgres"))?;
-    Ok(Server { base_url: format!("postgres://postgres@127.0.0.1:{port}"), origin: "private cluster" })
+    let dir = &opts.cluster_dir;
+    let (port, started) = private_cluster(dir)?;
+    let base_url = format!("postgres://postgres@127.0.0.1:{port}");
+    let server = Server {
+        base_url,
+        origin: format!("private cluster in {} (127.0.0.1:{port})", dir.display()),
+        started: started.then(|| dir.clone()),
+    };
+    if let Err(e) = set_fsync(&server, opts.fsync) {
+        if let Some(d) = &server.started {
+            let _ = stop_cluster(d);
+        }
+        return Err(LocateError::Cluster { dir: dir.display().to_string(), step: "configured", detail: e });
+    }
+    Ok(server)
+}
+
+/// Makes the cluster's durability what `fsync` says, also for a cluster initialised by an older
+/// version (which wrote `fsync = off`) or already running: `ALTER SYSTEM` overrides
+/// postgresql.conf, and fsync takes effect on a reload.
+fn set_fsync(server: &Server, fsync: bool) -> Result<(), String> {
+    let mut conn = PgConnection::establish(&format!("{}/postgres?connect_timeout=5", server.base_url))
+        .map_err(|e| e.to_string())?;
+    let value = if fsync { "on" } else { "off" };
+    // Two statements, not one batch: ALTER SYSTEM refuses to run in the batch's implicit transaction.
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(&format!("ALTER SYSTEM SET fsync = {value}")).map_err(|e| e.to_string())?;
+    conn.batch_execute("SELECT pg_reload_conf()").map_err(|e| e.to_string())
+}
+
+/// What `nemid-desk db status` tells about a private cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterStatus {
+    NotInitialised,
+    Stopped { port: u16 },
+    Running { port: u16 },
+}
+
+pub fn cluster_status(dir: &Path) -> ClusterStatus {
+    if !dir.join("PG_VERSION").exists() {
+        return ClusterStatus::NotInitialised;
+    }
+    match read_port(dir) {
+        Some(port) if answers(&format!("127.0.0.1:{port}")) => ClusterStatus::Running { port },
+        Some(port) => ClusterStatus::Stopped { port },
+        None => ClusterStatus::NotInitialised,
+    }
+}
+
+/// Stops the private cluster in `dir` (fast shutdown: open sessions are ended, committed work
+/// is kept). `Ok(false)` when it was not running.
+pub fn stop_cluster(dir: &Path) -> Result<bool, LocateError> {
+    if !matches!(cluster_status(dir), ClusterStatus::Running { .. }) {
+        return Ok(false);
+    }
+    let bin = find_bin_dir().ok_or(LocateError::NoBinaries)?;
+    run(&cluster_owner(), &bin.join("pg_ctl"), &["-D", &dir.to_string_lossy(), "-m", "fast", "-w", "-t", "60", "stop"])
+        .map_err(|detail| LocateError::Cluster { dir: dir.display().to_string(), step: "stopped", detail })?;
+    Ok(true)
+}
+
+fn port_file(dir: &Path) -> PathBuf {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "postgres".into());
+    dir.with_file_name(format!("{name}.port"))
+}
+
+fn read_port(dir: &Path) -> Option<u16> {
+    fs::read_to_string(port_file(dir)).ok().and_then(|s| s.trim().parse().ok())
 }
 
 /// Creates `name` on the server unless it exists. Safe when several processes race.
@@ -92,15 +177,16 @@ fn answers(addr: &str) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok()
 }
 
-/// Initialises (once) and starts (if stopped) the cluster in `dir`; returns its port.
-fn private_cluster(dir: &Path) -> Result<u16, LocateError> {
+/// Initialises (once) and starts (if stopped) the cluster in `dir`; returns its port, and
+/// whether this call started it.
+fn private_cluster(dir: &Path) -> Result<(u16, bool), LocateError> {
     let bin = find_bin_dir().ok_or(LocateError::NoBinaries)?;
     let fail =
         |step: &'static str, detail: String| LocateError::Cluster { dir: dir.display().to_string(), step, detail };
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(|e| fail("created", e.to_string()))?;
     // Several processes (parallel tests, two instances) may get here at once: one initialises.
-    let lock_path = parent.join("postgres.lock");
+    let lock_path = port_file(dir).with_extension("lock");
     let lock = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -110,7 +196,7 @@ fn private_cluster(dir: &Path) -> Result<u16, LocateError> {
     lock.lock().map_err(|e| fail("locked", e.to_string()))?;
 
     let run_as = cluster_owner();
-    let port_file = parent.join("postgres.port");
+    let port_path = port_file(dir);
     if !dir.join("PG_VERSION").exists() {
         if dir.exists() {
             // A half-initialised directory from an interrupted run: start over.
@@ -123,7 +209,7 @@ fn private_cluster(dir: &Path) -> Result<u16, LocateError> {
         run(
             &run_as,
             &bin.join("initdb"),
-            &["-D", &dir.to_string_lossy(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+            &["-D", &dir.to_string_lossy(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C"],
         )
         .map_err(|e| fail("initialised", e))?;
         let port = free_port().map_err(|e| fail("configured", e.to_string()))?;
@@ -131,19 +217,21 @@ fn private_cluster(dir: &Path) -> Result<u16, LocateError> {
             .append(true)
             .open(dir.join("postgresql.conf"))
             .map_err(|e| fail("configured", e.to_string()))?;
-        // No Unix socket: its path could exceed the 107-byte limit in a deep checkout.
+        // No Unix socket: its path could exceed the 107-byte limit in a deep checkout. Durability
+        // (fsync) is set by `find_server` each time, with ALTER SYSTEM.
         writeln!(
             conf,
-            "\n# nemid-desk private cluster\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\nmax_connections = 200\nfsync = off\n"
+            "\n# nemid-desk private cluster\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = ''\nmax_connections = 200\n"
         )
         .map_err(|e| fail("configured", e.to_string()))?;
-        fs::write(&port_file, port.to_string()).map_err(|e| fail("configured", e.to_string()))?;
+        fs::write(&port_path, port.to_string()).map_err(|e| fail("configured", e.to_string()))?;
     }
-    let port: u16 = fs::read_to_string(&port_file)
+    let port: u16 = fs::read_to_string(&port_path)
         .ok()
         .and_then(|s| s.trim().parse().ok())
-        .ok_or_else(|| fail("read", format!("{} is missing or invalid", port_file.display())))?;
+        .ok_or_else(|| fail("read", format!("{} is missing or invalid", port_path.display())))?;
 
+    let mut started_here = false;
     if !answers(&format!("127.0.0.1:{port}")) {
         let log = dir.join("server.log");
         let started = run(
@@ -159,9 +247,10 @@ fn private_cluster(dir: &Path) -> Result<u16, LocateError> {
             let tail: String = tail.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
             return Err(fail("started", format!("{e}; server log: {tail}")));
         }
+        started_here = true;
     }
     drop(lock);
-    Ok(port)
+    Ok((port, started_here))
 }
 
 struct Owner {

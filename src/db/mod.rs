@@ -6,6 +6,7 @@
 pub mod locate;
 pub mod migrate;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -18,16 +19,45 @@ pub type DbPool = Pool<ConnectionManager<PgConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// Resolves the database URL: `DATABASE_URL` as given, or a local/private server with the
-/// `nemid_desk` database created on first use.
-pub fn resolve_url(config: &Config) -> Result<String, String> {
+/// `nemid_desk` database created on first use. A private cluster this call started comes back
+/// with it, to be stopped when the process is done (`StartedCluster`).
+pub fn resolve(config: &Config) -> Result<(String, StartedCluster), String> {
     if let Some(url) = &config.db.url {
-        return Ok(url.clone());
+        return Ok((url.clone(), StartedCluster(None)));
     }
-    let server = locate::find_server(&config.data_dir).map_err(|e| e.to_string())?;
+    let server = locate::find_server(&locate_options(config)).map_err(|e| e.to_string())?;
+    let started = StartedCluster(server.started.clone());
     locate::ensure_database(&server, locate::DEFAULT_DB_NAME)
         .map_err(|e| format!("could not create database `{}`: {e}", locate::DEFAULT_DB_NAME))?;
-    tracing::info!(db.origin = server.origin, "using PostgreSQL from {}", server.origin);
-    Ok(server.database_url(locate::DEFAULT_DB_NAME))
+    tracing::info!(db.origin = %server.origin, "using PostgreSQL from {}", server.origin);
+    Ok((server.database_url(locate::DEFAULT_DB_NAME), started))
+}
+
+/// Where this configuration looks for PostgreSQL, and how it keeps a private cluster.
+pub fn locate_options(config: &Config) -> locate::Options {
+    locate::Options {
+        local_server: config.db.local_server,
+        cluster_dir: config.data_dir.join("postgres"),
+        fsync: config.db.private_cluster_fsync,
+    }
+}
+
+/// A private cluster this process started: stopped when dropped, so no cluster outlives the
+/// server (or command) that started it. A cluster that was already running is left alone.
+#[must_use = "dropping it stops the cluster"]
+pub struct StartedCluster(Option<PathBuf>);
+
+impl Drop for StartedCluster {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.take() {
+            match locate::stop_cluster(&dir) {
+                Ok(_) => {
+                    tracing::info!(db.cluster = %dir.display(), "stopped the private PostgreSQL cluster this process started")
+                }
+                Err(e) => tracing::warn!(error = %e, "could not stop the private PostgreSQL cluster"),
+            }
+        }
+    }
 }
 
 /// Adds libpq connection parameters the operator did not set: a connect timeout, and TCP
@@ -75,11 +105,12 @@ pub fn prepare_session(conn: &mut PgConnection, statement_timeout_ms: u128) -> d
 /// After a request failed for want of the database: whether `conn` itself is dead (killed by
 /// `pg_terminate_backend`, or the server restarted). Then it is replaced by a fresh connection,
 /// or, while the database is still down, left for the next request to try again. This runs
-/// only after a failure, so healthy requests pay no "test on checkout" round trip.
-pub fn repair(conn: &mut PgConnection, url: &str, statement_timeout_ms: u128) {
+/// only after a failure, so healthy requests pay no "test on checkout" round trip. `false`:
+/// the database could not be reached at all.
+pub fn repair(conn: &mut PgConnection, url: &str, statement_timeout_ms: u128) -> bool {
     use diesel::{Connection, RunQueryDsl};
     if diesel::sql_query("SELECT 1").execute(conn).is_ok() {
-        return;
+        return true;
     }
     match PgConnection::establish(url) {
         Ok(mut fresh) => {
@@ -87,8 +118,12 @@ pub fn repair(conn: &mut PgConnection, url: &str, statement_timeout_ms: u128) {
                 *conn = fresh;
                 tracing::info!("replaced a dead database connection");
             }
+            true
         }
-        Err(e) => tracing::warn!(error = %e, "a dead database connection could not be replaced yet"),
+        Err(e) => {
+            tracing::warn!(error = %e, "a dead database connection could not be replaced yet");
+            false
+        }
     }
 }
 
@@ -100,7 +135,7 @@ pub fn build_pool(url: &str, cfg: &DbConfig) -> DbPool {
         .min_idle(Some(cfg.pool_size.min(2)))
         .connection_timeout(cfg.connect_timeout)
         // No `SELECT 1` before every use: a dead connection is found by the request that fails
-        // on it and repaired then (`repair`, called by `http::state::Db::run`).
+        // on it and repaired then (`repair`, called by `http::context::state::Db::run`).
         .test_on_check_out(false)
         .idle_timeout(Some(Duration::from_secs(300)))
         .connection_customizer(Box::new(SessionSettings { statement_timeout_ms: cfg.statement_timeout.as_millis() }))

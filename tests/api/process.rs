@@ -153,3 +153,71 @@ fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// `nemid-desk db …` with the same environment as the server.
+fn db_command(data_dir: &std::path::Path, action: &str) -> (i32, String) {
+    let out = bin().env("DATA_DIR", data_dir).env("LOCAL_POSTGRES_ADDR", "off").args(["db", action]).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+fn answers(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)).is_ok()
+}
+
+#[test]
+fn a_private_cluster_is_durable_and_stops_with_the_server_that_started_it() {
+    let data_dir = std::env::temp_dir().join(format!("nd-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let start = || {
+        let port = free_port();
+        let mut child = bin()
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("DATA_DIR", &data_dir)
+            .env("LOCAL_POSTGRES_ADDR", "off")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = stderr_lines(&mut child);
+        let ready = wait_ready(&client, &format!("http://127.0.0.1:{port}"), &mut child);
+        assert!(ready, "not ready; log:\n{}", lines.try_iter().collect::<Vec<_>>().join("\n"));
+        child
+    };
+
+    // Started by the server: durable, and running while the server runs.
+    let child = start();
+    let pg_port: u16 = std::fs::read_to_string(data_dir.join("postgres.port")).unwrap().trim().parse().unwrap();
+    let mut conn =
+        diesel::PgConnection::establish(&format!("postgres://postgres@127.0.0.1:{pg_port}/postgres")).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        fsync: String,
+    }
+    let s: Setting = diesel::sql_query("SHOW fsync").get_result(&mut conn).unwrap();
+    assert_eq!(s.fsync, "on", "the default cluster keeps fsync on");
+    drop(conn);
+    let (code, out) = db_command(&data_dir, "status");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("running"), "{out}");
+
+    // SIGTERM: the server stops, and so does the cluster it started.
+    let mut child = child;
+    sigterm(&child);
+    assert!(child.wait().unwrap().success());
+    assert!(!answers(pg_port), "the cluster outlived the server that started it");
+    let (code, out) = db_command(&data_dir, "status");
+    assert_eq!((code, out.contains("stopped")), (3, true), "{out}");
+
+    // A server killed outright cannot stop it; `db stop` does.
+    let mut child = start();
+    assert!(answers(pg_port));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answers(pg_port), "kill -9 leaves the cluster running");
+    let (code, out) = db_command(&data_dir, "stop");
+    assert_eq!(code, 0, "{out}");
+    assert!(!answers(pg_port), "db stop stopped it");
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

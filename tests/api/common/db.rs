@@ -1,8 +1,8 @@
 //! A fresh database per test, cloned from a migrated template.
 //!
 //! The server is found like the run command finds it: `TEST_DATABASE_URL` (any database on the
-//! server; others are created beside it), else the local server on 5432, else the private cluster
-//! under `.data/postgres`. The template's name carries a hash of the migrations, so a changed
+//! server; others are created beside it), else the local server on 5432, else the harness's own
+//! private cluster under `.data/test-postgres` (fsync off; left running between runs). The template's name carries a hash of the migrations, so a changed
 //! migration gets a new template. Test databases are named `ndt_<pid>_<n>`; those of processes
 //! that no longer run are swept at start.
 
@@ -50,8 +50,15 @@ fn server() -> &'static Server {
         let (base, params) = match std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) {
             Some(url) => split_url(&url),
             None => {
-                let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(".data");
-                let s = nemid_desk::db::locate::find_server(&dir)
+                // The harness's own cluster, apart from the run command's: test data is thrown away,
+                // so fsync is off, and the cluster keeps running between runs (stop it with
+                // `pg_ctl -D .data/test-postgres stop`).
+                let opts = nemid_desk::db::locate::Options {
+                    local_server: Some("127.0.0.1:5432".parse().unwrap()),
+                    cluster_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join(".data/test-postgres"),
+                    fsync: false,
+                };
+                let s = nemid_desk::db::locate::find_server(&opts)
                     .unwrap_or_else(|e| panic!("no PostgreSQL for tests: {e}"));
                 (s.base_url, String::new())
             }
