@@ -19,21 +19,34 @@ use crate::http::error::{ApiError, PROBLEM_JSON};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Accepts a caller's id if it is 1–64 characters of `[A-Za-z0-9._:-]` with no run of six or
-/// more digits (it is logged and stored, and must not be able to carry a CPR number); otherwise
-/// makes one.
+/// The caller's request id, if it may be logged and stored as it is; otherwise a new UUID v7.
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
-                && !v.as_bytes().windows(6).any(|w| w.iter().all(u8::is_ascii_digit))
-        })
+        .filter(|v| acceptable_request_id(v))
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// A UUID in canonical form (8-4-4-4-12 hex digits, any version) is always accepted: clients
+/// correlate by their own UUIDs, and about a quarter of random ones hold six digits in a row.
+/// Anything else must be 1–64 characters of `[A-Za-z0-9._:-]` without a run of six or more
+/// digits, so that no other shape can carry a CPR number into the logs (docs/API.md).
+fn acceptable_request_id(v: &str) -> bool {
+    is_canonical_uuid(v)
+        || (!v.is_empty()
+            && v.len() <= 64
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+            && !v.as_bytes().windows(6).any(|w| w.iter().all(u8::is_ascii_digit)))
+}
+
+fn is_canonical_uuid(v: &str) -> bool {
+    v.len() == 36
+        && v.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 pub async fn middleware(
@@ -91,4 +104,36 @@ fn problem_for_bare_errors(res: ServiceResponse<BoxBody>) -> ServiceResponse<Box
     };
     let (req, _) = res.into_parts();
     ServiceResponse::new(req, err.error_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_always_accepted_other_digit_runs_never() {
+        // Canonical UUIDs, whatever digits they hold, in either case.
+        for id in [
+            "123e4567-e89b-12d3-a456-426614174000",
+            "00000000-0000-0000-0000-000000000000",
+            "01019012-3412-4abc-8def-0101901234ab",
+            "0190F1C4-AAAA-7000-8000-000000000000",
+        ] {
+            assert!(acceptable_request_id(id), "{id}");
+        }
+        // Other shapes with six digits in a row could carry a CPR number.
+        for id in [
+            "010190-1234",
+            "0101901234",
+            "req-123456",
+            "123e4567e89b12d3a456426614174000",
+            "123e4567-e89b-12d3-a456-42661417400",
+        ] {
+            assert!(!acceptable_request_id(id), "{id}");
+        }
+        assert!(acceptable_request_id("desk-7.42_a:b"));
+        assert!(!acceptable_request_id("") && !acceptable_request_id("a b") && !acceptable_request_id(&"a".repeat(65)));
+        // A UUID's shape with something else in a hex place is not a UUID.
+        assert!(!acceptable_request_id("123e4567-e89b-12d3-a456-42661417400g"));
+    }
 }
