@@ -119,13 +119,16 @@ pub fn app(
         .wrap(security_headers())
 }
 
-/// Headers every answer carries: no MIME sniffing, no referrer, and a policy that lets a JSON
-/// answer load nothing and be framed nowhere (pages of a front end set their own).
+/// Headers every answer carries unless it sets its own: no MIME sniffing, no referrer, a policy
+/// that lets a JSON answer load nothing and be framed nowhere (pages of a front end set their
+/// own), and `Cache-Control: no-store`, so no browser or proxy cache keeps an answer with
+/// personal data (OWASP REST security; the desk's static files set `no-cache` with an ETag).
 fn security_headers() -> middleware::DefaultHeaders {
     middleware::DefaultHeaders::new()
         .add(("X-Content-Type-Options", "nosniff"))
         .add(("Referrer-Policy", "no-referrer"))
         .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+        .add(("Cache-Control", "no-store"))
 }
 
 /// CORS for the configured origins only (none by default, and then no CORS headers at all, so

@@ -149,4 +149,57 @@ fn request_id_is_echoed_or_generated() {
     // Errors carry it too.
     let res = app.client.get(app.url("/nope")).header("x-request-id", "r-404").send().unwrap();
     assert_eq!(res.headers().get("x-request-id").unwrap(), "r-404");
+    // A client's own UUID is kept even with a run of digits in it (a quarter of random ones)…
+    let uuid = "5f3a9c2e-8b41-4d07-9e16-204817365290";
+    let res = app.client.get(app.url("/healthz")).header("x-request-id", uuid).send().unwrap();
+    assert_eq!(res.headers().get("x-request-id").unwrap(), uuid);
+    let logged = crate::common::logs::text()
+        .lines()
+        .any(|l| serde_json::from_str::<serde_json::Value>(l).is_ok_and(|v| v["span"]["request_id"] == uuid));
+    assert!(logged, "the request's log line carries the caller's UUID");
+    // …while other shapes with six digits in a row, which could carry a CPR number, are replaced.
+    let res = app.client.get(app.url("/healthz")).header("x-request-id", "cpr-0101901234").send().unwrap();
+    let id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
+    assert!(uuid::Uuid::parse_str(&id).is_ok() && !id.contains("0101901234"), "{id}");
+}
+
+#[test]
+fn a_clients_malformed_request_is_a_warning_not_an_error() {
+    use std::io::{Read, Write};
+    let app = TestApp::spawn();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut statuses = Vec::new();
+    for raw in [
+        &b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad\x01Header: y\r\n\r\n"[..],
+        b"GET /a b c HTTP/1.1\r\n\r\n",
+        b"GARBAGE\r\n\r\n",
+    ] {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        s.write_all(raw).unwrap();
+        let mut answer = [0u8; 64];
+        let n = s.read(&mut answer).unwrap_or(0);
+        statuses.push(String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or("").to_string());
+    }
+    assert!(statuses.iter().all(|s| s.starts_with("HTTP/1.1 400")), "{statuses:?}");
+    // The library's report of it reaches the log as a warning, never as an error.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut log = String::new();
+    while std::time::Instant::now() < deadline {
+        log = crate::common::logs::text();
+        if log.contains("invalid HTTP version") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let lines: Vec<serde_json::Value> = log.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    assert!(
+        lines.iter().any(|v| v["level"] == "WARN" && v["target"] == "nemid_desk::http::client_error"),
+        "the malformed requests are logged as warnings"
+    );
+    let errors: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|v| v["level"] == "ERROR" && v["target"].as_str().is_some_and(|t| t.starts_with("actix_http")))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
 }

@@ -257,6 +257,55 @@ fn every_revealing_response_leaves_exactly_one_access_record_and_lists_none() {
 }
 
 #[test]
+fn no_answer_with_personal_data_may_be_cached() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let (clerk, sup) = (Tok::clerk("KBH01"), Tok::supervisor());
+    let no_store = |res: reqwest::blocking::Response, what: &str| {
+        assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{what}");
+        res
+    };
+    let case: Value = no_store(
+        app.post(
+            "/api/v1/cases",
+            &clerk,
+            &json!({"kind": "standard", "applicant": crate::common::cases::applicant("010190-1234")}),
+        ),
+        "opening",
+    )
+    .json()
+    .unwrap();
+    let id = case["id"].as_str().unwrap();
+    no_store(app.get(&format!("/api/v1/cases/{id}"), &clerk), "a case");
+    no_store(app.act(&clerk, &case, "identity-check", &identity("010190-1234")), "an action");
+    no_store(app.get("/api/v1/cases", &clerk), "a list");
+    no_store(app.post("/api/v1/cases/search", &clerk, &json!({"cpr": "010190-1234"})), "a search by CPR");
+    no_store(app.get(&format!("/api/v1/cases/{id}/events"), &clerk), "the audit trail");
+    let ex = no_store(
+        app.post(
+            "/api/v1/exemptions",
+            &clerk,
+            &json!({"citizen": {"cpr": "150540-2468", "name": "Else"}, "reason": "language", "declaration": "in_person"}),
+        ),
+        "an exemption",
+    );
+    let ex: Value = ex.json().unwrap();
+    no_store(app.get(&format!("/api/v1/exemptions/{}", ex["id"].as_str().unwrap()), &sup), "an exemption read");
+    no_store(app.post("/api/v1/subject-access", &sup, &json!({"cpr": "010190-1234"})), "subject access");
+    no_store(app.post("/api/v1/access-log/search", &sup, &json!({})), "the access log");
+    let csv = app.request(reqwest::Method::GET, "/api/v1/reports/overdue").bearer_auth(match &sup {
+        Tok::Raw(t) => t.clone(),
+        Tok::None => unreachable!(),
+    });
+    no_store(csv.header("accept", "text/csv").send().unwrap(), "CSV");
+    no_store(app.get("/api/v1/cases/00000000-0000-0000-0000-000000000000", &clerk), "a problem");
+    // The desk's files revalidate by their ETag instead.
+    let page = app.client.get(app.url("/")).send().unwrap();
+    assert_eq!(page.headers().get("cache-control").unwrap(), "no-cache");
+    assert!(page.headers().get("etag").is_some());
+}
+
+#[test]
 fn subject_access_returns_cases_from_two_offices_and_the_access_records() {
     let app = TestApp::spawn();
     app.office("KBH01", "citizen_service_centre");
