@@ -42,6 +42,9 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let db = state.db.clone();
+    if db.is_down() {
+        return Err(ApiError::unavailable("the database was unreachable at the last look"));
+    }
     let check = web::block(move || -> Result<(), String> {
         let mut conn = db.pool().get_timeout(Duration::from_secs(1)).map_err(|e| e.to_string())?;
         conn.batch_execute("SELECT 1").map_err(|e| {
