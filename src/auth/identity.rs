@@ -15,7 +15,7 @@ pub struct Identity {
     pub office_code: Option<String>,
 }
 
-/// The identity with its office resolved against the database (see `http::auth`).
+/// The identity with its office resolved against the database (see `http::context::caller::authorize`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub sub: String,

@@ -1,5 +1,5 @@
 //! Authentication: verifying bearer tokens (JWT) and the identity they carry.
-//! Authorization by role and office is applied in `http::auth` once the office is resolved.
+//! Authorization by role and office is applied in `http::context::caller` once the office is resolved.
 
 pub mod claims;
 pub mod identity;

@@ -39,11 +39,6 @@ impl Role {
             Role::Supervisor | Role::Admin => None,
         }
     }
-
-    /// Roles that handle cases of their own office (create, read, act).
-    pub fn works_cases(self) -> bool {
-        matches!(self, Role::Clerk | Role::Bank)
-    }
 }
 
 #[cfg(test)]
@@ -60,7 +55,6 @@ mod tests {
         assert_eq!(Role::Bank.required_office_kind(), Some(OfficeKind::BankBranch));
         assert_eq!(Role::Supervisor.required_office_kind(), None);
         assert_eq!(Role::Admin.required_office_kind(), None);
-        assert!(Role::Clerk.works_cases() && Role::Bank.works_cases());
-        assert!(!Role::Supervisor.works_cases() && !Role::Admin.works_cases());
+        assert_eq!(CASE_WORKERS, [Role::Clerk, Role::Bank]);
     }
 }

@@ -1,6 +1,6 @@
 //! Development sign-in for the front end: pick a role and an office, get a token signed with the
 //! generated development HS256 secret. These routes are mounted only in development mode with no
-//! configured JWT key and a loopback listen address (`http::server::state`); anywhere else they
+//! configured JWT key and a loopback listen address (`commands::serve::state`); anywhere else they
 //! do not exist (404). They are
 //! not part of the API document. In production the front end takes its token from the
 //! municipality's identity provider.
@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dev/offices", web::get().to(offices)).route("/dev/token", web::post().to(token));
 }
 
-/// The server listens on loopback only (see `http::server::state`); a request must also name a
+/// The server listens on loopback only (see `commands::serve::state`); a request must also name a
 /// loopback host, so a web page elsewhere cannot reach it by re-pointing its own name at
 /// 127.0.0.1 (DNS rebinding).
 fn local_host(req: &HttpRequest) -> ApiResult<()> {

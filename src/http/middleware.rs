@@ -49,7 +49,7 @@ fn is_canonical_uuid(v: &str) -> bool {
         })
 }
 
-pub async fn middleware(
+pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {

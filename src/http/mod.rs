@@ -5,10 +5,10 @@
 //!   body, cursors, access records) and the executors every change goes through;
 //! - `responses`, `views`: the answers several resources share, for the document and the wire;
 //! - one folder (or file) per resource, one file per action: the handlers. They use the layers
-//!   above and never each other (a resource may show another's `view`);
+//!   above and another resource only through its `view` or `access` module;
 //! - `middleware` (request id, the request's log line), `routes` (every route on one screen) and
-//!   `openapi` (the document, assembled from the routes): they name the handlers, nothing names them
-//!   but `commands::serve`.
+//!   `openapi` (the document, assembled from the routes): they name the handlers, and nothing names
+//!   them but each other and `commands`.
 //!
 //! docs/ARCHITECTURE.md walks a request through these; tests/api/architecture.rs keeps the order.
 

@@ -9,7 +9,9 @@ use utoipa::{Modify, OpenApi};
 use crate::domain::FieldIssue;
 use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
 use crate::http::error::Problem;
-use crate::http::responses::{BodyErrors, CommonErrors, IdempotencyErrors, NotFound, ParameterErrors};
+use crate::http::responses::{
+    BodyErrors, CommonErrors, IdempotencyErrors, IdempotentBodyErrors, NotFound, ParameterErrors,
+};
 use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
 
 #[derive(OpenApi)]
@@ -106,15 +108,11 @@ impl Modify for WebhookDelivery {
     }
 }
 
-/// OpenAPI links: how a created resource's id (and ETag) feed the operations on it, so clients
-/// and stateful fuzzers (scripts/fuzz-api) can walk real journeys: open a case, check identity,
-/// hand out the first half, post the second, and so on. Applied to the finished document (the
-/// routes' operations exist only then).
 /// What every operation shares, stated once instead of in each `#[utoipa::path]`: its tag
 /// (from its path), and the answers common to every operation that needs the bearer token
 /// (`CommonErrors`: 401, 403, 503), to every one that addresses a record (`NotFound`: 404), has
-/// parameters (`ParameterErrors`: 400), a JSON body (`BodyErrors`: 400, 413, 415, 422) or an
-/// `Idempotency-Key` (`IdempotencyErrors`: 409, 422).
+/// query or header parameters (`ParameterErrors`: 400), a JSON body (`BodyErrors`: 400, 413,
+/// 415, 422) or an `Idempotency-Key` (`IdempotencyErrors`: 409, 422).
 /// Applied to the finished document, like the links.
 pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::IntoResponses;
@@ -143,12 +141,60 @@ pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
             }
             if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key")) {
                 common.extend(IdempotencyErrors::responses());
+                if op.request_body.is_some() {
+                    common.extend(IdempotentBodyErrors::responses());
+                }
             }
             for (status, answer) in common {
                 op.responses.responses.entry(status).or_insert(answer);
             }
         }
     }
+}
+
+/// Each case action's transitions, read off the table in `domain::case` and appended to the
+/// operation's description, so the document cannot disagree with the rules: "**Transition:**
+/// first_half_issued, returned → second_half_posted (standard cases)."
+pub fn add_transitions(api: &mut utoipa::openapi::OpenApi) {
+    for item in api.paths.paths.values_mut() {
+        let Some(op) = item.post.as_mut() else { continue };
+        let Some(action) = Action::ALL.into_iter().find(|a| op.operation_id.as_deref() == Some(&operation_name(*a)))
+        else {
+            continue;
+        };
+        let text = transitions_of(action);
+        let description = op.description.get_or_insert_with(String::new);
+        description.push_str(&format!(" **Transition:** {text}."));
+    }
+}
+
+/// The operation that carries out `action`: its handler's name.
+fn operation_name(action: Action) -> String {
+    action.as_str().replace('-', "_")
+}
+
+/// `opened, identity_verified → cancelled (standard and express cases)`, one clause per target
+/// state and set of kinds, in table order.
+fn transitions_of(action: Action) -> String {
+    let mut clauses: Vec<(Status, Vec<Kind>, Vec<Status>)> = Vec::new();
+    for &from in Status::ALL {
+        let kinds: Vec<Kind> = Kind::ALL.iter().copied().filter(|&k| transition(from, k, action).is_some()).collect();
+        let Some(&first) = kinds.first() else { continue };
+        let Some(to) = transition(from, first, action) else { continue };
+        match clauses.iter_mut().find(|(t, k, _)| *t == to && *k == kinds) {
+            Some((_, _, froms)) => froms.push(from),
+            None => clauses.push((to, kinds, vec![from])),
+        }
+    }
+    clauses
+        .iter()
+        .map(|(to, kinds, froms)| {
+            let froms: Vec<&str> = froms.iter().map(|s| s.as_str()).collect();
+            let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            format!("{} → {} ({} cases)", froms.join(", "), to.as_str(), kinds.join(" and "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The tag of an operation, by the first segment of its path below `/api/v1`.
@@ -171,101 +217,100 @@ fn tag_of(path: &str) -> &'static str {
 /// Operations an answer links to, and whether the link passes the ETag as If-Match.
 type Links = Vec<(String, bool)>;
 
+/// OpenAPI links: how a created resource's id (and ETag) feed the operations on it, so clients
+/// and stateful fuzzers (scripts/fuzz-api) can walk real journeys: open a case, check identity,
+/// hand out the first half, post the second, and so on. Applied to the finished document (the
+/// routes' operations exist only then).
 pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
-    {
-        use serde_json::json;
-        use utoipa::openapi::link::LinkBuilder;
-        let link = |target: &str, etag: bool| {
-            let mut l = LinkBuilder::new().operation_id(target).parameter("id", "$response.body#/id");
-            if etag {
-                l = l.parameter("If-Match", "$response.header.ETag");
+    use serde_json::json;
+    use utoipa::openapi::link::LinkBuilder;
+    let link = |target: &str, etag: bool| {
+        let mut l = LinkBuilder::new().operation_id(target).parameter("id", "$response.body#/id");
+        if etag {
+            l = l.parameter("If-Match", "$response.header.ETag");
+        }
+        // What a desk would see in a real journey: the applicant's own health card, photo ID
+        // of an accepted type that has not expired, a holder with an active NemID.
+        let photo_id = json!({"type": "passport", "expires_on": "2099-12-31"});
+        match target {
+            "identity_check" => {
+                l = l.request_body(Some(json!({
+                    "health_card_cpr": "$response.body#/applicant/cpr",
+                    "photo_id": photo_id,
+                    "photo_matches": true,
+                    "health_card_presented": true
+                })));
             }
-            // What a desk would see in a real journey: the applicant's own health card, photo ID
-            // of an accepted type that has not expired, a holder with an active NemID.
-            let photo_id = json!({"type": "passport", "expires_on": "2099-12-31"});
-            match target {
-                "identity_check" => {
-                    l = l.request_body(Some(json!({
-                        "health_card_cpr": "$response.body#/applicant/cpr",
-                        "photo_id": photo_id,
-                        "photo_matches": true,
-                        "health_card_presented": true
-                    })));
+            "accompanying_holder" => {
+                l = l.request_body(Some(json!({"holder": {
+                    "photo_id": photo_id,
+                    "nemid_card_presented": true,
+                    "nemid_active_since": "2020-01-01"
+                }})));
+            }
+            _ => {}
+        }
+        l.build()
+    };
+    // From each step of a case's lifecycle to the steps its new state allows, read off the
+    // transition table (domain::case), so a walk through the links is a journey a desk could
+    // make. Cancelling is possible in every open state but linked only from the start, so
+    // walks go deep instead of ending early; reads are linked from the final states.
+    let operation = operation_name;
+    let after = |state: Status, from_start: bool| -> Links {
+        if state.is_final() {
+            return vec![("get_case".into(), false), ("list_case_events".into(), false)];
+        }
+        let mut next: Vec<Action> = Vec::new();
+        for &kind in Kind::ALL {
+            for a in allowed_actions(state, kind) {
+                if (from_start || a != Action::Cancel) && !next.contains(&a) {
+                    next.push(a);
                 }
-                "accompanying_holder" => {
-                    l = l.request_body(Some(json!({"holder": {
-                        "photo_id": photo_id,
-                        "nemid_card_presented": true,
-                        "nemid_active_since": "2020-01-01"
-                    }})));
-                }
-                _ => {}
-            }
-            l.build()
-        };
-        // From each step of a case's lifecycle to the steps its new state allows, read off the
-        // transition table (domain::case), so a walk through the links is a journey a desk could
-        // make. Cancelling is possible in every open state but linked only from the start, so
-        // walks go deep instead of ending early; reads are linked from the final states.
-        let operation = |a: Action| a.as_str().replace('-', "_");
-        let after = |state: Status, from_start: bool| -> Links {
-            if state.is_final() {
-                return vec![("get_case".into(), false), ("list_case_events".into(), false)];
-            }
-            let mut next: Vec<Action> = Vec::new();
-            for &kind in Kind::ALL {
-                for a in allowed_actions(state, kind) {
-                    if (from_start || a != Action::Cancel) && !next.contains(&a) {
-                        next.push(a);
-                    }
-                }
-            }
-            next.sort_by_key(|a| Action::ALL.iter().position(|x| x == a));
-            next.into_iter().map(|a| (operation(a), true)).collect()
-        };
-        let mut case_sources: Vec<(String, &str, Links)> =
-            vec![("create_case".into(), "201", after(Status::Opened, true))];
-        for action in Action::ALL {
-            // The state an action leads to is the same for every kind it applies to.
-            let to = Status::ALL
-                .iter()
-                .flat_map(|&s| Kind::ALL.iter().filter_map(move |&k| transition(s, k, action)))
-                .next();
-            if let Some(to) = to {
-                case_sources.push((operation(action), "200", after(to, false)));
             }
         }
-        let exemption_targets = [
-            ("get_exemption", false),
-            ("decide_exemption", true),
-            ("revoke_exemption", true),
-            ("list_exemption_events", false),
-        ];
-        let webhook_targets = [
-            ("get_webhook", false),
-            ("list_webhook_deliveries", false),
-            ("rotate_webhook_secret", false),
-            ("disable_webhook", false),
-            ("enable_webhook", false),
-            ("delete_webhook", false),
-        ];
-        // (source operation, its success status, the operations its answer links to)
-        let owned = |targets: &[(&str, bool)]| -> Links { targets.iter().map(|(t, e)| (t.to_string(), *e)).collect() };
-        let mut sources = case_sources;
-        sources.push(("create_exemption".into(), "201", owned(&exemption_targets)));
-        sources.push(("decide_exemption".into(), "200", owned(&exemption_targets)));
-        sources.push(("create_webhook".into(), "201", owned(&webhook_targets)));
-        for item in api.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
-                let Some(id) = op.operation_id.clone() else { continue };
-                for (source, status, targets) in &sources {
-                    if *source != id {
-                        continue;
-                    }
-                    if let Some(utoipa::openapi::RefOr::T(response)) = op.responses.responses.get_mut(*status) {
-                        for (target, etag) in targets {
-                            response.links.insert(target.clone(), link(target, *etag).into());
-                        }
+        next.sort_by_key(|a| Action::ALL.iter().position(|x| x == a));
+        next.into_iter().map(|a| (operation(a), true)).collect()
+    };
+    let mut case_sources: Vec<(String, &str, Links)> = vec![("create_case".into(), "201", after(Status::Opened, true))];
+    for action in Action::ALL {
+        // The state an action leads to is the same for every kind it applies to.
+        let to =
+            Status::ALL.iter().flat_map(|&s| Kind::ALL.iter().filter_map(move |&k| transition(s, k, action))).next();
+        if let Some(to) = to {
+            case_sources.push((operation(action), "200", after(to, false)));
+        }
+    }
+    let exemption_targets = [
+        ("get_exemption", false),
+        ("decide_exemption", true),
+        ("revoke_exemption", true),
+        ("list_exemption_events", false),
+    ];
+    let webhook_targets = [
+        ("get_webhook", false),
+        ("list_webhook_deliveries", false),
+        ("rotate_webhook_secret", false),
+        ("disable_webhook", false),
+        ("enable_webhook", false),
+        ("delete_webhook", false),
+    ];
+    // (source operation, its success status, the operations its answer links to)
+    let owned = |targets: &[(&str, bool)]| -> Links { targets.iter().map(|(t, e)| (t.to_string(), *e)).collect() };
+    let mut sources = case_sources;
+    sources.push(("create_exemption".into(), "201", owned(&exemption_targets)));
+    sources.push(("decide_exemption".into(), "200", owned(&exemption_targets)));
+    sources.push(("create_webhook".into(), "201", owned(&webhook_targets)));
+    for item in api.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            let Some(id) = op.operation_id.clone() else { continue };
+            for (source, status, targets) in &sources {
+                if *source != id {
+                    continue;
+                }
+                if let Some(utoipa::openapi::RefOr::T(response)) = op.responses.responses.get_mut(*status) {
+                    for (target, etag) in targets {
+                        response.links.insert(target.clone(), link(target, *etag).into());
                     }
                 }
             }
@@ -346,5 +391,39 @@ mod tests {
         );
         assert_eq!(doc.allowed_methods("/api/v1/nothing"), None);
         assert_eq!(doc.allowed_methods("/api/v1/offices/x/y"), None);
+    }
+
+    #[test]
+    fn every_link_leads_to_an_operation_and_every_case_action_states_its_transition() {
+        let api = crate::http::routes::document();
+        let ops: Vec<&utoipa::openapi::path::Operation> = api
+            .paths
+            .paths
+            .values()
+            .flat_map(|i| [&i.get, &i.post, &i.patch, &i.delete].into_iter().flatten())
+            .collect();
+        let ids: Vec<&str> = ops.iter().filter_map(|o| o.operation_id.as_deref()).collect();
+        let mut links = 0;
+        for op in &ops {
+            for answer in op.responses.responses.values() {
+                let utoipa::openapi::RefOr::T(answer) = answer else { continue };
+                for link in answer.links.values() {
+                    let value = serde_json::to_value(link).unwrap();
+                    let target = value["operationId"].as_str().unwrap_or_default().to_string();
+                    assert!(ids.contains(&target.as_str()), "a link to `{target}`, which is no operation");
+                    links += 1;
+                }
+            }
+        }
+        assert!(links > 20, "{links} links");
+        for action in Action::ALL {
+            let op = ops.iter().find(|o| o.operation_id.as_deref() == Some(&operation_name(action))).unwrap();
+            let text = op.description.as_deref().unwrap_or_default();
+            assert!(text.contains("**Transition:**"), "{action:?}: {text}");
+        }
+        assert_eq!(
+            transitions_of(Action::SecondHalf),
+            "first_half_issued, returned → second_half_posted (standard cases)"
+        );
     }
 }

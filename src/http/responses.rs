@@ -1,8 +1,10 @@
 //! Answers many operations share, written once for the OpenAPI document: types for
 //! `responses(...)`, never built. `http::openapi::add_conventions` adds `CommonErrors` to every
-//! operation that needs the bearer token, `NotFound` to every one that addresses a record and
-//! `BodyErrors` to every one that takes a JSON body; an operation lists only what is its own
-//! (the state-changing actions on versioned records: `ActionErrors`). An operation that states an
+//! operation that needs the bearer token, `NotFound` to every one that addresses a record,
+//! `ParameterErrors` to every one with a query or header parameter, `BodyErrors` to every one that
+//! takes a JSON body and `IdempotencyErrors` (or, with a body too, `IdempotentBodyErrors`) to every
+//! one that accepts `Idempotency-Key`; an operation lists only what is its own (the
+//! state-changing actions on versioned records: `ActionErrors`). An operation that states an
 //! answer itself keeps its own description.
 
 use crate::http::error::Problem;
@@ -50,10 +52,18 @@ pub enum IdempotencyErrors {
     /// A request with the same Idempotency-Key is still in flight
     #[response(status = 409, content_type = "application/problem+json")]
     InFlight(Problem),
-    /// A field is missing, of the wrong type or breaks a rule (one entry per field, with the reason), or the
-    /// Idempotency-Key was used for another request
+    /// The Idempotency-Key was used for another request
     #[response(status = 422, content_type = "application/problem+json")]
     Reused(Problem),
+}
+
+/// An operation with a JSON body and `Idempotency-Key`: either can be the 422.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum IdempotentBodyErrors {
+    /// A field is missing, of the wrong type or breaks a rule (one entry per field, with the reason), or the Idempotency-Key was used for another body
+    #[response(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Problem),
 }
 
 /// What any operation with a JSON body may answer (`context::body::JsonBody`).

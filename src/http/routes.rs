@@ -11,11 +11,9 @@ use utoipa_actix_web::{AppExt, scope};
 use crate::http::context::body;
 use crate::http::context::state::AppState;
 use crate::http::error::ApiError;
+use crate::http::middleware::request_context;
 use crate::http::openapi::{self, ApiDoc};
-use crate::http::{
-    cases, dev_sign_in, exemptions, feed, health, middleware as request_context, offices, privacy, reports, settings,
-    ui, webhooks,
-};
+use crate::http::{cases, dev_sign_in, exemptions, feed, health, offices, privacy, reports, settings, ui, webhooks};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -74,6 +72,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut api =
         App::new().into_utoipa_app().openapi(openapi::BaseDoc::openapi()).configure(routes).split_for_parts().1;
     openapi::add_conventions(&mut api);
+    openapi::add_transitions(&mut api);
     openapi::add_links(&mut api);
     api
 }
@@ -114,7 +113,7 @@ pub fn app(
             dev_sign_in::configure(cfg)
         }
     });
-    app.wrap(middleware::from_fn(request_context::middleware))
+    app.wrap(middleware::from_fn(request_context))
         .wrap(middleware::Condition::new(!origins.is_empty(), cors(&origins)))
         .wrap(security_headers())
 }

@@ -1,6 +1,6 @@
 //! Idempotency-Key records: the answer to a request, written in the transaction of its work and
 //! ignored after 24 hours. While a request runs, its key is held by an advisory lock (see
-//! `http::idempotency::run`), never by a row a crash could leave behind.
+//! `http::context::idempotency::run`), never by a row a crash could leave behind.
 
 use diesel::prelude::*;
 

@@ -25,6 +25,21 @@ fn create_read_update_an_office() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers().get("etag").unwrap(), "\"1\"");
 
+    // A body of the wrong shape is reported before a malformed If-Match, as before If-Match was
+    // an extractor; a malformed If-Match on a good body is a 400 naming it.
+    let patch = |if_match: &str, body: serde_json::Value| {
+        app.request(reqwest::Method::PATCH, &location)
+            .bearer_auth(raw(&Tok::admin()))
+            .header("if-match", if_match)
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    let p = problem(patch("junk", json!({"nmae": 1})), 422);
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("unknown field"), "{p}");
+    let p = problem(patch("junk", json!({"name": "Renamed"})), 400);
+    assert_eq!(p["errors"][0]["field"], "If-Match");
+
     // A stale If-Match is refused and changes nothing.
     let res = app
         .request(reqwest::Method::PATCH, &location)

@@ -4,7 +4,6 @@
 use actix_web::{HttpResponse, post, web};
 use uuid::Uuid;
 
-use crate::domain::case::Action;
 use crate::http::cases::perform::{Cases, Evidence};
 use crate::http::cases::view::{AccompanyingHolderBody, CaseView, EmptyBody, IdentityCheckBody, SecondHalfBody};
 use crate::http::context::body::JsonBody;
@@ -13,6 +12,11 @@ use crate::http::context::headers::{IdempotencyKey, IfMatch};
 use crate::http::error::ApiResult;
 use crate::http::responses::ActionErrors;
 use crate::http::views::ReasonBody;
+
+/// Runs `evidence`'s action on case `id` (`context::command::execute`).
+async fn run(act: Act, id: web::Path<Uuid>, evidence: Evidence, digest: String) -> ApiResult<HttpResponse> {
+    execute::<Cases>(act.command(id.into_inner(), evidence.action(), evidence, digest)?).await
+}
 
 /// A case action's success answer; its errors are `ActionErrors`. For the document only.
 #[derive(utoipa::IntoResponses)]
@@ -27,7 +31,7 @@ pub enum CaseChanged {
 
 /// Record the identity check.
 #[utoipa::path(
-    description = "Roles: clerk, bank. opened → identity_verified. Valid photo ID of an allowed type (not expired today) \
+    description = "Roles: clerk, bank. Valid photo ID of an allowed type (not expired today) \
                    that shows the applicant, and the yellow health card with the applicant's CPR number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
@@ -44,13 +48,12 @@ pub async fn identity_check(
     body: JsonBody<IdentityCheckBody>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    let evidence = Evidence::Identity(body);
-    execute::<Cases>(act.command(id.into_inner(), Action::IdentityCheck, evidence, digest)?).await
+    run(act, id, Evidence::IdentityCheck(body), digest).await
 }
 
 /// Hand out the first half (standard cases).
 #[utoipa::path(
-    description = "Roles: clerk, bank. identity_verified → first_half_issued (standard cases). Assigns the 9-digit NemID number.",
+    description = "Roles: clerk, bank. Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -61,12 +64,12 @@ pub async fn identity_check(
 )]
 #[post("/cases/{id}/first-half")]
 pub async fn first_half(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
-    execute::<Cases>(act.command(id.into_inner(), Action::FirstHalf, Evidence::Nothing, body.1)?).await
+    run(act, id, Evidence::FirstHalf, body.1).await
 }
 
 /// Post the second half (the code card).
 #[utoipa::path(
-    description = "Roles: clerk, bank. first_half_issued or returned → second_half_posted (standard cases). Posts to the \
+    description = "Roles: clerk, bank. Posts to the \
                    address on file, or to a corrected `address` (which then replaces it). Sets `second_half_expected_by` \
                    to the posting day plus POSTING_WINDOW_DAYS.",
     params(
@@ -80,13 +83,12 @@ pub async fn first_half(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>
 #[post("/cases/{id}/second-half")]
 pub async fn second_half(act: Act, id: web::Path<Uuid>, body: JsonBody<SecondHalfBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    let evidence = Evidence::SecondHalf(body);
-    execute::<Cases>(act.command(id.into_inner(), Action::SecondHalf, evidence, digest)?).await
+    run(act, id, Evidence::SecondHalf(body), digest).await
 }
 
 /// Record that the posted code card came back undeliverable.
 #[utoipa::path(
-    description = "Roles: clerk, bank. second_half_posted → returned. The case can then be re-posted or cancelled.",
+    description = "Roles: clerk, bank. The case can then be re-posted or cancelled.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -98,13 +100,12 @@ pub async fn second_half(act: Act, id: web::Path<Uuid>, body: JsonBody<SecondHal
 #[post("/cases/{id}/returned")]
 pub async fn returned(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    let evidence = Evidence::Reason(body.reason);
-    execute::<Cases>(act.command(id.into_inner(), Action::Returned, evidence, digest)?).await
+    run(act, id, Evidence::Returned(body.reason), digest).await
 }
 
 /// Confirm activation: the citizen received the code card and activated NemID.
 #[utoipa::path(
-    description = "Roles: clerk, bank. second_half_posted → completed.",
+    description = "Roles: clerk, bank. The citizen received the code card and activated NemID.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -115,12 +116,12 @@ pub async fn returned(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>)
 )]
 #[post("/cases/{id}/activation")]
 pub async fn activation(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
-    execute::<Cases>(act.command(id.into_inner(), Action::Activation, Evidence::Nothing, body.1)?).await
+    run(act, id, Evidence::Activation, body.1).await
 }
 
 /// Verify the accompanying NemID holder (express cases).
 #[utoipa::path(
-    description = "Roles: clerk, bank. identity_verified → holder_verified (express cases). The holder: 18 or over, not \
+    description = "Roles: clerk, bank. The holder: 18 or over, not \
                    the applicant, valid photo ID, NemID code card presented, NemID active for at least 30 days \
                    (`nemid_active_since`, or known from a case completed here), and at most 3 accompaniments in any \
                    120 days across all offices. A refusal names the first day the holder qualifies or a slot frees up.",
@@ -139,13 +140,12 @@ pub async fn accompanying_holder(
     body: JsonBody<AccompanyingHolderBody>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    let evidence = Evidence::Holder(body.holder);
-    execute::<Cases>(act.command(id.into_inner(), Action::AccompanyingHolder, evidence, digest)?).await
+    run(act, id, Evidence::AccompanyingHolder(body.holder), digest).await
 }
 
 /// Hand out both halves at once (express cases).
 #[utoipa::path(
-    description = "Roles: clerk, bank. holder_verified → completed (express cases). Assigns the 9-digit NemID number.",
+    description = "Roles: clerk, bank. Assigns the 9-digit NemID number.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -156,12 +156,12 @@ pub async fn accompanying_holder(
 )]
 #[post("/cases/{id}/issue-in-full")]
 pub async fn issue_in_full(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
-    execute::<Cases>(act.command(id.into_inner(), Action::IssueInFull, Evidence::Nothing, body.1)?).await
+    run(act, id, Evidence::IssueInFull, body.1).await
 }
 
 /// Reject the application.
 #[utoipa::path(
-    description = "Roles: clerk, bank. opened → rejected, with a reason.",
+    description = "Roles: clerk, bank. With a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -173,13 +173,12 @@ pub async fn issue_in_full(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBo
 #[post("/cases/{id}/reject")]
 pub async fn reject(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    let evidence = Evidence::Reason(body.reason);
-    execute::<Cases>(act.command(id.into_inner(), Action::Reject, evidence, digest)?).await
+    run(act, id, Evidence::Reject(body.reason), digest).await
 }
 
 /// Cancel the case.
 #[utoipa::path(
-    description = "Roles: clerk, bank (own office), supervisor (any office). Any state that is not final → cancelled, with a reason.",
+    description = "Roles: clerk, bank (own office), supervisor (any office). With a reason.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -191,6 +190,5 @@ pub async fn reject(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -
 #[post("/cases/{id}/cancel")]
 pub async fn cancel(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    let evidence = Evidence::Reason(body.reason);
-    execute::<Cases>(act.command(id.into_inner(), Action::Cancel, evidence, digest)?).await
+    run(act, id, Evidence::Cancel(body.reason), digest).await
 }

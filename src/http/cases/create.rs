@@ -16,8 +16,8 @@ use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers as etag;
 use crate::http::context::headers::IdempotencyKey;
+use crate::http::context::headers::etag;
 use crate::http::context::idempotency::{self, Answer, Request};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::store::{self, cases::NewCase, events::NewEvent};
@@ -141,7 +141,7 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
         tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
         let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;
         let location = format!("/api/v1/cases/{}", view.id);
-        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+        Answer::json(StatusCode::CREATED, &view, Some(etag(view.version)), Some(location))
     })
     .await
 }

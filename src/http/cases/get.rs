@@ -7,7 +7,7 @@ use crate::http::cases::view::CaseView;
 use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers as etag;
+use crate::http::context::headers::header_value;
 use crate::http::error::ApiResult;
 
 /// Read one case.
@@ -32,5 +32,5 @@ pub async fn get_case(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResp
             full_view(conn, row, code, moment.today, &vault)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))
+    Ok(HttpResponse::Ok().insert_header(header_value(view.version)).json(view))
 }

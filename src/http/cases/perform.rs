@@ -17,20 +17,41 @@ use crate::domain::rules::{self, HolderEvidence, HolderHistory, IdentityEvidence
 use crate::http::cases::access::{full_view, load_visible, replay};
 use crate::http::cases::view::{CaseView, HolderBody, IdentityCheckBody, PhotoIdBody, SecondHalfBody};
 use crate::http::context::audit::{self, Subject};
+use crate::http::context::caller::Caller;
 use crate::http::context::command::{Command, Versioned};
 use crate::http::context::idempotency::Replay;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::store::cases::{self as cases, CaseChanges, NewHolderVerification, NewIdentityCheck};
 use crate::store::events::{self, NewEvent};
 
-/// What an action brings besides itself, by kind.
+/// One action with what it brings: the action is the variant, so an action and its evidence
+/// cannot disagree, and `perform` must say what every action does (the match is exhaustive).
 pub enum Evidence {
-    Identity(IdentityCheckBody),
-    Nothing,
+    IdentityCheck(IdentityCheckBody),
+    FirstHalf,
     SecondHalf(SecondHalfBody),
-    Reason(String),
-    Holder(HolderBody),
+    Returned(String),
+    Activation,
+    AccompanyingHolder(HolderBody),
+    IssueInFull,
+    Reject(String),
+    Cancel(String),
+}
+
+impl Evidence {
+    pub fn action(&self) -> Action {
+        match self {
+            Evidence::IdentityCheck(_) => Action::IdentityCheck,
+            Evidence::FirstHalf => Action::FirstHalf,
+            Evidence::SecondHalf(_) => Action::SecondHalf,
+            Evidence::Returned(_) => Action::Returned,
+            Evidence::Activation => Action::Activation,
+            Evidence::AccompanyingHolder(_) => Action::AccompanyingHolder,
+            Evidence::IssueInFull => Action::IssueInFull,
+            Evidence::Reject(_) => Action::Reject,
+            Evidence::Cancel(_) => Action::Cancel,
+        }
+    }
 }
 
 fn refuse(issues: Vec<FieldIssue>) -> ApiResult<()> {
@@ -66,7 +87,9 @@ impl Versioned for Cases {
     fn precheck(_: Action, evidence: &Evidence) -> ApiResult<()> {
         let mut issues = Vec::new();
         match evidence {
-            Evidence::Reason(r) => check_text("reason", r, 500, &mut issues),
+            Evidence::Returned(r) | Evidence::Reject(r) | Evidence::Cancel(r) => {
+                check_text("reason", r, 500, &mut issues)
+            }
             Evidence::SecondHalf(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
             _ => {}
         }
@@ -77,26 +100,15 @@ impl Versioned for Cases {
         view.version
     }
 
-    fn apply(
-        conn: &mut PgConnection,
-        who: &Principal,
-        command: Command<Action, Evidence>,
-        state: &AppState,
-    ) -> ApiResult<CaseView> {
-        perform(conn, who, command, state)
+    fn apply(conn: &mut PgConnection, who: &Principal, command: Command<Action, Evidence>) -> ApiResult<CaseView> {
+        perform(conn, who, command)
     }
 }
 
-/// Carries out one action on a case, inside the caller's transaction: the state change (guarded
-/// by the version the client saw), its evidence and its event commit together or not at all.
-fn perform(
-    conn: &mut PgConnection,
-    who: &Principal,
-    command: Command<Action, Evidence>,
-    state: &AppState,
-) -> ApiResult<CaseView> {
+/// The work of `Cases::apply`.
+fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Evidence>) -> ApiResult<CaseView> {
     let Command { id, version: expected_version, action, evidence: input, caller, .. } = command;
-    let moment = caller.moment;
+    let Caller { state, moment, .. } = caller;
     let (cfg, vault) = (&state.config.domain, &state.vault);
     // Only a case the caller may see is locked; the lock serialises actions on it, and the
     // second read sees the version the previous action left.
@@ -124,8 +136,8 @@ fn perform(
     let nemid_number;
     let reason;
     let evidence: Value;
-    match (action, &input) {
-        (Action::IdentityCheck, Evidence::Identity(b)) => {
+    match &input {
+        Evidence::IdentityCheck(b) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let ev = IdentityEvidence {
                 photo_id: (&b.photo_id).into(),
@@ -153,13 +165,13 @@ fn perform(
                 "health_card_shows_applicant": true,
             });
         }
-        (Action::FirstHalf, Evidence::Nothing) => {
+        Evidence::FirstHalf => {
             nemid_number = cases::next_nemid_number(conn)?;
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             evidence = json!({"nemid_number": nemid_number});
         }
-        (Action::SecondHalf, Evidence::SecondHalf(b)) => {
+        Evidence::SecondHalf(b) => {
             let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
             if let Some(a) = &b.address {
                 changes.street = Some(a.street.trim());
@@ -175,15 +187,15 @@ fn perform(
                 "posting_window_days": cfg.posting_window_days,
             });
         }
-        (Action::Returned, Evidence::Reason(r)) => {
+        Evidence::Returned(r) => {
             evidence = json!({"reason": r.trim()});
         }
-        (Action::Activation, Evidence::Nothing) => {
+        Evidence::Activation => {
             changes.completed_at = Some(now);
             changes.closed_at = Some(now);
             evidence = json!({});
         }
-        (Action::AccompanyingHolder, Evidence::Holder(h)) => {
+        Evidence::AccompanyingHolder(h) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let holder_cpr = Cpr::parse(&h.cpr).ok();
             let mut history = HolderHistory::default();
@@ -233,7 +245,7 @@ fn perform(
                 }
             });
         }
-        (Action::IssueInFull, Evidence::Nothing) => {
+        Evidence::IssueInFull => {
             nemid_number = cases::next_nemid_number(conn)?;
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
@@ -241,13 +253,12 @@ fn perform(
             changes.closed_at = Some(now);
             evidence = json!({"nemid_number": nemid_number, "both_halves": true});
         }
-        (Action::Reject | Action::Cancel, Evidence::Reason(r)) => {
+        Evidence::Reject(r) | Evidence::Cancel(r) => {
             reason = r.trim().to_string();
             changes.closed_at = Some(now);
             changes.close_reason = Some(&reason);
             evidence = json!({"reason": reason});
         }
-        _ => return Err(ApiError::internal("action and body kinds disagree")),
     }
 
     let updated = cases::update_if_version(conn, id, expected_version, &changes)?

@@ -1,8 +1,9 @@
 //! The caller: authentication extractor and authorization by role and office.
 //!
-//! `Bearer` verifies the token (signature and claims, no I/O). Handlers then resolve the
-//! caller's office inside their own database closure with `authorize`, so one pool checkout
-//! serves both the check and the work.
+//! `Bearer` verifies the token (signature and claims, no I/O). `authorize` then resolves the
+//! caller's office and checks the role, inside the database closure of the work itself
+//! (`Caller::run` / `transaction`, and the executors in `idempotency` and `command`), so one pool
+//! checkout serves both the check and the work.
 
 use std::future::{Ready, ready};
 use std::sync::Arc;

@@ -21,7 +21,6 @@ use crate::domain::role::Role;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers::{IdempotencyKey, IfMatch, etag};
 use crate::http::context::idempotency::{self, Answer, Replay, Request};
-use crate::http::context::state::AppState;
 use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 
@@ -42,7 +41,8 @@ pub struct Command<A, E> {
 /// What every action request carries besides its path and body: the caller, the moment, the
 /// required `If-Match` and the optional `Idempotency-Key`, taken from the request together.
 /// A missing or malformed `If-Match` is reported when the command is built, i.e. after the
-/// body was read: a client hears about its token first, its body next, its headers last.
+/// body was read: a client hears about its token and its Idempotency-Key first, then the path
+/// (404) and its body, then If-Match.
 pub struct Act {
     caller: Caller,
     version: ApiResult<IfMatch>,
@@ -87,11 +87,11 @@ pub trait Versioned: 'static {
     fn precheck(action: Self::Action, evidence: &Self::Evidence) -> ApiResult<()>;
     /// Carries out the action inside the transaction: lock, version check, transition, the
     /// change, its event and its access record. Answers the record as it is now.
+    /// The application's state (settings, vault) is `command.caller.state`.
     fn apply(
         conn: &mut PgConnection,
         who: &Principal,
         command: Command<Self::Action, Self::Evidence>,
-        state: &AppState,
     ) -> ApiResult<Self::View>;
     /// The version the view shows (its ETag).
     fn version_of(view: &Self::View) -> i32;
@@ -116,9 +116,8 @@ pub async fn execute<R: Versioned>(command: Command<R::Action, R::Evidence>) -> 
         ),
         replay: R::REPLAY,
     };
-    let state = command.caller.state.clone();
     idempotency::run(request, move |conn, who, _| {
-        let view = R::apply(conn, who, command, &state)?;
+        let view = R::apply(conn, who, command)?;
         let version = R::version_of(&view);
         Answer::json(StatusCode::OK, &view, Some(etag(version)), None)
     })

@@ -66,9 +66,17 @@ pub fn require_if_match(req: &HttpRequest) -> ApiResult<i32> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfMatch(pub i32);
 
-/// `If-Match`, optional: `None` when absent or `*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MaybeIfMatch(pub Option<i32>);
+/// `If-Match`, optional: `None` when absent or `*`. A malformed one is reported when the handler
+/// asks for it (`version`), after the body was read, as it was before this was an extractor:
+/// extracting never fails, so a bad header cannot overtake a bad body.
+#[derive(Debug)]
+pub struct MaybeIfMatch(ApiResult<Option<i32>>);
+
+impl MaybeIfMatch {
+    pub fn version(self) -> ApiResult<Option<i32>> {
+        self.0
+    }
+}
 
 /// The `Idempotency-Key` header, if sent: 1–255 visible ASCII characters.
 #[derive(Debug, Clone)]
@@ -88,7 +96,7 @@ impl FromRequest for MaybeIfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(if_match(req).map(MaybeIfMatch))
+        ready(Ok(MaybeIfMatch(if_match(req))))
     }
 }
 
@@ -140,7 +148,7 @@ impl IntoParams for IdempotencyKey {
             ParameterBuilder::new()
                 .name("Idempotency-Key")
                 .parameter_in(ParameterIn::Header)
-                .description(Some("Retries with the same key and body replay the first answer (24 h)"))
+                .description(Some("Retries with the same key (and the same body) replay the first answer (24 h)"))
                 .required(Required::False)
                 .schema(Some(
                     ObjectBuilder::new()

@@ -17,7 +17,6 @@ use crate::http::context::caller::Caller;
 use crate::http::context::command::{Act, Command, Versioned, execute};
 use crate::http::context::headers::{IdempotencyKey, IfMatch};
 use crate::http::context::idempotency::Replay;
-use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::exemptions::access::{load_visible, replay};
 use crate::http::exemptions::view::{DecisionBody, ExemptionView};
@@ -84,10 +83,9 @@ impl Versioned for Exemptions {
         conn: &mut PgConnection,
         who: &Principal,
         command: Command<ExemptionAction, Option<String>>,
-        _state: &AppState,
     ) -> ApiResult<ExemptionView> {
         let Command { id, version: expected, action, evidence, caller, .. } = command;
-        let moment = caller.moment;
+        let Caller { state, moment, .. } = caller;
         let reason = evidence.as_deref().map(str::trim);
         load_visible(conn, who, id)?;
         store::lock(conn, id)?;
@@ -139,7 +137,7 @@ impl Versioned for Exemptions {
         )?;
         audit::record(conn, who, &moment, Subject::Exemption { id, cpr_index: &updated.citizen_cpr_index })?;
         tracing::info!(exemption.id = %id, exemption.status = to.as_str(), "exemption changed");
-        Ok(ExemptionView::new(updated, code, true, &caller.state.vault)?)
+        Ok(ExemptionView::new(updated, code, true, &state.vault)?)
     }
 }
 

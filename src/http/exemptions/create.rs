@@ -9,8 +9,8 @@ use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers as etag;
 use crate::http::context::headers::IdempotencyKey;
+use crate::http::context::headers::etag;
 use crate::http::context::idempotency::{self, Answer, Request};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::exemptions::access::replay;
@@ -110,7 +110,7 @@ pub async fn create_exemption(
         tracing::info!(exemption.id = %row.id, "exemption registered");
         let view = ExemptionView::new(row, office.code.clone(), true, &vault)?;
         let location = format!("/api/v1/exemptions/{}", view.id);
-        Answer::json(StatusCode::CREATED, &view, Some(etag::etag(view.version)), Some(location))
+        Answer::json(StatusCode::CREATED, &view, Some(etag(view.version)), Some(location))
     })
     .await
 }

@@ -5,7 +5,7 @@ use crate::domain::role::EXEMPTION_READERS;
 use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers as etag;
+use crate::http::context::headers::header_value;
 use crate::http::error::ApiResult;
 use crate::http::exemptions::access::load_visible;
 use crate::http::exemptions::view::ExemptionView;
@@ -31,5 +31,5 @@ pub async fn get_exemption(caller: Caller, id: web::Path<Uuid>) -> ApiResult<Htt
             Ok(ExemptionView::new(row, code, true, &vault)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))
+    Ok(HttpResponse::Ok().insert_header(header_value(view.version)).json(view))
 }

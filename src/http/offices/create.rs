@@ -6,7 +6,7 @@ use crate::domain::office::{OfficeKind, check_code, check_text};
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers as etag;
+use crate::http::context::headers::header_value;
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::offices::view::{NewOfficeBody, OfficeView};
 use crate::store::{self, offices::NewOffice};
@@ -71,6 +71,6 @@ pub async fn create_office(caller: Caller, body: JsonBody<NewOfficeBody>) -> Api
     tracing::info!(office.id = %view.id, office.code = %view.code, "office created");
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/offices/{}", view.id)))
-        .insert_header(etag::header_value(view.version))
+        .insert_header(header_value(view.version))
         .json(view))
 }

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use crate::domain::role::Role;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers as etag;
+use crate::http::context::headers::header_value;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::offices::view::OfficeView;
 use crate::store;
@@ -26,5 +26,5 @@ pub async fn get_office(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpRe
             _ => Err(ApiError::not_found("no such office")),
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))
+    Ok(HttpResponse::Ok().insert_header(header_value(view.version)).json(view))
 }

@@ -6,7 +6,7 @@ use crate::domain::office::check_text;
 use crate::domain::role::Role;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
-use crate::http::context::headers::{self as etag, MaybeIfMatch};
+use crate::http::context::headers::{MaybeIfMatch, header_value};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::offices::view::{OfficeChangesBody, OfficeView};
 use crate::store::{self, offices::OfficeChanges};
@@ -34,7 +34,7 @@ pub async fn update_office(
     if_match: MaybeIfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let expected = if_match.0;
+    let expected = if_match.version()?;
     let body = body.0;
     let mut issues = Vec::new();
     if let Some(name) = &body.name {
@@ -50,7 +50,7 @@ pub async fn update_office(
         return Err(issues.into());
     }
     let view = caller
-        .run(&[Role::Admin], move |conn, who, _moment| {
+        .transaction(&[Role::Admin], move |conn, who, _| {
             let changes = OfficeChanges {
                 name: body.name.as_deref().map(str::trim),
                 street: body.address.as_ref().map(|a| a.street.trim()),
@@ -60,17 +60,16 @@ pub async fn update_office(
                 active: body.active,
                 updated_by: Some(&who.sub),
             };
-            use diesel::Connection;
-            conn.transaction(|conn| match store::offices::update(conn, id, expected, &changes)? {
+            match store::offices::update(conn, id, expected, &changes)? {
                 Some(row) => Ok(OfficeView::from(row)),
                 None => match store::offices::find(conn, id)? {
                     None => Err(ApiError::not_found("no such office")),
                     Some(_) => Err(ApiError::precondition_failed("the office has changed; read it again")),
                 },
-            })
+            }
         })
         .await?;
     caller.state.offices.forget(&view.code);
     tracing::info!(office.id = %view.id, office.active = view.active, "office updated");
-    Ok(HttpResponse::Ok().insert_header(etag::header_value(view.version)).json(view))
+    Ok(HttpResponse::Ok().insert_header(header_value(view.version)).json(view))
 }
