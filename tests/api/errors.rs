@@ -55,6 +55,19 @@ fn wrong_shape_is_422_naming_the_field() {
     );
     let body = problem(res, 422);
     assert_eq!(body["errors"][0]["field"], "address.postal_code");
+    // A nested object given as an array (or a scalar) is the same: 422 naming it, nothing stored.
+    app.office("KBH01", "citizen_service_centre");
+    for address in [json!([]), json!(["Vestergade 1", "7100", "Vejle", "DK"]), json!("Vestergade 1")] {
+        let res = app.post(
+            "/api/v1/cases",
+            &Tok::clerk("KBH01"),
+            &json!({"kind": "standard", "applicant": {"cpr": "010190-1234", "name": "A", "address": address}}),
+        );
+        let body = problem(res, 422);
+        assert_eq!(body["errors"][0]["field"], "applicant.address", "{body}");
+    }
+    let list: serde_json::Value = app.get("/api/v1/cases", &Tok::clerk("KBH01")).json().unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
 }
 
 #[test]

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 
 use crate::domain::FieldIssue;
 use crate::http::context::state::AppState;
+use crate::http::context::strict::Objects;
 use crate::http::error::ApiError;
 
 /// A request body parsed as JSON into `T`, with the SHA-256 of its bytes (hex) for
@@ -86,7 +87,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+    // Objects: a nested struct from an object only, as the top level (see `context::strict`).
+    match serde_path_to_error::deserialize::<_, T>(Objects(&mut *de)) {
         // Trailing garbage after the value is malformed JSON too.
         Ok(v) => de.end().map(|_| v).map_err(|_| ApiError::malformed_json("unexpected data after the JSON value")),
         Err(e) => {
@@ -182,6 +184,31 @@ mod tests {
             assert_eq!(e.problem().errors[0].message, "the request body must be a JSON object");
         }
         assert_eq!(parse::<Outer>(b"[1, ").unwrap_err().status().as_u16(), 400);
+    }
+
+    #[test]
+    fn nested_objects_must_be_objects() {
+        // serde would read `inner` from `[1]` (its fields in order); it must be an object.
+        for inner in ["[1]", "[]", "1", "\"x\"", "true"] {
+            let body = format!(r#"{{"name":"x","inner":{inner}}}"#);
+            let e = parse::<Outer>(body.as_bytes()).unwrap_err();
+            assert_eq!(e.status().as_u16(), 422, "{body}");
+            assert_eq!(e.problem().errors[0].field, "inner", "{body}");
+        }
+        // Inside options and lists too.
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Lists {
+            maybe: Option<Inner>,
+            many: Vec<Inner>,
+        }
+        let e = parse::<Lists>(br#"{"maybe":[3],"many":[]}"#).unwrap_err();
+        assert_eq!(e.problem().errors[0].field, "maybe");
+        let e = parse::<Lists>(br#"{"maybe":null,"many":[{"n":1},[2]]}"#).unwrap_err();
+        assert_eq!(e.problem().errors[0].field, "many[1]");
+        // Objects are still objects, and lists still lists.
+        let ok = parse::<Lists>(br#"{"maybe":{"n":1},"many":[{"n":2}]}"#).unwrap();
+        assert_eq!(ok.many.len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What a request carries, below every handler: the application state and the database handle
 //! (`state`), the caller and their office (`caller`, `offices`), the request's moment
 //! (`moment`), typed headers (`headers`: If-Match, Idempotency-Key, ETags), the JSON body
-//! (`body`), cursors (`pagination`), access records (`audit`), the idempotent executor
+//! (`body`, with `strict`: nested structs from objects only), cursors (`pagination`), access records (`audit`), the idempotent executor
 //! (`idempotency`) and the one way to run an action on a versioned record (`command`).
 //!
 //! Handlers use this layer; it uses no handler (tests/api/architecture.rs checks it). Where a
@@ -18,3 +18,4 @@ pub mod moment;
 pub mod offices;
 pub mod pagination;
 pub mod state;
+pub mod strict;
