@@ -128,9 +128,6 @@ pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
             }
             // Later sets win over earlier ones; what the operation states itself wins over all.
             let mut common = CommonErrors::responses();
-            if path.contains('{') {
-                common.extend(NotFound::responses());
-            }
             let parameters = op.parameters.as_deref().unwrap_or_default();
             // A malformed path segment finds no record (404); a query or header can be malformed.
             if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.parameter_in != ParameterIn::Path)) {
@@ -144,6 +141,9 @@ pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
                 if op.request_body.is_some() {
                     common.extend(IdempotentBodyErrors::responses());
                 }
+            }
+            if path.contains('{') {
+                common.extend(NotFound::responses());
             }
             for (status, answer) in common {
                 op.responses.responses.entry(status).or_insert(answer);
@@ -352,17 +352,26 @@ impl ApiDoc {
     }
 
     /// The methods documented for the route matching `path`, if any route matches.
+    /// When several templates match, the most specific wins: `/exemptions/search` is that
+    /// route's, not `/exemptions/{id}`'s with `search` for an id.
     pub fn allowed_methods(&self, path: &str) -> Option<Vec<&'static str>> {
         let given: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let mut found: Option<Vec<&'static str>> = None;
+        let is_param = |t: &str| t.starts_with('{') && t.ends_with('}');
+        let mut found: Option<(usize, Vec<&'static str>)> = None;
         for (segments, methods) in &self.routes {
-            let matches = segments.len() == given.len()
-                && segments.iter().zip(&given).all(|(t, g)| (t.starts_with('{') && t.ends_with('}')) || t == g);
-            if matches {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().copied());
+            let matches =
+                segments.len() == given.len() && segments.iter().zip(&given).all(|(t, g)| is_param(t) || t == g);
+            if !matches {
+                continue;
+            }
+            let literal = segments.iter().filter(|t| !is_param(t)).count();
+            match &mut found {
+                Some((best, m)) if *best == literal => m.extend(methods.iter().copied()),
+                Some((best, _)) if *best > literal => {}
+                _ => found = Some((literal, methods.clone())),
             }
         }
-        found
+        found.map(|(_, m)| m)
     }
 }
 
@@ -391,6 +400,9 @@ mod tests {
         );
         assert_eq!(doc.allowed_methods("/api/v1/nothing"), None);
         assert_eq!(doc.allowed_methods("/api/v1/offices/x/y"), None);
+        // A literal route is not also an id of its neighbour.
+        assert_eq!(doc.allowed_methods("/api/v1/exemptions/search"), Some(vec!["POST"]));
+        assert_eq!(doc.allowed_methods("/api/v1/exemptions/0190f1c4-aaaa-7000-8000-000000000000"), Some(vec!["GET"]));
     }
 
     #[test]

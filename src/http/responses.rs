@@ -49,6 +49,10 @@ pub enum ParameterErrors {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 pub enum IdempotencyErrors {
+    /// A replay of a request whose record the caller may no longer see (deleted since, or of
+    /// another office now)
+    #[response(status = 404, content_type = "application/problem+json")]
+    Gone(Problem),
     /// A request with the same Idempotency-Key is still in flight
     #[response(status = 409, content_type = "application/problem+json")]
     InFlight(Problem),

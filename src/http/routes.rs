@@ -97,7 +97,15 @@ pub fn app(
         .openapi(openapi::BaseDoc::openapi())
         .app_data(state)
         .app_data(doc)
-        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found("no such resource").into()))
+        // A path segment that is no id: no such record; unless the path is another route's, for
+        // other methods (GET /exemptions/search reaches GET /exemptions/{id}): then 405 + Allow.
+        .app_data(web::PathConfig::default().error_handler(|_, req| {
+            let methods = req.app_data::<web::Data<ApiDoc>>().and_then(|d| d.allowed_methods(req.path()));
+            match methods {
+                Some(m) if !m.contains(&req.method().as_str()) => ApiError::method_not_allowed(&m).into(),
+                _ => ApiError::not_found("no such resource").into(),
+            }
+        }))
         .app_data(web::QueryConfig::default().error_handler(|e, _| {
             let msg = e.to_string();
             let msg = msg.strip_prefix("Query deserialize error: ").unwrap_or(&msg);

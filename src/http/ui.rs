@@ -42,6 +42,7 @@ const ASSETS: &[Asset] = assets! {
     "js/views/new_case.js" => "text/javascript; charset=utf-8",
     "js/views/case.js" => "text/javascript; charset=utf-8",
     "js/views/supervisor.js" => "text/javascript; charset=utf-8",
+    "js/views/case_search.js" => "text/javascript; charset=utf-8",
     "js/views/exemptions.js" => "text/javascript; charset=utf-8",
     "js/views/offices.js" => "text/javascript; charset=utf-8",
 };

@@ -217,6 +217,7 @@ pub struct Search {
     pub today: Option<NaiveDate>,
     /// Blind index of the applicant's CPR number.
     pub cpr_index: Option<String>,
+    pub case_number: Option<String>,
     /// Keyset position: rows strictly after (opened_at, id) in descending order.
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
@@ -254,6 +255,9 @@ pub fn search(conn: &mut PgConnection, s: &Search) -> QueryResult<Vec<CaseWithOf
     }
     if let Some(idx) = &s.cpr_index {
         q = q.filter(cases::applicant_cpr_index.eq(idx.clone()));
+    }
+    if let Some(n) = &s.case_number {
+        q = q.filter(cases::case_number.eq(n.clone()));
     }
     if let Some((at, id)) = s.after {
         q = q.filter(cases::opened_at.lt(at).or(cases::opened_at.eq(at).and(cases::id.lt(id))));

@@ -621,3 +621,27 @@ fn search_pages_by_keyset_and_filters() {
     let page: Value = app.post("/api/v1/cases/search", &clerk, &json!({"overdue": true})).json().unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn supervisors_find_a_case_by_its_number_across_offices() {
+    let (app, kbh) = setup();
+    app.office("ARH01", "citizen_service_centre");
+    let arh = Tok::clerk("ARH01");
+    let theirs = app.open_case(&arh, "010190-1234", "standard");
+    app.open_case(&kbh, "020280-1111", "standard");
+    let number = theirs["case_number"].as_str().unwrap();
+    let find = |tok: &Tok, body: Value| -> Value { app.post("/api/v1/cases/search", tok, &body).json().unwrap() };
+    let found = find(&Tok::supervisor(), json!({"case_number": number}));
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], theirs["id"]);
+    assert_eq!(items[0]["office_code"], "ARH01");
+    assert!(items[0]["applicant"].get("cpr").is_none(), "lists show the masked number only");
+    // Combined with the other filters, and scoped like every list: another office's clerk finds nothing.
+    let found = find(&Tok::supervisor(), json!({"case_number": number, "status": ["completed"]}));
+    assert_eq!(found["items"].as_array().unwrap().len(), 0);
+    let found = find(&kbh, json!({"case_number": number}));
+    assert_eq!(found["items"].as_array().unwrap().len(), 0);
+    let p = problem(app.post("/api/v1/cases/search", &Tok::supervisor(), &json!({"case_number": "not a number"})), 422);
+    assert_eq!(p["errors"][0]["field"], "case_number");
+}

@@ -228,3 +228,58 @@ test('an administrator sees and opens offices, and has no case screens', async (
   await accessible(page, 'offices with a refusal');
   assert.deepEqual(page.problems(), []);
 });
+
+test('a supervisor finds a case at another office by its number and by the CPR number, paged', async () => {
+  const clerk = await devToken('clerk', 'AAR01', 'Per Clerk');
+  const mine = await openCaseByApi(clerk);
+  const page = await newPage(browser);
+  await signIn(page, 'supervisor', null, 'Hanne Leder');
+  await page.getByRole('link', { name: 'Find sag' }).click();
+  await page.getByRole('heading', { name: 'Find en sag' }).waitFor();
+  await accessible(page, 'supervisor case search');
+
+  // A malformed case number is refused in the form, next to its field, before anything is sent.
+  await page.getByLabel('Sagsnummer').fill('nonsense');
+  await page.getByRole('button', { name: 'Søg' }).click();
+  await page.getByText('Skriv et sagsnummer som KBH01-2026-000042.').waitFor();
+
+  // By number: exactly that case, its office shown, the CPR number masked.
+  await page.getByLabel('Sagsnummer').fill(mine.case_number.toLowerCase());
+  await page.getByRole('button', { name: 'Søg' }).click();
+  await page.getByRole('heading', { name: 'Fundne sager' }).waitFor();
+  const rows = page.locator('table tbody tr');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 1);
+  const row = await rows.first().textContent();
+  assert.ok(row.includes(mine.case_number) && row.includes('AAR01') && row.includes(mine.applicant.cpr_masked), row);
+  assert.ok(!row.includes(mine.applicant.cpr_masked.slice(0, 6) + '-' + '1'), 'no full CPR number in the list');
+
+  // By CPR number (sent in the body; the address bar never holds it) and status, across offices.
+  await page.getByLabel('Sagsnummer').fill('');
+  const full = (await call('GET', `/api/v1/cases/${mine.id}`, clerk)).body.applicant.cpr;
+  await page.getByLabel('Ansøgerens CPR-nummer').fill(full);
+  await page.getByLabel('Status').selectOption('opened');
+  await page.getByRole('button', { name: 'Søg' }).click();
+  await page.locator('table tbody tr', { hasText: mine.case_number }).waitFor();
+  assert.ok(!page.url().includes(full.slice(0, 6)), page.url());
+
+  // A date range that ends before it starts is refused in the form.
+  await page.getByLabel('Ansøgerens CPR-nummer').fill('');
+  await page.getByLabel('Status').selectOption('');
+  await page.getByLabel('Oprettet fra').fill(copenhagenDay());
+  await page.getByLabel('Oprettet til og med').fill(copenhagenDay(-1));
+  await page.getByRole('button', { name: 'Søg' }).click();
+  await page.getByText('Slutdatoen må ikke ligge før startdatoen.').waitFor();
+
+  // Today's cases of every office, 25 to a page: the next page holds others.
+  for (let i = 0; i < 26; i += 1) await openCaseByApi(clerk);
+  await page.getByLabel('Oprettet til og med').fill(copenhagenDay());
+  await page.getByRole('button', { name: 'Søg' }).click();
+  await page.getByRole('button', { name: 'Næste side' }).waitFor();
+  assert.equal(await rows.count(), 25);
+  const first = await rows.first().textContent();
+  await page.getByRole('button', { name: 'Næste side' }).click();
+  await page.waitForFunction((f) => document.querySelector('table tbody tr')?.textContent !== f, first);
+  assert.ok((await rows.count()) >= 1);
+  await page.close();
+});

@@ -9,6 +9,7 @@ import { queue } from './views/queue.js';
 import { newCase } from './views/new_case.js';
 import { casePage } from './views/case.js';
 import { overview } from './views/supervisor.js';
+import { caseSearch } from './views/case_search.js';
 import { exemptions } from './views/exemptions.js';
 import { offices } from './views/offices.js';
 
@@ -17,7 +18,7 @@ const main = () => document.getElementById('main');
 const NAV = {
   clerk: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case'], ['#/exemptions', 'nav.exemptions']],
   bank: [['#/queue', 'nav.queue'], ['#/cases/new', 'nav.new_case']],
-  supervisor: [['#/overview', 'nav.overview'], ['#/exemptions', 'nav.exemptions']],
+  supervisor: [['#/overview', 'nav.overview'], ['#/search', 'nav.search'], ['#/exemptions', 'nav.exemptions']],
   admin: [['#/offices', 'nav.offices']],
 };
 
@@ -87,6 +88,7 @@ async function route() {
     else if (hash === '#/cases/new') await newCase(el, ctx);
     else if (caseMatch) await casePage(el, ctx, caseMatch[1]);
     else if (hash === '#/overview') await overview(el, ctx);
+    else if (hash === '#/search' && me.role === 'supervisor') await caseSearch(el, ctx);
     else if (hash === '#/exemptions') await exemptions(el, ctx);
     else if (hash === '#/offices') await offices(el, ctx);
     else location.replace(home(me.role));

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::cpr::Cpr;
+use crate::domain::office;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::view::{CasePage, CaseView};
 use crate::http::context::audit;
@@ -44,6 +45,10 @@ pub struct SearchBody {
     /// Only overdue cases (`true`) or only the others (`false`).
     #[serde(default)]
     pub overdue: Option<bool>,
+    /// Exact case number, e.g. `KBH01-2026-000042`.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Z0-9][A-Z0-9-]{1,31}-[0-9]{4}-[0-9]{6,}$", max_length = 64, example = "KBH01-2026-000042")]
+    pub case_number: Option<String>,
     /// Exact CPR number of the applicant.
     #[serde(default)]
     #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$")]
@@ -77,6 +82,18 @@ pub struct ListCasesQuery {
     pub cursor: Option<String>,
 }
 
+/// `OFFICE-YEAR-NNNNNN`: an office code, a four-digit year, a running number (six digits or more).
+fn is_case_number(n: &str) -> bool {
+    let mut parts = n.rsplitn(3, '-');
+    let (Some(number), Some(year), Some(office)) = (parts.next(), parts.next(), parts.next()) else { return false };
+    n.len() <= 64
+        && number.len() >= 6
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && year.len() == 4
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && office::check_code(office).is_ok()
+}
+
 async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse> {
     let moment = &caller.moment;
     let limit = pagination::limit(body.limit)?;
@@ -88,6 +105,11 @@ async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse>
         None => None,
         Some(c) => Some(Cpr::parse(c).map_err(|e| ApiError::field("cpr", e))?.digits()),
     };
+    if let Some(n) = &body.case_number
+        && !is_case_number(n)
+    {
+        return Err(ApiError::field("case_number", "must be a case number such as KBH01-2026-000042"));
+    }
     if let (Some(from), Some(to)) = (body.opened_from, body.opened_to)
         && from >= to
     {
@@ -103,6 +125,7 @@ async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse>
         overdue: body.overdue,
         today: Some(moment.today),
         cpr_index: cpr.map(|d| caller.state.vault.blind(&d)),
+        case_number: body.case_number,
         after,
         limit,
     };
@@ -174,6 +197,7 @@ pub async fn list_cases(caller: Caller, query: web::Query<ListCasesQuery>) -> Ap
         opened_to: q.opened_to,
         overdue: q.overdue,
         cpr: None,
+        case_number: None,
         limit: q.limit,
         cursor: q.cursor,
     };
