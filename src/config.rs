@@ -3,6 +3,7 @@
 //! A bad value stops start-up with a message naming the variable and the reason (exit code 2),
 //! so an operator never has to guess which setting a panic came from.
 
+use crate::domain::role::Role;
 use crate::domain::webhook::RetryPolicy;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -59,9 +60,6 @@ pub struct HttpConfig {
     pub shutdown_timeout: Duration,
     /// Origins (`https://desk.example`) whose front ends may call the API from a browser.
     pub cors_allowed_origins: Vec<String>,
-    /// Where the desk sends users to sign in (the municipality's identity provider), which
-    /// sends them back to `/#token=<JWT>`.
-    pub sign_in_url: Option<String>,
 }
 
 /// JWT verification settings (keys are loaded by `auth::keys`).
@@ -73,6 +71,61 @@ pub struct AuthConfig {
     pub issuer: String,
     pub audience: String,
     pub leeway_secs: u64,
+}
+
+/// Which claims of a token say who the user is, and how their values become roles. Static tokens
+/// (`JWT_SECRET`, `JWT_PUBLIC_KEYS`) read `role`, `office` and `name` as they are; the identity
+/// provider's tokens read what `OIDC_*_CLAIM` and `OIDC_ROLE_MAP` say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimMap {
+    /// A claim name or a dotted path into nested objects (`realm_access.roles`); its value is a
+    /// string or an array of strings.
+    pub roles_claim: String,
+    /// Claim value → role. A value not listed gives no role.
+    pub role_map: Vec<(String, Role)>,
+    /// The claim with the office code (a string, or an array of exactly one).
+    pub office_claim: String,
+    pub name_claim: String,
+}
+
+impl ClaimMap {
+    /// The claims of the tokens nemid-desk signs itself (`token`, the development sign-in).
+    pub fn direct() -> ClaimMap {
+        ClaimMap {
+            roles_claim: "role".into(),
+            role_map: Role::ALL.iter().map(|r| (r.as_str().to_string(), *r)).collect(),
+            office_claim: "office".into(),
+            name_claim: "name".into(),
+        }
+    }
+}
+
+/// Signing in through the municipality's identity provider (OpenID Connect); `None` when
+/// `OIDC_ISSUER` is not set.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// Exactly as the provider's discovery document names itself (`iss` of its tokens).
+    pub issuer: String,
+    pub client_id: String,
+    /// `None`: a public client (PKCE only, no client authentication at the token endpoint).
+    pub client_secret: Option<String>,
+    /// The desk's own origin as browsers reach it (`https://desk.kommune.dk`): the callback is
+    /// `<public_url>/auth/callback`, and state-changing requests with the session cookie must
+    /// come from this origin.
+    pub public_url: String,
+    pub scopes: String,
+    /// The `aud` of the provider's access tokens for this API; `None`: the API accepts no bearer
+    /// token from the provider (staff use the session, integrators static keys).
+    pub api_audience: Option<String>,
+    pub claims: ClaimMap,
+    /// The key set is read again this often (keys the provider dropped are dropped here).
+    pub jwks_refresh: Duration,
+    /// At most one extra read of the key set per this interval, when a token names an unknown key.
+    pub jwks_min_interval: Duration,
+    pub http_timeout: Duration,
+    /// The desk session.
+    pub session_lifetime: Duration,
+    pub session_idle_timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +177,7 @@ pub struct Config {
     pub domain: DomainConfig,
     pub cpr: CprKeys,
     pub webhooks: WebhookConfig,
+    pub oidc: Option<OidcConfig>,
 }
 
 /// Where values come from; a closure so tests can pass a map instead of the process environment.
@@ -226,23 +280,6 @@ impl Config {
             None => Vec::new(),
             Some(v) => parse_origins(&v)?,
         };
-        let sign_in_url = match src.get("SIGN_IN_URL") {
-            None => None,
-            Some(v) => match url::Url::parse(v.trim()) {
-                Ok(u)
-                    if u.scheme() == "https"
-                        || (u.scheme() == "http" && src.get("APP_ENV").as_deref() != Some("production")) =>
-                {
-                    Some(u.to_string())
-                }
-                _ => {
-                    return Err(ConfigError::new(
-                        "SIGN_IN_URL",
-                        "expected the identity provider's sign-in address, an https:// URL",
-                    ));
-                }
-            },
-        };
         let data_dir = src.get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".data"));
 
         let public_keys = match src.get("JWT_PUBLIC_KEYS") {
@@ -255,10 +292,11 @@ impl Config {
         {
             return Err(ConfigError::new("JWT_SECRET", "must be at least 32 characters"));
         }
-        if app_env == AppEnv::Production && secret.is_none() && public_keys.is_empty() {
+        let oidc = parse_oidc(src, app_env)?;
+        if app_env == AppEnv::Production && secret.is_none() && public_keys.is_empty() && oidc.is_none() {
             return Err(ConfigError::new(
                 "JWT_PUBLIC_KEYS",
-                "APP_ENV=production requires JWT_PUBLIC_KEYS or JWT_SECRET; no key is generated in production",
+                "APP_ENV=production requires OIDC_ISSUER, JWT_PUBLIC_KEYS or JWT_SECRET; no key is generated in production",
             ));
         }
         let leeway_secs = parse_num(src, "JWT_LEEWAY_SECS", 30u64, 0, 30)?;
@@ -317,7 +355,6 @@ impl Config {
                 workers,
                 shutdown_timeout: Duration::from_secs(shutdown_secs),
                 cors_allowed_origins,
-                sign_in_url,
             },
             auth: AuthConfig {
                 secret,
@@ -329,8 +366,124 @@ impl Config {
             domain: DomainConfig { posting_window_days, retention_days, photo_id_types },
             cpr,
             webhooks,
+            oidc,
         })
     }
+}
+
+/// An `https://` address (`http://` outside production) without credentials, query or fragment.
+fn parse_url(
+    src: &dyn Source,
+    var: &'static str,
+    app_env: AppEnv,
+    origin_only: bool,
+) -> Result<Option<String>, ConfigError> {
+    let Some(v) = src.get(var) else { return Ok(None) };
+    let v = v.trim().to_string();
+    let ok = url::Url::parse(&v).ok().is_some_and(|u| {
+        (u.scheme() == "https" || (u.scheme() == "http" && app_env == AppEnv::Development))
+            && u.host().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none()
+            && (!origin_only || (u.path() == "/" && !v.ends_with('/')))
+    });
+    if !ok {
+        let what = if origin_only { "an origin such as https://desk.kommune.dk (no path)" } else { "an https:// URL" };
+        let env_note = if app_env == AppEnv::Production { "; http:// is for development only" } else { "" };
+        return Err(ConfigError::new(var, format!("expected {what}{env_note}, got `{v}`")));
+    }
+    Ok(Some(v))
+}
+
+/// `group-or-role=clerk,other=supervisor`; each value maps to one of the four roles.
+fn parse_role_map(v: &str) -> Result<Vec<(String, Role)>, ConfigError> {
+    let err = |why: String| ConfigError::new("OIDC_ROLE_MAP", why);
+    let mut out: Vec<(String, Role)> = Vec::new();
+    for entry in v.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (value, role) = entry
+            .rsplit_once('=')
+            .ok_or_else(|| err(format!("entry `{entry}` is not of the form claim-value=role")))?;
+        let role = Role::parse(role.trim())
+            .ok_or_else(|| err(format!("`{}` is not one of clerk, bank, supervisor, admin", role.trim())))?;
+        let value = value.trim();
+        if value.is_empty() || out.iter().any(|(v, _)| v == value) {
+            return Err(err(format!("the value `{value}` is empty or mapped twice")));
+        }
+        out.push((value.to_string(), role));
+    }
+    if out.is_empty() {
+        return Err(err("maps no value to a role".into()));
+    }
+    Ok(out)
+}
+
+fn claim_path(src: &dyn Source, var: &'static str, default: &str) -> Result<String, ConfigError> {
+    let v = src.get(var).unwrap_or_else(|| default.to_string()).trim().to_string();
+    let ok = v.len() <= 200
+        && v.split('.').all(|p| !p.is_empty() && !p.chars().any(|c| c.is_whitespace() || c.is_control()));
+    if !ok {
+        return Err(ConfigError::new(
+            var,
+            format!("expected a claim name or a dotted path such as realm_access.roles, got `{v}`"),
+        ));
+    }
+    Ok(v)
+}
+
+fn parse_oidc(src: &dyn Source, app_env: AppEnv) -> Result<Option<OidcConfig>, ConfigError> {
+    let Some(issuer) = parse_url(src, "OIDC_ISSUER", app_env, false)? else {
+        for var in ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_MAP", "PUBLIC_URL", "OIDC_API_AUDIENCE"] {
+            if src.get(var).is_some() {
+                return Err(ConfigError::new(var, "is set, but OIDC_ISSUER is not"));
+            }
+        }
+        return Ok(None);
+    };
+    let client_id = src.get("OIDC_CLIENT_ID").map(|v| v.trim().to_string()).ok_or_else(|| {
+        ConfigError::new("OIDC_CLIENT_ID", "is required with OIDC_ISSUER: the desk's client id at the provider")
+    })?;
+    let public_url = parse_url(src, "PUBLIC_URL", app_env, true)?.ok_or_else(|| {
+        ConfigError::new(
+            "PUBLIC_URL",
+            "is required with OIDC_ISSUER: the desk's own origin, such as https://desk.kommune.dk",
+        )
+    })?;
+    let role_map = parse_role_map(&src.get("OIDC_ROLE_MAP").ok_or_else(|| {
+        ConfigError::new("OIDC_ROLE_MAP", "is required with OIDC_ISSUER: which claim values give which role")
+    })?)?;
+    let scopes = src.get("OIDC_SCOPES").unwrap_or_else(|| "openid profile".into());
+    if !scopes.split_whitespace().any(|s| s == "openid") || scopes.chars().any(|c| c.is_control() || c == '"') {
+        return Err(ConfigError::new("OIDC_SCOPES", "expected space-separated scopes including openid"));
+    }
+    let lifetime = parse_num(src, "SESSION_LIFETIME_SECS", 8 * 3600u64, 1, 7 * 86_400)?;
+    let idle = parse_num(src, "SESSION_IDLE_TIMEOUT_SECS", 1800u64, 1, 7 * 86_400)?;
+    Ok(Some(OidcConfig {
+        issuer,
+        client_id,
+        client_secret: src.get("OIDC_CLIENT_SECRET"),
+        public_url,
+        scopes: scopes.split_whitespace().collect::<Vec<_>>().join(" "),
+        api_audience: src.get("OIDC_API_AUDIENCE").map(|v| v.trim().to_string()),
+        claims: ClaimMap {
+            roles_claim: claim_path(src, "OIDC_ROLES_CLAIM", "roles")?,
+            role_map,
+            office_claim: claim_path(src, "OIDC_OFFICE_CLAIM", "office")?,
+            name_claim: claim_path(src, "OIDC_NAME_CLAIM", "name")?,
+        },
+        jwks_refresh: Duration::from_secs(parse_num(src, "OIDC_JWKS_REFRESH_SECS", 300u64, 1, 86_400)?),
+        jwks_min_interval: Duration::from_millis(parse_num(
+            src,
+            "OIDC_JWKS_MIN_INTERVAL_MS",
+            30_000u64,
+            100,
+            3_600_000,
+        )?),
+        http_timeout: Duration::from_millis(parse_num(src, "OIDC_HTTP_TIMEOUT_MS", 5000u64, 100, 60_000)?),
+        session_lifetime: Duration::from_secs(lifetime),
+        session_idle_timeout: Duration::from_secs(idle.min(lifetime)),
+    }))
 }
 
 fn parse_num<T>(src: &dyn Source, var: &'static str, default: T, min: T, max: T) -> Result<T, ConfigError>
@@ -485,12 +638,50 @@ mod tests {
         assert_eq!(parse_size("x"), None);
     }
 
+    fn oidc(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut pairs = vec![
+            ("OIDC_ISSUER", "https://login.example/tenant/v2.0"),
+            ("OIDC_CLIENT_ID", "nemid-desk"),
+            ("PUBLIC_URL", "https://desk.kommune.example"),
+            ("OIDC_ROLE_MAP", "desk-clerks=clerk, desk-supervisors=supervisor"),
+        ];
+        pairs.extend_from_slice(extra);
+        cfg(&pairs)
+    }
+
     #[test]
-    fn sign_in_url_must_be_https_in_production() {
-        assert!(cfg(&[("SIGN_IN_URL", "ftp://idp.example/")]).is_err());
-        assert!(cfg(&[("SIGN_IN_URL", "http://localhost:9000/login")]).unwrap().http.sign_in_url.is_some());
-        let prod = [("APP_ENV", "production"), ("SIGN_IN_URL", "http://idp.example/")];
-        assert_eq!(cfg(&prod).unwrap_err().var, "SIGN_IN_URL");
+    fn oidc_settings_parse_and_name_their_variable() {
+        let c = oidc(&[]).unwrap().oidc.unwrap();
+        assert_eq!(
+            c.claims.role_map,
+            vec![("desk-clerks".into(), Role::Clerk), ("desk-supervisors".into(), Role::Supervisor)]
+        );
+        assert_eq!(c.claims.roles_claim, "roles");
+        assert_eq!(c.scopes, "openid profile");
+        assert_eq!(c.session_idle_timeout, Duration::from_secs(1800));
+        assert!(cfg(&[]).unwrap().oidc.is_none());
+        for (var, val) in [
+            ("OIDC_ROLE_MAP", "desk-clerks=root"),
+            ("OIDC_ROLE_MAP", "desk-clerks"),
+            ("OIDC_ROLE_MAP", "a=clerk,a=bank"),
+            ("PUBLIC_URL", "https://desk.kommune.example/app"),
+            ("PUBLIC_URL", "https://desk.kommune.example/"),
+            ("OIDC_ISSUER", "ftp://login.example"),
+            ("OIDC_SCOPES", "profile"),
+            ("OIDC_ROLES_CLAIM", "realm access"),
+            ("SESSION_IDLE_TIMEOUT_SECS", "0"),
+        ] {
+            assert_eq!(oidc(&[(var, val)]).unwrap_err().var, var, "{var}={val}");
+        }
+        assert_eq!(cfg(&[("OIDC_CLIENT_ID", "x")]).unwrap_err().var, "OIDC_CLIENT_ID");
+        assert_eq!(cfg(&[("OIDC_ISSUER", "https://login.example")]).unwrap_err().var, "OIDC_CLIENT_ID");
+        // http is for development only.
+        assert!(oidc(&[("OIDC_ISSUER", "http://127.0.0.1:9000")]).is_ok());
+        let prod = oidc(&[("APP_ENV", "production"), ("OIDC_ISSUER", "http://login.example")]);
+        assert_eq!(prod.unwrap_err().var, "OIDC_ISSUER");
+        // The identity provider alone is enough keys for production.
+        let keys = [("APP_ENV", "production"), ("CPR_ENCRYPTION_KEYS", "k:x"), ("CPR_INDEX_KEY", "y")];
+        assert!(oidc(&keys).is_ok());
     }
 
     #[test]

@@ -224,6 +224,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_sessions (id) {
+        id -> Uuid,
+        token_hash -> Bytea,
+        sub -> Text,
+        name -> Text,
+        role -> Text,
+        office_code -> Nullable<Text>,
+        id_token_sealed -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     webhook_attempts (delivery_id, attempt) {
         delivery_id -> Uuid,
         attempt -> Int4,
@@ -303,6 +319,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     identity_checks,
     offices,
+    staff_sessions,
     webhook_attempts,
     webhook_deliveries,
     webhooks,

@@ -1,58 +1,50 @@
-//! Verifying bearer tokens.
+//! Verifying tokens: the static keys (`JWT_PUBLIC_KEYS`, `JWT_SECRET`) and the one decoding step
+//! every key, static or the identity provider's (`auth::oidc`), goes through.
 //!
-//! Each key has its own fixed algorithm, chosen by the operator; the token header's `alg` only has
-//! to agree with it. A token with a `kid` is checked against that public key alone; a token without
-//! one only against `JWT_SECRET` (HS256). This closes `alg: none` and algorithm confusion (an HS256
-//! token "signed" with a public key's PEM).
+//! Each key has its own fixed algorithm, chosen by the operator or stated by the provider's key
+//! set; the token header's `alg` only has to agree with it. A token with a `kid` is checked
+//! against that key alone; a token without one only against `JWT_SECRET` (HS256). This closes
+//! `alg: none` and algorithm confusion (an HS256 token "signed" with a public key's PEM).
 
 use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode};
 use rand::RngCore;
+use serde_json::Value;
 
-use crate::auth::claims::Claims;
+use crate::auth::claims::{Claims, identity_from};
+use crate::auth::error::TokenError;
 use crate::auth::identity::Identity;
-use crate::config::{AppEnv, AuthConfig, Config, ConfigError};
-use crate::domain::role::Role;
+use crate::config::{AppEnv, ClaimMap, Config, ConfigError};
 
-struct VerifyKey {
-    key: DecodingKey,
-    validation: Validation,
+/// A key and the one algorithm it verifies.
+#[derive(Clone)]
+pub struct VerifyKey {
+    pub key: DecodingKey,
+    pub alg: Algorithm,
 }
 
-/// All keys tokens may be verified with.
+/// What a token must say besides its signature.
+pub struct Expect<'a> {
+    pub issuer: &'a str,
+    pub audience: &'a str,
+    pub leeway_secs: u64,
+}
+
+/// The static keys tokens may be verified with.
 pub struct KeySet {
     by_kid: HashMap<String, VerifyKey>,
     secret: Option<VerifyKey>,
+    issuer: String,
+    audience: String,
+    leeway_secs: u64,
 }
 
-/// Why a token was refused; the text goes to the client (never the token itself).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
-    #[error("the token is malformed")]
-    Malformed,
-    #[error("the token has expired")]
-    Expired,
-    #[error("the token is not valid yet (nbf)")]
-    NotYetValid,
-    #[error("the token has the wrong audience")]
-    WrongAudience,
-    #[error("the token has the wrong issuer")]
-    WrongIssuer,
-    #[error("the token's key id is unknown")]
-    UnknownKey,
-    #[error("the token's algorithm does not match its key")]
-    WrongAlgorithm,
-    #[error("the token's signature is invalid")]
-    BadSignature,
-    #[error("the token lacks the claim `{0}` or it has the wrong type")]
-    BadClaim(String),
-}
-
-fn algorithm(name: &str) -> Option<Algorithm> {
+/// An asymmetric algorithm by its JOSE name (`EDDSA` upper-cased as the configuration writes it).
+pub fn algorithm(name: &str) -> Option<Algorithm> {
     Some(match name {
         "RS256" => Algorithm::RS256,
         "RS384" => Algorithm::RS384,
@@ -60,20 +52,50 @@ fn algorithm(name: &str) -> Option<Algorithm> {
         "PS256" => Algorithm::PS256,
         "ES256" => Algorithm::ES256,
         "ES384" => Algorithm::ES384,
-        "EDDSA" => Algorithm::EdDSA,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "EDDSA" | "EdDSA" => Algorithm::EdDSA,
         _ => return None,
     })
 }
 
-fn validation(alg: Algorithm, cfg: &AuthConfig) -> Validation {
-    let mut v = Validation::new(alg);
-    v.set_issuer(&[&cfg.issuer]);
-    v.set_audience(&[&cfg.audience]);
+/// Checks `token` against `key` (its header's `alg` must be the key's) and what it must say;
+/// returns its claims.
+pub fn decode_claims(
+    token: &str,
+    header_alg: Algorithm,
+    key: &VerifyKey,
+    expect: &Expect,
+) -> Result<Value, TokenError> {
+    if header_alg != key.alg {
+        return Err(TokenError::WrongAlgorithm);
+    }
+    let mut v = Validation::new(key.alg);
+    v.set_issuer(&[expect.issuer]);
+    v.set_audience(&[expect.audience]);
     v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    v.leeway = cfg.leeway_secs.min(30);
+    v.leeway = expect.leeway_secs.min(30);
     v.validate_exp = true;
     v.validate_nbf = true;
-    v
+    let data = decode::<Value>(token, &key.key, &v).map_err(|e| match e.kind() {
+        ErrorKind::ExpiredSignature => TokenError::Expired,
+        ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+        ErrorKind::InvalidAudience => TokenError::WrongAudience,
+        ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+        ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+        ErrorKind::InvalidSignature => TokenError::BadSignature,
+        ErrorKind::MissingRequiredClaim(c) | ErrorKind::InvalidClaimFormat(c) => TokenError::BadClaim(c.clone()),
+        ErrorKind::Json(_) => TokenError::BadClaim("claims".into()),
+        _ => TokenError::Malformed,
+    })?;
+    // jsonwebtoken accepts a numeric string for `exp`; a token that says its times as text is
+    // not one nemid-desk signs or a provider sends.
+    for claim in ["exp", "nbf", "iat"] {
+        if data.claims.get(claim).is_some_and(|v| !v.is_number()) {
+            return Err(TokenError::BadClaim(claim.into()));
+        }
+    }
+    Ok(data.claims)
 }
 
 /// The development secret: generated once, kept in `<data_dir>/jwt-secret` so tokens survive restarts.
@@ -127,49 +149,34 @@ impl KeySet {
                 _ => DecodingKey::from_rsa_pem(&pem),
             }
             .map_err(|e| err(format!("{} is not a {} public key in PEM: {e}", spec.path.display(), spec.algorithm)))?;
-            by_kid.insert(spec.kid.clone(), VerifyKey { key, validation: validation(alg, cfg) });
+            by_kid.insert(spec.kid.clone(), VerifyKey { key, alg });
         }
-        let secret = effective_secret(config)?.map(|s| VerifyKey {
-            key: DecodingKey::from_secret(s.as_bytes()),
-            validation: validation(Algorithm::HS256, cfg),
-        });
-        Ok(KeySet { by_kid, secret })
+        let secret = effective_secret(config)?
+            .map(|s| VerifyKey { key: DecodingKey::from_secret(s.as_bytes()), alg: Algorithm::HS256 });
+        Ok(KeySet {
+            by_kid,
+            secret,
+            issuer: cfg.issuer.clone(),
+            audience: cfg.audience.clone(),
+            leeway_secs: cfg.leeway_secs,
+        })
     }
 
-    /// Verifies signature and claims; returns who the token speaks for.
-    pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
-        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
-        let vk = match &header.kid {
-            Some(kid) => self.by_kid.get(kid).ok_or(TokenError::UnknownKey)?,
-            None => self.secret.as_ref().ok_or(TokenError::UnknownKey)?,
-        };
-        if !vk.validation.algorithms.contains(&header.alg) {
-            return Err(TokenError::WrongAlgorithm);
+    /// The static key a token's header names: its `kid`, or the secret for a token without one.
+    /// `None` for a `kid` configured here not at all (the identity provider's keys may know it).
+    pub fn key_for(&self, kid: Option<&str>) -> Option<&VerifyKey> {
+        match kid {
+            Some(kid) => self.by_kid.get(kid),
+            None => self.secret.as_ref(),
         }
-        let data = decode::<Claims>(token, &vk.key, &vk.validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => TokenError::Expired,
-            ErrorKind::ImmatureSignature => TokenError::NotYetValid,
-            ErrorKind::InvalidAudience => TokenError::WrongAudience,
-            ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
-            ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            ErrorKind::MissingRequiredClaim(c) | ErrorKind::InvalidClaimFormat(c) => TokenError::BadClaim(c.clone()),
-            ErrorKind::Json(_) => TokenError::BadClaim("claims".into()),
-            _ => TokenError::Malformed,
-        })?;
-        let c = data.claims;
-        let role = Role::parse(&c.role).ok_or_else(|| TokenError::BadClaim("role".into()))?;
-        if c.sub.trim().is_empty() || c.sub.len() > 200 {
-            return Err(TokenError::BadClaim("sub".into()));
-        }
-        if c.name.len() > 200 {
-            return Err(TokenError::BadClaim("name".into()));
-        }
-        let office_code = c.office.filter(|o| !o.trim().is_empty());
-        if role.required_office_kind().is_some() && office_code.is_none() {
-            return Err(TokenError::BadClaim("office".into()));
-        }
-        Ok(Identity { sub: c.sub, name: c.name, role, office_code })
+    }
+
+    /// Verifies a token with a static key (signature, issuer, audience, times) and reads who it
+    /// speaks for from `role`, `office` and `name`.
+    pub fn verify_with(&self, token: &str, header_alg: Algorithm, key: &VerifyKey) -> Result<Identity, TokenError> {
+        let expect = Expect { issuer: &self.issuer, audience: &self.audience, leeway_secs: self.leeway_secs };
+        let claims = decode_claims(token, header_alg, key, &expect)?;
+        identity_from(&claims, &ClaimMap::direct())
     }
 }
 

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 
-use crate::auth::KeySet;
 use crate::auth::keys::effective_secret;
+use crate::auth::oidc::Provider;
+use crate::auth::{KeySet, Verifier};
 use crate::commands::support::{bad_config, fail};
 use crate::config::{AppEnv, Config, ConfigError};
 use crate::db::{self, DbPool};
@@ -66,6 +67,11 @@ pub fn run(config: Config) -> ExitCode {
 /// `url` is the one `pool` was built with (`db::build_pool`).
 pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppState>, ConfigError> {
     let keys = KeySet::load(&config)?;
+    let production = config.app_env == AppEnv::Production;
+    let oidc = match &config.oidc {
+        Some(o) => Some(Arc::new(Provider::new(o.clone(), config.auth.leeway_secs, production)?)),
+        None => None,
+    };
     // The development sign-in mints tokens for anyone who can reach it, so it exists only where
     // nothing real could be signed and nobody else can reach it: development mode, the generated
     // development secret, and a loopback listen address. A server given real keys
@@ -74,6 +80,7 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
         AppEnv::Development
             if config.auth.secret.is_none()
                 && config.auth.public_keys.is_empty()
+                && config.oidc.is_none()
                 && config.http.bind_addr.ip().is_loopback() =>
         {
             // A start-up message, not a request's: its own target (request lines carry request ids).
@@ -88,7 +95,8 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
     };
     let vault = Arc::new(CprVault::from_config(&config)?);
     let db = Db::new(pool, &db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());
-    Ok(web::Data::new(AppState { config, db, keys, vault, offices: Default::default(), dev_secret }))
+    let verifier = Verifier { keys, oidc };
+    Ok(web::Data::new(AppState { config, db, verifier, vault, offices: Default::default(), dev_secret }))
 }
 
 /// Blocking threads per worker, so that all workers together hold as many blocking threads as the
@@ -104,6 +112,10 @@ pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
     let blocking = blocking_threads_per_worker(state.config.db.pool_size, http.workers);
     // While the database is unreachable, the probe watches for its return.
     actix_web::rt::spawn(state.db.clone().probe());
+    // The identity provider's discovery document and keys: read now, kept current.
+    if let Some(provider) = &state.verifier.oidc {
+        actix_web::rt::spawn(provider.clone().run());
+    }
     // The webhook outbox is sent from every server instance; claims keep them apart.
     actix_web::rt::spawn(worker::run(
         state.db.clone(),

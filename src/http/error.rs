@@ -172,6 +172,33 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
     }
 
+    /// 403: a genuine token or sign-in whose claims give no (single) role of nemid-desk, or no
+    /// office for a role that works at one. Never answered with a default role instead.
+    #[track_caller]
+    pub fn no_role(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "no_role", "No role in nemid-desk", detail)
+    }
+
+    /// 403: a state-changing request carried the session cookie but came from another origin.
+    #[track_caller]
+    pub fn cross_origin(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "cross_origin_request", "Cross-origin request refused", detail)
+    }
+
+    /// 503: the identity provider (its discovery document, keys or token endpoint) is not
+    /// reachable; `cause` is logged.
+    #[track_caller]
+    pub fn identity_provider_unavailable(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "identity_provider_unavailable",
+            "Service unavailable",
+            "the identity provider is not reachable right now; retry later",
+        );
+        e.cause = Some(cause.to_string());
+        e
+    }
+
     #[track_caller]
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", detail)
@@ -284,7 +311,15 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
+        if self.kind == "identity_provider_unavailable" {
+            // Another system's outage, not a fault here: the provider's own client logs it too.
+            tracing::warn!(
+                error.kind = self.kind,
+                error.cause = self.cause.as_deref().unwrap_or(""),
+                "request failed: {}",
+                self.title
+            );
+        } else if self.status.is_server_error() {
             // The one place a server-side failure is logged, with where it was raised.
             tracing::error!(
                 error.kind = self.kind,

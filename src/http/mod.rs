@@ -26,6 +26,7 @@ pub mod offices;
 pub mod privacy;
 pub mod reports;
 pub mod settings;
+pub mod sign_in;
 pub mod ui;
 pub mod webhooks;
 

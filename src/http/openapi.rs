@@ -3,7 +3,7 @@
 //! is pinned to it by a test (`cargo run -- openapi > openapi.yaml` refreshes it).
 
 use actix_web::{HttpResponse, get, web};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::domain::FieldIssue;
@@ -19,13 +19,16 @@ use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
     info(
         title = "nemid-desk",
         description = "Case management for issuing NemID at Borgerservice desks and bank branches.\n\n\
-            Every `/api/v1` operation needs `Authorization: Bearer <JWT>`; each operation's description \
-            names the roles allowed. Errors are RFC 9457 `application/problem+json`.",
+            Every `/api/v1` operation needs `Authorization: Bearer <JWT>` (a token from the municipality's \
+            identity provider, or one signed with a configured static key) or, for the desk in the browser, \
+            its session cookie; each operation's description names the roles allowed. Errors are RFC 9457 \
+            `application/problem+json`.",
         license(name = "MIT", identifier = "MIT")
     ),
     servers((url = "/", description = "This server")),
-    // Every operation needs the bearer token unless it says `security(())` (health, this document).
-    security(("bearer" = [])),
+    // Every operation needs the bearer token or the desk session unless it says `security(())`
+    // (health, this document).
+    security(("bearer" = []), ("session" = [])),
     components(schemas(Problem, FieldIssue, WebhookPayload, WebhookEvent)),
     modifiers(&BearerScheme, &WebhookDelivery),
     tags(
@@ -46,9 +49,30 @@ struct BearerScheme;
 
 impl Modify for BearerScheme {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
-        api.components.get_or_insert_with(Default::default).add_security_scheme(
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT: an access token of the municipality's identity provider for this API \
+                         (`aud` = OIDC_API_AUDIENCE, keys from its JWKS; roles and office from the claims \
+                         OIDC_ROLES_CLAIM, OIDC_ROLE_MAP and OIDC_OFFICE_CLAIM name), or a token signed with a \
+                         static key (JWT_PUBLIC_KEYS by `kid`, JWT_SECRET without one) carrying `role` and `office`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "__Host-nemid-desk-session",
+                "The desk's session, made by signing in through the identity provider at `/auth/login` \
+                 (authorization code flow with PKCE; the server keeps the tokens). HttpOnly, Secure, \
+                 SameSite=Strict; state-changing requests with it must send the desk's own `Origin`.",
+            ))),
         );
         api.info.version = env!("CARGO_PKG_VERSION").to_string();
     }

@@ -13,14 +13,16 @@ use crate::http::error::Problem;
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)]
 pub enum CommonErrors {
-    /// Missing or invalid token
+    /// Missing or invalid token, or no live desk session
     #[response(status = 401, content_type = "application/problem+json",
         headers(("WWW-Authenticate" = String, description = "Bearer challenge")))]
     Unauthorized(Problem),
-    /// The role may not do this, or the token's office is unknown, inactive or of the wrong kind
+    /// The role may not do this; the token's claims give no role (`no_role`) or the office is unknown,
+    /// inactive or of the wrong kind; or a state-changing request with the desk session came from
+    /// another origin (`cross_origin_request`)
     #[response(status = 403, content_type = "application/problem+json")]
     Forbidden(Problem),
-    /// Database unavailable
+    /// The database, or the identity provider a token's key must come from, is unavailable
     #[response(status = 503, content_type = "application/problem+json",
         headers(("Retry-After" = u32, description = "Seconds to wait")))]
     Unavailable(Problem),

@@ -13,7 +13,9 @@ use crate::http::context::state::AppState;
 use crate::http::error::ApiError;
 use crate::http::middleware::request_context;
 use crate::http::openapi::{self, ApiDoc};
-use crate::http::{cases, dev_sign_in, exemptions, feed, health, offices, privacy, reports, settings, ui, webhooks};
+use crate::http::{
+    cases, dev_sign_in, exemptions, feed, health, offices, privacy, reports, settings, sign_in, ui, webhooks,
+};
 
 fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
@@ -64,7 +66,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(reports::overdue_report)
         .service(reports::throughput_report)
         .service(reports::durations_report)
-        .service(settings::get_settings);
+        .service(settings::get_settings)
+        .service(sign_in::me);
 }
 
 /// The OpenAPI document of exactly the routes `app` serves.
@@ -92,6 +95,7 @@ pub fn app(
 > {
     let origins = state.config.http.cors_allowed_origins.clone();
     let dev_sign_in = state.dev_secret.is_some();
+    let oidc_sign_in = state.verifier.oidc.is_some();
     let (app, _) = App::new()
         .into_utoipa_app()
         .openapi(openapi::BaseDoc::openapi())
@@ -115,10 +119,14 @@ pub fn app(
         .configure(routes)
         .default_service(web::to(fallback))
         .split_for_parts();
-    // The front end and the development sign-in are outside the API document.
+    // The front end and both sign-ins (the identity provider's, the development one) are
+    // outside the API document.
     let app = app.configure(ui::configure).configure(|cfg| {
         if dev_sign_in {
             dev_sign_in::configure(cfg)
+        }
+        if oidc_sign_in {
+            sign_in::configure(cfg)
         }
     });
     app.wrap(middleware::from_fn(request_context))

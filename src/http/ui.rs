@@ -54,13 +54,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/ui/{path:.*}", web::get().to(asset));
 }
 
-/// What the page needs before anyone has signed in: where to send users to sign in. Public by
-/// nature (the identity provider's address is no secret), and nothing else is in it.
+/// What the page needs before anyone has signed in: how users sign in here. `identity_provider`:
+/// through `/auth/login` into a session; `development`: the development sign-in; `token`: a
+/// pasted bearer token (static keys only). Nothing else is in it.
 async fn config(state: web::Data<AppState>) -> HttpResponse {
+    let sign_in = if state.verifier.oidc.is_some() {
+        "identity_provider"
+    } else if state.dev_secret.is_some() {
+        "development"
+    } else {
+        "token"
+    };
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
-        .json(serde_json::json!({ "sign_in_url": state.config.http.sign_in_url }))
+        .json(serde_json::json!({ "sign_in": sign_in }))
 }
 
 async fn index(req: HttpRequest) -> HttpResponse {

@@ -10,6 +10,7 @@ pub mod feed;
 pub mod idempotency;
 pub mod offices;
 pub mod reports;
+pub mod sessions;
 pub mod text;
 pub mod webhooks;
 

@@ -12,6 +12,7 @@ use diesel::sql_types::Text;
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
 use crate::domain::office::OfficeKind;
+use crate::domain::role::Role;
 use crate::domain::webhook::DeliveryStatus;
 
 macro_rules! text_column {
@@ -32,4 +33,4 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(Status, Kind, Channel, ExemptionStatus, ExemptionReason, Declaration, OfficeKind, DeliveryStatus);
+text_column!(Status, Kind, Channel, ExemptionStatus, ExemptionReason, Declaration, OfficeKind, DeliveryStatus, Role);

@@ -113,12 +113,17 @@ fn each_bad_token_is_refused_with_its_reason() {
     let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(payload.to_string()), parts[2]);
     assert!(refused(&app, tampered).contains("signature"));
 
+    // Genuine, but no role of nemid-desk (or no office for a role that works at one): 403,
+    // never a default role.
     let mut c = good.clone();
     c["role"] = json!("root");
-    assert!(refused(&app, hs256(&c)).contains("role"));
+    let body = problem(app.get("/api/v1/offices", &Tok::Raw(hs256(&c))), 403);
+    assert_eq!(body["kind"], "no_role");
+    assert!(body["detail"].as_str().unwrap().contains("`role`"), "{body}");
 
     let c = claims("clerk", None);
-    assert!(refused(&app, hs256(&c)).contains("office"));
+    let body = problem(app.get("/api/v1/offices", &Tok::Raw(hs256(&c))), 403);
+    assert!(body["detail"].as_str().unwrap().contains("office"), "{body}");
 }
 
 #[test]

@@ -171,15 +171,21 @@ fn development_sign_in_issues_working_tokens_and_checks_what_it_is_given() {
 }
 
 #[test]
-fn the_page_learns_where_to_sign_in() {
-    let app = TestApp::spawn_with(&[("SIGN_IN_URL", "https://idp.kommune.example/nemid-desk")]);
-    let res = app.request(reqwest::Method::GET, "/ui/config.json").send().unwrap();
-    assert_eq!(res.status(), 200);
-    let c: serde_json::Value = res.json().unwrap();
-    assert_eq!(c, serde_json::json!({"sign_in_url": "https://idp.kommune.example/nemid-desk"}));
-    let c: serde_json::Value =
-        TestApp::spawn().request(reqwest::Method::GET, "/ui/config.json").send().unwrap().json().unwrap();
-    assert_eq!(c, serde_json::json!({"sign_in_url": null}));
+fn the_page_learns_how_users_sign_in() {
+    let config = |app: &TestApp| -> serde_json::Value {
+        let res = app.request(reqwest::Method::GET, "/ui/config.json").send().unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().unwrap()
+    };
+    // The test servers have JWT_SECRET: tokens are pasted.
+    assert_eq!(config(&TestApp::spawn()), serde_json::json!({"sign_in": "token"}));
+    let oidc = TestApp::spawn_with(&[
+        ("OIDC_ISSUER", "http://127.0.0.1:9"),
+        ("OIDC_CLIENT_ID", "nemid-desk"),
+        ("PUBLIC_URL", "http://127.0.0.1:8080"),
+        ("OIDC_ROLE_MAP", "desk-clerks=clerk"),
+    ]);
+    assert_eq!(config(&oidc), serde_json::json!({"sign_in": "identity_provider"}));
 }
 
 #[test]

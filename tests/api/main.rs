@@ -13,6 +13,7 @@ mod feed;
 mod fuzz_findings;
 mod health;
 mod offices;
+mod oidc;
 mod openapi_contract;
 mod privacy;
 mod process;

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { launch, newPage, ensureOffices, signIn, tokenOf, call, cpr, cprTurning15In, copenhagenDay, accessible, screenshot, shownDate, devToken, BASE } from './lib.js';
+import { launch, newPage, ensureOffices, signIn, tokenOf, call, cpr, cprTurning15In, copenhagenDay, accessible, screenshot, shownDate, devToken, BASE, fillPhotoId, fillNewCase, openCase, identityCheck } from './lib.js';
 
 let browser;
 before(async () => {
@@ -13,41 +13,6 @@ before(async () => {
   browser = await launch();
 });
 after(async () => browser?.close());
-
-async function fillPhotoId(page, prefix) {
-  await page.locator(`[data-field="${prefix}.type"]`).selectOption('passport');
-  await page.locator(`[data-field="${prefix}.number"]`).fill('P1234567');
-  await page.locator(`[data-field="${prefix}.expires_on"]`).fill(copenhagenDay(900));
-  await page.locator(`[data-field="${prefix}.issuing_country"]`).fill('DK');
-}
-
-async function fillNewCase(page, kind, applicantCpr, name) {
-  await page.getByRole('link', { name: 'Ny sag' }).click();
-  await page.getByRole('heading', { name: 'Opret sag' }).waitFor();
-  await page.locator(`input[name="kind"][value="${kind}"]`).check();
-  await page.getByLabel('CPR-nummer').fill(applicantCpr);
-  await page.getByLabel('Fulde navn').fill(name);
-  await page.getByLabel('Vej og nummer').fill('Nørregade 7');
-  await page.getByLabel('Postnummer').fill('1165');
-  await page.getByLabel('By', { exact: true }).fill('København K');
-  await page.getByRole('button', { name: 'Opret sag' }).click();
-}
-
-async function openCase(page, kind, applicantCpr, name) {
-  await fillNewCase(page, kind, applicantCpr, name);
-  await page.getByRole('heading', { name: /^Sag / }).waitFor();
-  return page.url().split('/').pop();
-}
-
-async function identityCheck(page, applicantCpr) {
-  await page.getByRole('button', { name: 'Kontrollér identitet' }).click();
-  await fillPhotoId(page, 'photo_id');
-  await page.getByLabel('Billedet viser ansøgeren').check();
-  await page.getByLabel('Det gule sundhedskort er fremvist').check();
-  await page.getByLabel('CPR-nummer på sundhedskortet').fill(applicantCpr);
-  await page.getByRole('button', { name: 'Udfør: Kontrollér identitet' }).click();
-  await page.locator('.notice', { hasText: 'Kontrollér identitet: udført.' }).waitFor();
-}
 
 test('a clerk opens a standard case and takes it to second_half_posted', async () => {
   const page = await newPage(browser);

@@ -105,6 +105,44 @@ export async function signIn(page, role, office, name) {
   await page.getByText(name).first().waitFor();
 }
 
+
+// Desk forms, filled as a clerk fills them.
+
+export async function fillPhotoId(page, prefix) {
+  await page.locator(`[data-field="${prefix}.type"]`).selectOption('passport');
+  await page.locator(`[data-field="${prefix}.number"]`).fill('P1234567');
+  await page.locator(`[data-field="${prefix}.expires_on"]`).fill(copenhagenDay(900));
+  await page.locator(`[data-field="${prefix}.issuing_country"]`).fill('DK');
+}
+
+export async function fillNewCase(page, kind, applicantCpr, name) {
+  await page.getByRole('link', { name: 'Ny sag' }).click();
+  await page.getByRole('heading', { name: 'Opret sag' }).waitFor();
+  await page.locator(`input[name="kind"][value="${kind}"]`).check();
+  await page.getByLabel('CPR-nummer').fill(applicantCpr);
+  await page.getByLabel('Fulde navn').fill(name);
+  await page.getByLabel('Vej og nummer').fill('Nørregade 7');
+  await page.getByLabel('Postnummer').fill('1165');
+  await page.getByLabel('By', { exact: true }).fill('København K');
+  await page.getByRole('button', { name: 'Opret sag' }).click();
+}
+
+export async function openCase(page, kind, applicantCpr, name) {
+  await fillNewCase(page, kind, applicantCpr, name);
+  await page.getByRole('heading', { name: /^Sag / }).waitFor();
+  return page.url().split('/').pop();
+}
+
+export async function identityCheck(page, applicantCpr) {
+  await page.getByRole('button', { name: 'Kontrollér identitet' }).click();
+  await fillPhotoId(page, 'photo_id');
+  await page.getByLabel('Billedet viser ansøgeren').check();
+  await page.getByLabel('Det gule sundhedskort er fremvist').check();
+  await page.getByLabel('CPR-nummer på sundhedskortet').fill(applicantCpr);
+  await page.getByRole('button', { name: 'Udfør: Kontrollér identitet' }).click();
+  await page.locator('.notice', { hasText: 'Kontrollér identitet: udført.' }).waitFor();
+}
+
 /** The signed-in tab's token (to check results through the API). */
 export async function tokenOf(page) {
   return page.evaluate(() => sessionStorage.getItem('nemid-desk.token'));

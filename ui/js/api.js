@@ -1,7 +1,18 @@
-// The public API, as this front end calls it. The token lives in this tab's session storage
-// only (never a cookie), and goes out as `Authorization: Bearer`.
+// The public API, as this front end calls it. Two ways to be signed in:
+// - with the identity provider (`sign_in: identity_provider`): the server holds the session and
+//   the browser only an HttpOnly cookie it sends by itself; who is signed in comes from
+//   `GET /api/v1/me`;
+// - with a token (development sign-in, or a pasted one): it lives in this tab's session storage
+//   only (never a cookie) and goes out as `Authorization: Bearer`.
 
 const TOKEN_KEY = 'nemid-desk.token';
+
+let sessionUser = null;
+
+/** With the identity provider: who the session is for (from `/api/v1/me`), or null. */
+export function setSessionUser(me) {
+  sessionUser = me ? { name: me.name, role: me.role, office: me.office?.code ?? null } : null;
+}
 
 export function token() {
   try { return sessionStorage.getItem(TOKEN_KEY); } catch { return null; }
@@ -14,8 +25,9 @@ export function setToken(t) {
   } catch { /* storage disabled: the token is lost on reload */ }
 }
 
-/** The token's claims (not verified here: the server verifies every request). */
+/** Who is signed in: the session's user, or the token's claims (not verified here: the server verifies every request). */
 export function who() {
+  if (sessionUser) return sessionUser;
   const t = token();
   if (!t) return null;
   try {

@@ -2,7 +2,7 @@
 
 import { h, mount } from './dom.js';
 import { t, initLang, setLang, lang } from './i18n.js';
-import { who, token, setToken, whenUnauthorized, ApiError } from './api.js';
+import { api, who, token, setToken, setSessionUser, whenUnauthorized, ApiError } from './api.js';
 import { problemText } from './forms.js';
 import { signIn } from './views/signin.js';
 import { queue } from './views/queue.js';
@@ -26,14 +26,22 @@ function home(role) {
   return { supervisor: '#/overview', admin: '#/offices' }[role] || '#/queue';
 }
 
-// A token handed back by the identity provider arrives in the fragment (never sent to a server
-// or written to its logs): `/#token=…`. It is moved to session storage and out of the address bar.
-function takeTokenFromRedirect() {
-  const m = location.hash.match(/^#token=([A-Za-z0-9_\-.]+)$/);
-  if (!m) return;
-  setToken(m[1]);
-  history.replaceState(null, '', `${location.pathname}${home(who()?.role)}`);
+// How this server signs users in (`/ui/config.json`): `identity_provider`, `development` or `token`.
+let signInMode = 'token';
+
+async function loadConfig() {
+  try {
+    const res = await fetch('/ui/config.json', { headers: { Accept: 'application/json' } });
+    if (res.ok) signInMode = (await res.json()).sign_in || 'token';
+  } catch { /* unreachable: the sign-in screen says so when it calls the server */ }
+  if (signInMode !== 'identity_provider') return;
+  try {
+    const { data } = await api('GET', '/api/v1/me');
+    setSessionUser(data);
+  } catch { setSessionUser(null); }
 }
+
+export function mode() { return signInMode; }
 
 function renderChrome(route) {
   const me = who();
@@ -65,11 +73,12 @@ async function route() {
     setToken(null);
     notice = { kind: 'warn', text: t('signin.expired') };
   }
-  if (!me && hash !== '#/signin') {
+  const onSignIn = hash === '#/signin' || hash.startsWith('#/signin?');
+  if (!me && !onSignIn) {
     location.replace('#/signin');
     return;
   }
-  if (me && (hash === '' || hash === '#/' || hash === '#/signin')) {
+  if (me && (hash === '' || hash === '#/' || onSignIn)) {
     location.replace(home(me.role));
     return;
   }
@@ -83,7 +92,7 @@ async function route() {
   const ctx = { me, notice };
   notice = null;
   try {
-    if (hash === '#/signin') await signIn(el, ctx);
+    if (onSignIn) await signIn(el, ctx, signInMode, new URLSearchParams(hash.slice('#/signin?'.length)));
     else if (hash === '#/queue') await queue(el, ctx);
     else if (hash === '#/cases/new') await newCase(el, ctx);
     else if (caseMatch) await casePage(el, ctx, caseMatch[1]);
@@ -114,8 +123,9 @@ export function go(hash, message) {
 }
 
 whenUnauthorized(() => {
-  if (!token()) return; // several requests may fail together: sign out once
+  if (!token() && !who()) return; // several requests may fail together: sign out once
   setToken(null);
+  setSessionUser(null);
   go('#/signin', { kind: 'warn', text: t('signin.expired') });
 });
 
@@ -123,8 +133,16 @@ document.getElementById('lang-select').addEventListener('change', (e) => {
   setLang(e.target.value);
   route();
 });
-document.getElementById('sign-out').addEventListener('click', () => {
+document.getElementById('sign-out').addEventListener('click', async () => {
   setToken(null);
+  if (signInMode === 'identity_provider') {
+    // Ends the session here, then at the identity provider (which sends the browser back).
+    let next = '/';
+    try { next = (await api('POST', '/auth/logout')).data.redirect || '/'; } catch { /* ended or unreachable */ }
+    setSessionUser(null);
+    location.assign(next);
+    return;
+  }
   go('#/signin');
 });
 // The skip link moves focus to the content; it must not change the route.
@@ -139,5 +157,4 @@ window.addEventListener('hashchange', () => {
 });
 
 initLang();
-takeTokenFromRedirect();
-route();
+loadConfig().then(route);

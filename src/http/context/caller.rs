@@ -1,61 +1,110 @@
 //! The caller: authentication extractor and authorization by role and office.
 //!
-//! `Bearer` verifies the token (signature and claims, no I/O). `authorize` then resolves the
-//! caller's office and checks the role, inside the database closure of the work itself
-//! (`Caller::run` / `transaction`, and the executors in `idempotency` and `command`), so one pool
-//! checkout serves both the check and the work.
+//! `Credential` is what the request presented: a bearer token, verified here (signature and
+//! claims; the identity provider's keys may need one fetch), or the desk session's cookie,
+//! looked up in `authorize`. `authorize` then resolves the caller's office and checks the role,
+//! inside the database closure of the work itself (`Caller::run` / `transaction`, and the
+//! executors in `idempotency` and `command`), so one pool checkout serves the session, the check
+//! and the work.
 
-use std::future::{Ready, ready};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
+use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
+use futures_util::future::LocalBoxFuture;
 
-use crate::auth::{Identity, OfficeRef, Principal};
+use crate::auth::{Identity, OfficeRef, Principal, TokenError};
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
 use crate::http::context::moment::Moment;
 use crate::http::context::offices::OfficeCache;
+use crate::http::context::session;
 use crate::http::context::state::AppState;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store;
 
-/// A verified bearer token's identity, and the server's office cache for resolving its office.
+/// What a request authenticated with, and the server's office cache for resolving its office.
 #[derive(Clone)]
-pub struct Bearer(pub Identity, pub Arc<OfficeCache>);
+pub struct Credential {
+    presented: Presented,
+    offices: Arc<OfficeCache>,
+}
 
-impl std::fmt::Debug for Bearer {
+#[derive(Clone)]
+enum Presented {
+    /// A verified bearer token.
+    Token(Identity),
+    /// The desk session's cookie, not yet looked up.
+    Session { token_hash: [u8; 32], at: DateTime<Utc>, idle: Duration },
+}
+
+impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("Bearer").field(&self.0).finish()
+        match &self.presented {
+            Presented::Token(id) => f.debug_tuple("Token").field(id).finish(),
+            Presented::Session { .. } => f.write_str("Session"),
+        }
     }
 }
 
-impl FromRequest for Bearer {
+impl Credential {
+    /// An identity verified elsewhere (a sign-in's ID token), to authorize before a session
+    /// exists for it.
+    pub fn of_identity(identity: Identity, offices: Arc<OfficeCache>) -> Credential {
+        Credential { presented: Presented::Token(identity), offices }
+    }
+}
+
+impl FromRequest for Credential {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(req))
+        let req = req.clone();
+        Box::pin(async move { extract(&req).await })
     }
 }
 
-fn extract(req: &HttpRequest) -> ApiResult<Bearer> {
+/// The answer to a token that was not accepted.
+pub fn token_refused(e: TokenError) -> ApiError {
+    match e {
+        TokenError::ProviderUnavailable => ApiError::identity_provider_unavailable(e),
+        e if e.is_forbidden() => ApiError::no_role(e.to_string()),
+        e => ApiError::unauthorized(e.to_string()),
+    }
+}
+
+async fn extract(req: &HttpRequest) -> ApiResult<Credential> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("application state missing"))?;
-    let value = match req.headers().get(header::AUTHORIZATION) {
-        None => return Err(ApiError::missing_token()),
-        Some(v) => v.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?,
+    let offices = state.offices.clone();
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return match state.verifier.oidc.as_ref().and_then(|_| session::cookie_hash(req)) {
+            Some(token_hash) => {
+                let oidc = state.config.oidc.as_ref().ok_or_else(|| ApiError::internal("session without OIDC"))?;
+                if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+                    session::same_origin(req, &oidc.public_url)?;
+                }
+                let presented = Presented::Session { token_hash, at: Utc::now(), idle: oidc.session_idle_timeout };
+                Ok(Credential { presented, offices })
+            }
+            None => Err(ApiError::missing_token()),
+        };
     };
+    let value = value.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not valid text"))?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
-    let identity = state.keys.verify(token).map_err(|e| ApiError::unauthorized(e.to_string()))?;
+    let identity = state.verifier.verify(token).await.map_err(token_refused)?;
     tracing::Span::current().record("actor.sub", identity.sub.as_str());
-    Ok(Bearer(identity, state.offices.clone()))
+    Ok(Credential { presented: Presented::Token(identity), offices })
 }
 
 /// The office a list or report covers: supervisors any (or all, `None`); everyone else only
@@ -77,11 +126,18 @@ pub fn office_scope(who: &Principal, asked: Option<uuid::Uuid>) -> ApiResult<Opt
 ///
 /// Clerk and bank tokens must name an existing, active office of the kind their role works in;
 /// otherwise 403, whatever the endpoint.
-pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> ApiResult<Principal> {
-    let id = &bearer.0;
+pub fn authorize(conn: &mut PgConnection, credential: &Credential, allowed: &[Role]) -> ApiResult<Principal> {
+    let from_session;
+    let id = match &credential.presented {
+        Presented::Token(id) => id,
+        Presented::Session { token_hash, at, idle } => {
+            from_session = session_identity(conn, token_hash, *at, *idle)?;
+            &from_session
+        }
+    };
     let office = match id.role.required_office_kind() {
         None => None,
-        Some(kind) => Some(resolve_office(conn, id, kind, &bearer.1)?),
+        Some(kind) => Some(resolve_office(conn, id, kind, &credential.offices)?),
     };
     if !allowed.contains(&id.role) {
         return Err(ApiError::forbidden(format!("the role `{}` may not do this", id.role.as_str())));
@@ -89,14 +145,32 @@ pub fn authorize(conn: &mut PgConnection, bearer: &Bearer, allowed: &[Role]) -> 
     Ok(Principal { sub: id.sub.clone(), name: id.name.clone(), role: id.role, office })
 }
 
+/// The signed-in user of a live session (not ended, not past its lifetime, not idle too long);
+/// the session's last use moves on at most every `session::TOUCH_EVERY`.
+fn session_identity(
+    conn: &mut PgConnection,
+    token_hash: &[u8; 32],
+    at: DateTime<Utc>,
+    idle: Duration,
+) -> ApiResult<Identity> {
+    let idle = chrono::Duration::from_std(idle).map_err(ApiError::internal)?;
+    let row = store::sessions::find_live(conn, token_hash, at, idle)?
+        .ok_or_else(|| ApiError::unauthorized("the session has ended or expired; sign in again"))?;
+    if at - row.last_seen_at > session::TOUCH_EVERY {
+        store::sessions::touch(conn, row.id, at)?;
+    }
+    tracing::Span::current().record("actor.sub", row.sub.as_str());
+    Ok(Identity { sub: row.sub, name: row.name, role: row.role, office_code: row.office_code })
+}
+
 fn resolve_office(
     conn: &mut PgConnection,
     id: &Identity,
     kind: OfficeKind,
-    bearer_offices: &OfficeCache,
+    offices: &OfficeCache,
 ) -> ApiResult<OfficeRef> {
     let code = id.office_code.as_deref().unwrap_or_default();
-    let row = bearer_offices.get(conn, code)?.ok_or_else(|| ApiError::forbidden("the token's office is not known"))?;
+    let row = offices.get(conn, code)?.ok_or_else(|| ApiError::forbidden("the token's office is not known"))?;
     if !row.active {
         return Err(ApiError::forbidden("the token's office is not active"));
     }
@@ -117,20 +191,24 @@ fn resolve_office(
 #[derive(Clone)]
 pub struct Caller {
     pub state: web::Data<AppState>,
-    pub bearer: Bearer,
+    pub credential: Credential,
     pub moment: Moment,
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        ready(extract(req).and_then(|bearer| {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            Ok(Caller { state, bearer, moment: Moment::of(req) })
-        }))
+        let req = req.clone();
+        Box::pin(async move {
+            let credential = extract(&req).await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("application state missing"))?;
+            Ok(Caller { state, credential, moment: Moment::of(&req) })
+        })
     }
 }
 
@@ -141,11 +219,11 @@ impl Caller {
         F: FnOnce(&mut PgConnection, &Principal, &Moment) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let (bearer, moment) = (self.bearer.clone(), self.moment.clone());
+        let (credential, moment) = (self.credential.clone(), self.moment.clone());
         self.state
             .db
             .run(move |conn| {
-                let who = authorize(conn, &bearer, roles)?;
+                let who = authorize(conn, &credential, roles)?;
                 work(conn, &who, &moment)
             })
             .await

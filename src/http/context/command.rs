@@ -7,7 +7,7 @@
 //! A resource says how its actions run by implementing `Versioned`; docs/ARCHITECTURE.md has the
 //! recipe for adding an action.
 
-use std::future::{Ready, ready};
+use futures_util::future::LocalBoxFuture;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -51,16 +51,16 @@ pub struct Act {
 
 impl FromRequest for Act {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let mut take = || -> ApiResult<Act> {
-            let caller = Caller::from_request(req, payload).into_inner()?;
-            let key = IdempotencyKey::from_request(req, payload).into_inner()?;
-            let version = IfMatch::from_request(req, payload).into_inner();
-            Ok(Act { caller, version, key })
-        };
-        ready(take())
+        let caller = Caller::from_request(req, payload);
+        let key = IdempotencyKey::from_request(req, payload).into_inner();
+        let version = IfMatch::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            let caller = caller.await?;
+            Ok(Act { caller, version, key: key? })
+        })
     }
 }
 

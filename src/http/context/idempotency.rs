@@ -86,7 +86,7 @@ pub async fn run<F>(request: Request, work: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&mut PgConnection, &Principal, &Moment) -> ApiResult<Answer> + Send + 'static,
 {
-    let Request { caller: Caller { state, bearer: caller, moment }, roles, key, fingerprint, replay } = request;
+    let Request { caller: Caller { state, credential: caller, moment }, roles, key, fingerprint, replay } = request;
     let db = &state.db;
     let Some(key) = key.0 else {
         let answer = db
@@ -99,13 +99,13 @@ where
             .await?;
         return Ok(answer.response(false));
     };
-    let sub = caller.0.sub.clone();
     // Stored answers hold personal data: they are kept sealed like CPR numbers.
     let vault = state.vault.clone();
     let outcome = db
         .run(move |conn| {
             conn.transaction(|conn| {
                 let who = authorize(conn, &caller, roles)?;
+                let sub = who.sub.clone();
                 if !idempotency::lock(conn, &sub, &key)? {
                     return Err(ApiError::conflict(
                         "idempotency_key_in_flight",

@@ -1,7 +1,8 @@
 //! What a request carries, below every handler: the application state and the database handle
 //! (`state`), the caller and their office (`caller`, `offices`), the request's moment
 //! (`moment`), typed headers (`headers`: If-Match, Idempotency-Key, ETags), the JSON body
-//! (`body`, with `strict`: nested structs from objects only), cursors (`pagination`), access records (`audit`), the idempotent executor
+//! (`body`, with `strict`: nested structs from objects only), cursors (`pagination`), access
+//! records (`audit`), the desk session's cookies (`session`), the idempotent executor
 //! (`idempotency`) and the one way to run an action on a versioned record (`command`).
 //!
 //! Handlers use this layer; it uses no handler (tests/api/architecture.rs checks it). Where a
@@ -17,5 +18,6 @@ pub mod idempotency;
 pub mod moment;
 pub mod offices;
 pub mod pagination;
+pub mod session;
 pub mod state;
 pub mod strict;

@@ -8,7 +8,7 @@ use actix_web::web;
 use diesel::Connection;
 use diesel::pg::PgConnection;
 
-use crate::auth::KeySet;
+use crate::auth::Verifier;
 use crate::config::Config;
 use crate::db;
 use crate::db::DbPool;
@@ -19,7 +19,8 @@ use crate::vault::CprVault;
 pub struct AppState {
     pub config: Config,
     pub db: Db,
-    pub keys: KeySet,
+    /// Verifies bearer tokens: static keys and the identity provider's.
+    pub verifier: Verifier,
     /// Seals and opens CPR numbers; cloned into database closures.
     pub vault: Arc<CprVault>,
     /// Offices as authorization last read them (see `OfficeCache`).

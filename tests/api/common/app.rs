@@ -44,6 +44,11 @@ pub fn env(db_url: &str, data_dir: &str, extra: &[(&str, &str)]) -> HashMap<Stri
     m
 }
 
+/// A loopback address no one listens on right now.
+pub fn free_addr() -> String {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string()
+}
+
 /// One running server (in-process, its own actix system on a thread); stopped on drop.
 pub struct Server {
     pub base: String,
@@ -61,7 +66,10 @@ impl Server {
         let config = Config::from_source(&env(&url, &data_dir.path(), extra)).expect("test config");
         let pool = db::build_pool(&url, &config.db);
         let state = commands::serve::state(config, pool, &url).expect("test state");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        // A test that must know the address before the server starts (a provider's redirect
+        // URI) reserves one with `free_addr` and passes it as BIND_ADDR.
+        let bind = extra.iter().find(|(k, _)| *k == "BIND_ADDR").map(|(_, v)| v.to_string());
+        let listener = TcpListener::bind(bind.as_deref().unwrap_or("127.0.0.1:0")).expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {

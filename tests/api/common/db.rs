@@ -176,6 +176,28 @@ impl TestDb {
         PgConnection::establish(&self.url).expect("connect to test database")
     }
 
+    /// The one `bigint` the query answers (a count).
+    pub fn query_one(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct One {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let sql = sql.replacen("count(*)", "count(*) AS count", 1);
+        diesel::RunQueryDsl::get_result::<One>(diesel::sql_query(sql), &mut self.conn()).expect("query").count
+    }
+
+    /// The one `bytea` the query answers.
+    pub fn query_bytes(&self, sql: &str) -> Vec<u8> {
+        #[derive(diesel::QueryableByName)]
+        struct One {
+            #[diesel(sql_type = diesel::sql_types::Binary)]
+            value: Vec<u8>,
+        }
+        let sql = format!("SELECT value FROM ({}) AS q(value)", sql);
+        diesel::RunQueryDsl::get_result::<One>(diesel::sql_query(sql), &mut self.conn()).expect("query").value
+    }
+
     /// Drops the database now (connections are terminated), e.g. to make the service lose it.
     pub fn drop_now(&self) {
         let s = server();

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cases;
 pub mod db;
 pub mod logs;
+pub mod oidc;
 pub mod receiver;
 pub mod tokens;
 

@@ -1,6 +1,7 @@
-// Sign-in. Development: pick a role and office, get a token from `/dev/token` (a route that
-// does not exist in production). Production: the identity provider redirects back with
-// `#token=…`, or the token is pasted.
+// Sign-in. With the identity provider: a link to `/auth/login`, which signs in through the
+// municipality's login page and comes back with a session (or `#/signin?error=<kind>`).
+// Development: pick a role and office, get a token from `/dev/token` (a route that does not exist
+// in production). With static keys only: the token is pasted.
 
 import { h, mount, noticeBox } from '../dom.js';
 import { t } from '../i18n.js';
@@ -11,7 +12,11 @@ import { go } from '../main.js';
 const ROLES = ['clerk', 'bank', 'supervisor', 'admin'];
 const KIND_OF = { clerk: 'citizen_service_centre', bank: 'bank_branch' };
 
-export async function signIn(el, ctx) {
+export async function signIn(el, ctx, mode, params) {
+  if (mode === 'identity_provider') {
+    providerForm(el, ctx, params.get('error'));
+    return;
+  }
   let offices = null;
   try {
     const res = await fetch('/dev/offices', { headers: { Accept: 'application/json' } });
@@ -21,12 +26,17 @@ export async function signIn(el, ctx) {
     devForm(el, ctx, offices);
     return;
   }
-  let signInUrl = null;
-  try {
-    const res = await fetch('/ui/config.json', { headers: { Accept: 'application/json' } });
-    if (res.ok) signInUrl = (await res.json()).sign_in_url;
-  } catch { /* unreachable: the paste form still works */ }
-  productionForm(el, ctx, signInUrl);
+  productionForm(el, ctx);
+}
+
+// Why a sign-in through the identity provider came back without a session (`error=<kind>`).
+const ERRORS = ['no_role', 'office', 'cancelled', 'refused', 'state_mismatch', 'nonce_mismatch', 'login_expired', 'provider_unavailable'];
+
+function providerForm(el, ctx, error) {
+  const kind = ERRORS.includes(error) ? error : (error ? 'other' : null);
+  const notice = kind ? { kind: 'error', text: t(`signin.error.${kind}`) } : ctx.notice;
+  mount(el, h('h1', {}, t('signin.title')), noticeBox(notice), h('p', { class: 'lead' }, t('signin.idp_lead')),
+    h('p', {}, h('a', { class: 'button', href: '/auth/login', id: 'idp-sign-in' }, t('signin.idp'))));
 }
 
 function devForm(el, ctx, offices) {
@@ -65,7 +75,7 @@ function devForm(el, ctx, offices) {
   renderOffices();
 }
 
-function productionForm(el, ctx, signInUrl) {
+function productionForm(el, ctx) {
   const form = h('form', { class: 'card signin', novalidate: true },
     textarea({ name: 'token', label: t('signin.token'), hint: t('signin.token_hint') }),
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('signin.paste'))));
@@ -83,6 +93,5 @@ function productionForm(el, ctx, signInUrl) {
     go('#/');
   });
   mount(el, h('h1', {}, t('signin.title')), noticeBox(ctx.notice), h('p', { class: 'lead' }, t('signin.prod_lead')),
-    signInUrl ? h('p', {}, h('a', { class: 'button', href: signInUrl, id: 'idp-sign-in' }, t('signin.idp'))) : null,
     form);
 }
