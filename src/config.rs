@@ -394,6 +394,10 @@ fn parse_url(
         let env_note = if app_env == AppEnv::Production { "; http:// is for development only" } else { "" };
         return Err(ConfigError::new(var, format!("expected {what}{env_note}, got `{v}`")));
     }
+    // An origin as browsers send it in `Origin`: lower-case host, no default port.
+    if origin_only && let Ok(u) = url::Url::parse(&v) {
+        return Ok(Some(u.origin().ascii_serialization()));
+    }
     Ok(Some(v))
 }
 
@@ -453,6 +457,14 @@ fn parse_oidc(src: &dyn Source, app_env: AppEnv) -> Result<Option<OidcConfig>, C
     let role_map = parse_role_map(&src.get("OIDC_ROLE_MAP").ok_or_else(|| {
         ConfigError::new("OIDC_ROLE_MAP", "is required with OIDC_ISSUER: which claim values give which role")
     })?)?;
+    let api_audience = src.get("OIDC_API_AUDIENCE").map(|v| v.trim().to_string());
+    if api_audience.as_deref() == Some(client_id.as_str()) {
+        return Err(ConfigError::new(
+            "OIDC_API_AUDIENCE",
+            "must differ from OIDC_CLIENT_ID: the desk's ID tokens carry the client id as their audience and must \
+             not pass as access tokens; register the API as a resource of its own (Entra ID: Expose an API)",
+        ));
+    }
     let scopes = src.get("OIDC_SCOPES").unwrap_or_else(|| "openid profile".into());
     if !scopes.split_whitespace().any(|s| s == "openid") || scopes.chars().any(|c| c.is_control() || c == '"') {
         return Err(ConfigError::new("OIDC_SCOPES", "expected space-separated scopes including openid"));
@@ -465,7 +477,7 @@ fn parse_oidc(src: &dyn Source, app_env: AppEnv) -> Result<Option<OidcConfig>, C
         client_secret: src.get("OIDC_CLIENT_SECRET"),
         public_url,
         scopes: scopes.split_whitespace().collect::<Vec<_>>().join(" "),
-        api_audience: src.get("OIDC_API_AUDIENCE").map(|v| v.trim().to_string()),
+        api_audience,
         claims: ClaimMap {
             roles_claim: claim_path(src, "OIDC_ROLES_CLAIM", "roles")?,
             role_map,
@@ -660,6 +672,10 @@ mod tests {
         assert_eq!(c.scopes, "openid profile");
         assert_eq!(c.session_idle_timeout, Duration::from_secs(1800));
         assert!(cfg(&[]).unwrap().oidc.is_none());
+        // The origin as a browser sends it.
+        let c = oidc(&[("PUBLIC_URL", "https://Desk.Kommune.example:443")]).unwrap().oidc.unwrap();
+        assert_eq!(c.public_url, "https://desk.kommune.example");
+        assert_eq!(oidc(&[("OIDC_API_AUDIENCE", "nemid-desk")]).unwrap_err().var, "OIDC_API_AUDIENCE");
         for (var, val) in [
             ("OIDC_ROLE_MAP", "desk-clerks=root"),
             ("OIDC_ROLE_MAP", "desk-clerks"),

@@ -224,6 +224,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_states (state_hash) {
+        state_hash -> Bytea,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     staff_sessions (id) {
         id -> Uuid,
         token_hash -> Bytea,
@@ -231,7 +238,6 @@ diesel::table! {
         name -> Text,
         role -> Text,
         office_code -> Nullable<Text>,
-        id_token_sealed -> Nullable<Bytea>,
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
         expires_at -> Timestamptz,
@@ -319,6 +325,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     identity_checks,
     offices,
+    sign_in_states,
     staff_sessions,
     webhook_attempts,
     webhook_deliveries,

@@ -1,1 +1,2 @@
+DROP TABLE sign_in_states;
 DROP TABLE staff_sessions;

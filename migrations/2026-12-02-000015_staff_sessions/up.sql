@@ -8,8 +8,6 @@ CREATE TABLE staff_sessions (
     name text NOT NULL,
     role text NOT NULL CHECK (role IN ('clerk', 'bank', 'supervisor', 'admin')),
     office_code text,
-    -- The provider's ID token, sealed like CPR numbers, for its sign-out (id_token_hint).
-    id_token_sealed bytea,
     created_at timestamptz NOT NULL,
     last_seen_at timestamptz NOT NULL,
     expires_at timestamptz NOT NULL,
@@ -19,3 +17,11 @@ CREATE TABLE staff_sessions (
 
 -- Purging ended and expired sessions.
 CREATE INDEX staff_sessions_expires ON staff_sessions (expires_at);
+
+-- Sign-ins that came back: each sign-in's `state` is accepted once (its SHA-256 is kept until the
+-- sign-in would have expired anyway), so a replayed answer never reaches the provider again.
+CREATE TABLE sign_in_states (
+    state_hash bytea PRIMARY KEY CHECK (octet_length(state_hash) = 32),
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX sign_in_states_expires ON sign_in_states (expires_at);

@@ -21,6 +21,8 @@ pub enum TokenError {
     BadSignature,
     #[error("the token lacks the claim `{0}` or it has the wrong type")]
     BadClaim(String),
+    #[error("an ID token is not an access token for this API (it has `{0}`)")]
+    IdTokenAsAccessToken(&'static str),
     /// 403 from here on: the token is genuine, its holder may not use nemid-desk as they are.
     #[error("no role: none of the values of the claim `{claim}` is mapped to a role of nemid-desk")]
     NoRole { claim: String },

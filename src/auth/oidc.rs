@@ -34,6 +34,9 @@ pub struct Metadata {
     pub end_session_endpoint: Option<String>,
     #[serde(default)]
     pub code_challenge_methods_supported: Option<Vec<String>>,
+    /// RFC 9207: the provider names itself in every authorization answer (`iss`).
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 #[derive(Clone)]
@@ -93,18 +96,11 @@ impl Provider {
     }
 
     async fn get_json(&self, url: &str) -> Result<Value, String> {
-        let mut res =
-            self.http.get(url).header("accept", "application/json").send().await.map_err(|e| e.to_string())?;
+        let res = self.http.get(url).header("accept", "application/json").send().await.map_err(|e| e.to_string())?;
         if !res.status().is_success() {
             return Err(format!("{url} answered {}", res.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_DOCUMENT {
-                return Err(format!("{url} answered more than {MAX_DOCUMENT} bytes"));
-            }
-        }
+        let body = read_limited(res).await?;
         serde_json::from_slice(&body).map_err(|e| format!("{url} is not JSON: {e}"))
     }
 
@@ -116,8 +112,9 @@ impl Provider {
     }
 
     /// Reads the discovery document and the key set; on success both replace what was cached.
-    async fn load(&self) -> Result<usize, String> {
-        let mut last = self.last_fetch.lock().await;
+    /// Called with the read lock held (`last_fetch`), so one read runs at a time and the time of
+    /// the last one is set before anyone else can look at it.
+    async fn load(&self, last: &mut Option<Instant>) -> Result<usize, String> {
         *last = Some(Instant::now());
         let url = format!("{}/.well-known/openid-configuration", self.cfg.issuer.trim_end_matches('/'));
         let meta: Metadata = serde_json::from_value(self.get_json(&url).await?)
@@ -150,7 +147,11 @@ impl Provider {
         let mut backoff = Duration::from_secs(1);
         loop {
             let first = !self.is_ready();
-            match self.load().await {
+            let loaded = {
+                let mut last = self.last_fetch.lock().await;
+                self.load(&mut last).await
+            };
+            match loaded {
                 Ok(n) if first => {
                     tracing::info!(target: "nemid_desk::startup", keys = n, issuer = %self.cfg.issuer, "identity provider keys loaded");
                 }
@@ -177,8 +178,9 @@ impl Provider {
         if let Some(k) = known.ring.get(kid) {
             return Ok((k.clone(), known.meta));
         }
-        // Waits for a read under way, then looks again before reading itself.
-        let last = self.last_fetch.lock().await;
+        // Waits for a read under way, then looks again; the check of the interval and the read
+        // happen under one hold of the lock, so a burst of unknown key ids makes one read.
+        let mut last = self.last_fetch.lock().await;
         let now = self.current().ok_or(TokenError::ProviderUnavailable)?;
         if let Some(k) = now.ring.get(kid) {
             return Ok((k.clone(), now.meta));
@@ -186,8 +188,7 @@ impl Provider {
         if last.is_some_and(|at| at.elapsed() < self.cfg.jwks_min_interval) {
             return Err(TokenError::UnknownKey);
         }
-        drop(last);
-        if let Err(e) = self.load().await {
+        if let Err(e) = self.load(&mut last).await {
             tracing::warn!(target: "nemid_desk::oidc", error = %e, "identity provider keys not re-read for an unknown key id");
         }
         let now = self.current().ok_or(TokenError::ProviderUnavailable)?;
@@ -202,9 +203,10 @@ impl Provider {
         let (key, meta) = self.key(header.kid.as_deref()).await?;
         let expect = Expect { issuer: &meta.issuer, audience, leeway_secs: self.leeway_secs };
         let claims = decode_claims(token, header.alg, &key, &expect)?;
-        // An ID token says who signed in to the desk; it is no access token for the API.
-        if claims.get("nonce").is_some() {
-            return Err(TokenError::BadClaim("nonce".into()));
+        // An ID token says who signed in to the desk; it is no access token for the API (the
+        // audiences differ too: the configuration refuses OIDC_API_AUDIENCE = OIDC_CLIENT_ID).
+        if let Some(c) = ["nonce", "at_hash", "c_hash"].into_iter().find(|c| claims.get(c).is_some()) {
+            return Err(TokenError::IdTokenAsAccessToken(c));
         }
         identity_from(&claims, &self.cfg.claims)
     }
@@ -219,11 +221,13 @@ impl Provider {
         let (key, meta) = self.key(header.kid.as_deref()).await?;
         let expect = Expect { issuer: &meta.issuer, audience: &self.cfg.client_id, leeway_secs: self.leeway_secs };
         let claims = decode_claims(token, header.alg, &key, &expect)?;
-        // Several audiences: the authorized party must be this client (OpenID Connect Core 3.1.3.7).
-        if claims.get("aud").and_then(Value::as_array).is_some_and(|a| a.len() > 1)
-            && claims.get("azp").and_then(Value::as_str) != Some(self.cfg.client_id.as_str())
-        {
-            return Err(TokenError::WrongAudience);
+        // The authorized party, when named (and it must be with several audiences), is this
+        // client (OpenID Connect Core 3.1.3.7).
+        let several = claims.get("aud").and_then(Value::as_array).is_some_and(|a| a.len() > 1);
+        match claims.get("azp") {
+            Some(azp) if azp.as_str() != Some(self.cfg.client_id.as_str()) => return Err(TokenError::WrongAudience),
+            None if several => return Err(TokenError::WrongAudience),
+            _ => {}
         }
         if claims.get("nonce").and_then(Value::as_str) != Some(nonce) {
             return Err(TokenError::BadClaim("nonce".into()));
@@ -269,14 +273,17 @@ impl Provider {
         }
         let res = req.form(&form).send().await.map_err(|e| ExchangeError::Unreachable(e.to_string()))?;
         let status = res.status();
-        let body: Value = res.json().await.map_err(|e| ExchangeError::Unreachable(format!("token endpoint: {e}")))?;
+        if status.is_server_error() {
+            return Err(ExchangeError::Unreachable(format!("token endpoint answered {status}")));
+        }
+        let bytes = read_limited(res).await.map_err(ExchangeError::Unreachable)?;
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if !status.is_success() {
-            let error = body.get("error").and_then(Value::as_str).unwrap_or("unknown error");
-            return Err(if status.is_server_error() {
-                ExchangeError::Unreachable(format!("token endpoint answered {status}"))
-            } else {
-                ExchangeError::Refused(error.chars().filter(|c| c.is_ascii_graphic()).take(80).collect())
-            });
+            let error = body.get("error").and_then(Value::as_str).unwrap_or("an answer that is not JSON");
+            return Err(ExchangeError::Refused(format!(
+                "{status}: {}",
+                error.chars().filter(|c| c.is_ascii_graphic()).take(80).collect::<String>()
+            )));
         }
         body.get("id_token")
             .and_then(Value::as_str)
@@ -284,18 +291,32 @@ impl Provider {
             .ok_or_else(|| ExchangeError::Refused("no id_token in the answer (is `openid` in OIDC_SCOPES?)".into()))
     }
 
-    /// RP-initiated logout at the provider, if it offers it: back to the desk afterwards.
-    pub fn end_session_url(&self, id_token_hint: Option<&str>) -> Option<String> {
+    /// Whether an authorization answer must name its issuer (RFC 9207).
+    pub fn names_itself_in_answers(&self) -> bool {
+        self.current().is_some_and(|l| l.meta.authorization_response_iss_parameter_supported)
+    }
+
+    /// RP-initiated logout at the provider, if it offers it: back to the desk afterwards. By
+    /// `client_id`, not `id_token_hint`: the ID token stays on the server (a URL is kept in the
+    /// browser's history and the provider's access log).
+    pub fn end_session_url(&self) -> Option<String> {
         let loaded = self.current()?;
         let mut url = url::Url::parse(loaded.meta.end_session_endpoint.as_deref()?).ok()?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("client_id", &self.cfg.client_id);
-            q.append_pair("post_logout_redirect_uri", &format!("{}/", self.cfg.public_url));
-            if let Some(hint) = id_token_hint {
-                q.append_pair("id_token_hint", hint);
-            }
-        }
+        url.query_pairs_mut()
+            .append_pair("client_id", &self.cfg.client_id)
+            .append_pair("post_logout_redirect_uri", &format!("{}/", self.cfg.public_url));
         Some(url.into())
     }
+}
+
+/// A response body, refused beyond `MAX_DOCUMENT` bytes.
+async fn read_limited(mut res: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_DOCUMENT {
+            return Err(format!("the identity provider answered more than {MAX_DOCUMENT} bytes"));
+        }
+    }
+    Ok(body)
 }

@@ -30,12 +30,11 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: a query succeeds within one second.
 #[utoipa::path(
-    description = "Readiness: 200 when a database query succeeds within 1 s and, with an identity provider \
-        configured, its keys have been read once (afterwards the cached keys serve while it is away); \
-        otherwise 503. No authentication.",
+    description = "Readiness: 200 when a database query succeeds within 1 s, otherwise 503. No authentication. \
+        The identity provider is not part of it: static tokens and existing sessions work without it.",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database is not reachable, or the identity provider's keys were never read", body = Problem,
+        (status = 503, description = "The database is not reachable", body = Problem,
             content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds to wait before retrying")))
     ),
@@ -43,9 +42,6 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    if state.verifier.oidc.as_ref().is_some_and(|p| !p.is_ready()) {
-        return Err(ApiError::identity_provider_unavailable("the identity provider's keys have not been read yet"));
-    }
     let db = state.db.clone();
     if db.is_down() {
         return Err(ApiError::unavailable("the database was unreachable at the last look"));

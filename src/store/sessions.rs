@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::role::Role;
-use crate::schema::staff_sessions;
+use crate::schema::{sign_in_states, staff_sessions};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = staff_sessions)]
@@ -17,7 +17,6 @@ pub struct NewSession<'a> {
     pub name: &'a str,
     pub role: Role,
     pub office_code: Option<&'a str>,
-    pub id_token_sealed: Option<&'a [u8]>,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -31,7 +30,6 @@ pub struct SessionRow {
     pub name: String,
     pub role: Role,
     pub office_code: Option<String>,
-    pub id_token_sealed: Option<Vec<u8>>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -88,4 +86,27 @@ pub fn end(conn: &mut PgConnection, token_hash: &[u8], now: DateTime<Utc>) -> Qu
         .returning(SessionRow::as_returning())
         .get_result(conn)
         .optional()
+}
+
+/// Marks a sign-in's `state` as come back; false if it came back before (a replay). Forgets
+/// states past their sign-in's expiry, a few at a time.
+pub fn consume_state(
+    conn: &mut PgConnection,
+    state_hash: &[u8],
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let old: Vec<Vec<u8>> = sign_in_states::table
+        .filter(sign_in_states::expires_at.lt(now))
+        .select(sign_in_states::state_hash)
+        .limit(100)
+        .load(conn)?;
+    if !old.is_empty() {
+        diesel::delete(sign_in_states::table.filter(sign_in_states::state_hash.eq_any(old))).execute(conn)?;
+    }
+    let inserted = diesel::insert_into(sign_in_states::table)
+        .values((sign_in_states::state_hash.eq(state_hash), sign_in_states::expires_at.eq(expires_at)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(inserted == 1)
 }

@@ -49,15 +49,17 @@ fn desk(extra: &[(&str, &str)]) -> Desk {
     env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let app = TestApp::spawn_with(&pairs);
-    wait_ready(&app);
+    wait_keys(&base);
     app.office("KBH01", "citizen_service_centre");
     app.office("DB01", "bank_branch");
     Desk { app, idp, base }
 }
 
-fn wait_ready(app: &TestApp) {
+/// Until the desk has read the provider's keys, a sign-in cannot start (503).
+fn wait_keys(base: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while app.get("/readyz", &Tok::None).status() != 200 {
+    let mut agent = Agent::default();
+    while agent.get(&format!("{base}/auth/login")).status() != 303 {
         assert!(Instant::now() < deadline, "the desk did not load the provider's keys");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -131,19 +133,14 @@ fn a_clerk_signs_in_works_a_case_and_signs_out() {
     let next: Value = res.json().unwrap();
     let next = next["redirect"].as_str().unwrap();
     assert!(next.starts_with(&format!("{}/session/end?", d.idp.issuer)), "{next}");
-    assert!(next.contains("id_token_hint=") && next.contains("post_logout_redirect_uri="), "{next}");
+    assert!(next.contains("client_id=nemid-desk") && next.contains("post_logout_redirect_uri="), "{next}");
+    // The ID token stays on the server: a URL is kept in history and the provider's logs.
+    assert!(!next.contains("id_token_hint") && !next.contains("eyJ"), "{next}");
     assert!(agent.cookie(&d.base, SESSION).is_none(), "the cookie is cleared");
     let ended = d.app.db.query_one("SELECT count(*) FROM staff_sessions WHERE ended_at IS NOT NULL");
     assert_eq!(ended, 1);
-    // The old cookie value, replayed, is refused.
-    let res = d
-        .app
-        .client
-        .get(format!("{}/api/v1/me", d.base))
-        .header("cookie", format!("{SESSION}={}", "x"))
-        .send()
-        .unwrap();
-    problem(res, 401);
+    // A sign-out without Origin is refused like any change.
+    problem(agent.send(Method::POST, &format!("{}/auth/logout", d.base), None, &[]), 403);
 }
 
 #[test]
@@ -175,14 +172,19 @@ fn a_wrong_nonce_a_replayed_code_and_a_foreign_state_make_no_session() {
     // The provider issues an ID token for another nonce than the sign-in's.
     let mut agent = Agent::default();
     let authorize = agent.start_sign_in(&d.base);
-    let mut url = reqwest::Url::parse(&authorize).unwrap();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.to_string(), if k == "nonce" { "another-nonce".to_string() } else { v.to_string() }))
-        .collect();
-    url.query_pairs_mut().clear().extend_pairs(pairs);
-    let callback = agent.provider_login(url.as_str(), "karen");
+    let callback = agent.provider_login(&with_param(&authorize, "nonce", "another-nonce"), "karen");
     assert_eq!(error_of(&agent.finish_sign_in(&callback)), "nonce_mismatch");
+    assert!(agent.cookie(&d.base, SESSION).is_none());
+
+    // PKCE: a code issued for another challenge cannot be exchanged with this sign-in's verifier
+    // (a code intercepted on its way back is useless without the verifier).
+    let mut agent = Agent::default();
+    let authorize = agent.start_sign_in(&d.base);
+    let callback = agent.provider_login(
+        &with_param(&authorize, "code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+        "karen",
+    );
+    assert_eq!(error_of(&agent.finish_sign_in(&callback)), "refused");
     assert!(agent.cookie(&d.base, SESSION).is_none());
 
     // A code used once: replayed with the same sign-in cookie, the provider refuses it.
@@ -193,8 +195,23 @@ fn a_wrong_nonce_a_replayed_code_and_a_foreign_state_make_no_session() {
     assert_eq!(agent.finish_sign_in(&callback), format!("{}/#/queue", d.base));
     let mut replay = Agent::default();
     replay.jar.entry(url_origin(&d.base)).or_default().insert(LOGIN.into(), login_cookie.clone());
-    assert_eq!(error_of(&replay.finish_sign_in(&callback)), "refused");
+    let reads = d.idp.jwks_reads();
+    assert_eq!(error_of(&replay.finish_sign_in(&callback)), "replayed");
     assert!(replay.cookie(&d.base, SESSION).is_none());
+    assert_eq!(d.idp.jwks_reads(), reads);
+
+    // An answer naming another issuer (RFC 9207: a mix-up), or the user cancelling at the provider.
+    let mut agent = Agent::default();
+    let authorize = agent.start_sign_in(&d.base);
+    let callback = agent.provider_login(&authorize, "karen");
+    let login_cookie = agent.cookie(&d.base, LOGIN).unwrap();
+    assert_eq!(error_of(&agent.finish_sign_in(&with_param(&callback, "iss", "https://evil.example"))), "wrong_issuer");
+    let state =
+        reqwest::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.to_string();
+    let cancelled = format!("{}/auth/callback?error=access_denied&state={state}&iss={}", d.base, d.idp.issuer);
+    let mut again = Agent::default();
+    again.jar.entry(url_origin(&d.base)).or_default().insert(LOGIN.into(), login_cookie.clone());
+    assert_eq!(error_of(&again.finish_sign_in(&cancelled)), "cancelled");
 
     // An answer for another browser's sign-in (its state), or with no sign-in cookie at all.
     let mut other = Agent::default();
@@ -210,30 +227,45 @@ fn a_wrong_nonce_a_replayed_code_and_a_foreign_state_make_no_session() {
     assert_eq!(d.app.db.query_one("SELECT count(*) FROM staff_sessions"), 1);
 }
 
+/// `url` with the query parameter `name` set to `value`.
+fn with_param(url: &str, name: &str, value: &str) -> String {
+    let mut u = reqwest::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| (k.to_string(), if k == name { value.to_string() } else { v.to_string() }))
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    u.into()
+}
+
 fn url_origin(u: &str) -> String {
     reqwest::Url::parse(u).unwrap().origin().ascii_serialization()
 }
 
 #[test]
-fn sessions_end_when_idle_and_at_their_lifetime() {
-    let d = desk(&[("SESSION_IDLE_TIMEOUT_SECS", "1")]);
+fn sessions_end_when_idle_and_at_their_lifetime_and_use_keeps_them_alive_until_then() {
+    // Idle 2 s, lifetime 5 s: used every 300 ms, the session outlives its idle timeout...
+    let d = desk(&[("SESSION_IDLE_TIMEOUT_SECS", "2"), ("SESSION_LIFETIME_SECS", "5")]);
     let mut agent = Agent::default();
+    let started = Instant::now();
     agent.sign_in(&d.base, "karen");
-    assert_eq!(me(&mut agent, &d.base).status(), 200);
-    std::thread::sleep(Duration::from_millis(2200));
+    while started.elapsed() < Duration::from_millis(3500) {
+        assert_eq!(me(&mut agent, &d.base).status(), 200, "in use at {:?}", started.elapsed());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // ...and still ends at its lifetime, however busy.
+    while started.elapsed() < Duration::from_millis(6200) {
+        std::thread::sleep(Duration::from_millis(300));
+        me(&mut agent, &d.base);
+    }
     let body = problem(me(&mut agent, &d.base), 401);
     assert!(body["detail"].as_str().unwrap().contains("expired"), "{body}");
 
-    // Used all along, a session still ends at its lifetime.
-    let d = desk(&[("SESSION_LIFETIME_SECS", "3"), ("SESSION_IDLE_TIMEOUT_SECS", "3")]);
+    // Left alone past its idle timeout, it ends.
     let mut agent = Agent::default();
     agent.sign_in(&d.base, "karen");
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_millis(2500) {
-        assert_eq!(me(&mut agent, &d.base).status(), 200);
-        std::thread::sleep(Duration::from_millis(400));
-    }
-    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(me(&mut agent, &d.base).status(), 200);
+    std::thread::sleep(Duration::from_millis(2600));
     problem(me(&mut agent, &d.base), 401);
 }
 
@@ -257,10 +289,12 @@ fn users_without_a_mapped_role_or_office_get_no_session_and_tokens_without_one_a
     assert!(body["detail"].as_str().unwrap().contains("`groups`"), "{body}");
 
     // An ID token is no access token: its audience is the desk's client, not the API.
+    // (The test plays the desk's part: the sign-in cookie, opened with the test keys, holds the
+    // PKCE verifier.)
     let mut agent = Agent::default();
-    agent.sign_in(&d.base, "karen");
-    let row = d.app.db.query_bytes("SELECT id_token_sealed FROM staff_sessions");
-    let id_token = String::from_utf8(crate::common::app::test_vault().open_bytes(&row).unwrap()).unwrap();
+    let authorize = agent.start_sign_in(&d.base);
+    let callback = agent.provider_login(&authorize, "karen");
+    let id_token = d.idp.exchange_as_desk(&callback, &agent.cookie(&d.base, LOGIN).unwrap(), &d.base);
     assert!(
         problem(d.app.get("/api/v1/me", &Tok::Raw(id_token)), 401)["detail"].as_str().unwrap().contains("audience")
     );
@@ -305,34 +339,69 @@ fn kid(token: &str) -> String {
 }
 
 #[test]
-fn forged_key_ids_cost_the_provider_one_read_and_cached_keys_outlive_an_outage() {
-    let mut d = desk(&[("OIDC_JWKS_REFRESH_SECS", "1")]);
+fn forged_key_ids_at_once_cost_the_provider_one_read_and_algorithms_stay_bound_to_keys() {
+    let d = desk(&[("OIDC_JWKS_MIN_INTERVAL_MS", "100")]);
     let good = d.idp.client_token("bank-system", "bank-secret");
+    let (_, rest) = good.split_once('.').unwrap();
+    std::thread::sleep(Duration::from_millis(200));
     let before = d.idp.jwks_reads();
-    // Fifty tokens naming keys nobody has: at most one extra read of the key set.
-    let (header, rest) = good.split_once('.').unwrap();
-    let _ = header;
-    for i in 0..50 {
-        let h = base64_url(&json!({"alg": "RS256", "typ": "JWT", "kid": format!("forged-{i}")}).to_string());
-        let res = d.app.get("/api/v1/me", &Tok::Raw(format!("{h}.{rest}")));
-        assert!(problem(res, 401)["detail"].as_str().unwrap().contains("key id"));
+    // Fifty tokens naming keys nobody has, sent at once: one extra read of the key set.
+    let base = d.base.clone();
+    let threads: Vec<_> = (0..50)
+        .map(|i| {
+            let h = base64_url(&json!({"alg": "RS256", "typ": "JWT", "kid": format!("forged-{i}")}).to_string());
+            let (token, url) = (format!("{h}.{rest}"), format!("{base}/api/v1/me"));
+            std::thread::spawn(move || {
+                reqwest::blocking::Client::new().get(url).bearer_auth(token).send().unwrap().status()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 401);
     }
-    let reads = d.idp.jwks_reads() - before;
-    // One for the first forged kid, and at most two periodic refreshes (1 s) while this ran.
-    assert!(reads <= 3, "{reads} reads of the key set for 50 forged key ids");
+    assert_eq!(d.idp.jwks_reads() - before, 1, "reads of the key set for 50 forged key ids");
 
-    // The provider away: tokens verify on the cached keys; a sign-in cannot start or finish.
-    d.idp.stop();
-    std::thread::sleep(Duration::from_millis(2500));
+    // The provider's key k1 is RS256: a token naming it with another algorithm is refused,
+    // `none` and HMAC "signed" with the public key's modulus included.
+    let jwks: Value = reqwest::blocking::get(format!("{}/jwks", d.idp.issuer)).unwrap().json().unwrap();
+    let n = jwks["keys"][0]["n"].as_str().unwrap().to_string();
+    let claims = jsonwebtoken::dangerous::insecure_decode::<Value>(&good).unwrap().claims;
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    h.kid = Some("k1".into());
+    let confused = jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(n.as_bytes())).unwrap();
+    let (_, sig) = good.rsplit_once('.').unwrap();
+    let payload = rest.split_once('.').unwrap().0;
+    for (token, why) in [
+        (confused, "algorithm"),
+        (format!("{}.{payload}.", base64_url(r#"{"alg":"none","kid":"k1"}"#)), "malformed"),
+        (format!("{}.{payload}.{sig}", base64_url(r#"{"alg":"PS256","kid":"k1"}"#)), "algorithm"),
+        (format!("{}.{payload}.{sig}", base64_url(r#"{"alg":"RS384","kid":"k1"}"#)), "algorithm"),
+    ] {
+        let body = problem(d.app.get("/api/v1/me", &Tok::Raw(token)), 401);
+        assert!(body["detail"].as_str().unwrap().contains(why), "{why}: {body}");
+    }
     assert_eq!(d.app.get("/api/v1/me", &Tok::Raw(good)).status(), 200);
-    assert_eq!(d.app.get("/readyz", &Tok::None).status(), 200, "ready on the cached keys");
-    let mut agent = Agent::default();
-    let authorize = agent.start_sign_in(&d.base);
-    assert!(agent.client.get(&authorize).send().is_err(), "the provider is down");
 }
 
 #[test]
-fn without_the_provider_at_start_the_server_is_not_ready_and_says_why() {
+fn while_the_provider_is_away_tokens_verify_on_cached_keys_and_sign_ins_say_so() {
+    let mut d = desk(&[("OIDC_JWKS_REFRESH_SECS", "1")]);
+    let good = d.idp.client_token("bank-system", "bank-secret");
+    let mut agent = Agent::default();
+    let authorize = agent.start_sign_in(&d.base);
+    let callback = agent.provider_login(&authorize, "karen");
+    d.idp.stop();
+    // Refreshes fail meanwhile; the cached keys stay in use.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(d.app.get("/api/v1/me", &Tok::Raw(good)).status(), 200);
+    assert_eq!(d.app.get("/readyz", &Tok::None).status(), 200);
+    // The code cannot be exchanged: the browser is told, and no session is made.
+    assert_eq!(error_of(&agent.finish_sign_in(&callback)), "provider_unavailable");
+    assert_eq!(d.app.db.query_one("SELECT count(*) FROM staff_sessions"), 0);
+}
+
+#[test]
+fn without_the_provider_at_start_sign_ins_and_its_tokens_wait_but_static_tokens_work() {
     let addr = free_addr();
     let nowhere = format!("http://{}", free_addr());
     let base = format!("http://{addr}");
@@ -345,8 +414,8 @@ fn without_the_provider_at_start_the_server_is_not_ready_and_says_why() {
         ("OIDC_API_AUDIENCE", "https://nemid-desk.test/api"),
     ]);
     std::thread::sleep(Duration::from_millis(300));
-    let body = problem(app.get("/readyz", &Tok::None), 503);
-    assert_eq!(body["kind"], "identity_provider_unavailable");
+    // Ready: the database answers, and static tokens and sessions need no provider.
+    assert_eq!(app.get("/readyz", &Tok::None).status(), 200);
     assert_eq!(problem(app.get("/auth/login", &Tok::None), 503)["kind"], "identity_provider_unavailable");
     // A token for an unknown key cannot be checked yet: 503, not 401.
     let token = format!("{}.e30.sig", base64_url(r#"{"alg":"RS256","kid":"k9"}"#));

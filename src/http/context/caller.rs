@@ -146,17 +146,18 @@ pub fn authorize(conn: &mut PgConnection, credential: &Credential, allowed: &[Ro
 }
 
 /// The signed-in user of a live session (not ended, not past its lifetime, not idle too long);
-/// the session's last use moves on at most every `session::TOUCH_EVERY`.
+/// its last use is written at most every `session::touch_every(idle)`.
 fn session_identity(
     conn: &mut PgConnection,
     token_hash: &[u8; 32],
     at: DateTime<Utc>,
     idle: Duration,
 ) -> ApiResult<Identity> {
+    let touch_every = chrono::Duration::from_std(session::touch_every(idle)).map_err(ApiError::internal)?;
     let idle = chrono::Duration::from_std(idle).map_err(ApiError::internal)?;
     let row = store::sessions::find_live(conn, token_hash, at, idle)?
         .ok_or_else(|| ApiError::unauthorized("the session has ended or expired; sign in again"))?;
-    if at - row.last_seen_at > session::TOUCH_EVERY {
+    if at - row.last_seen_at >= touch_every {
         store::sessions::touch(conn, row.id, at)?;
     }
     tracing::Span::current().record("actor.sub", row.sub.as_str());

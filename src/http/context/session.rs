@@ -24,8 +24,11 @@ pub const SESSION_COOKIE: &str = "__Host-nemid-desk-session";
 pub const LOGIN_COOKIE: &str = "__Host-nemid-desk-login";
 /// A sign-in has this long between leaving for the provider and coming back.
 pub const LOGIN_TTL_SECS: i64 = 600;
-/// A session's last use is written at most this often (idle timeouts are this precise).
-pub const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
+/// How often a session's last use is written: every 15 s at most, and at least four times per
+/// idle timeout, so a session in use never looks idle (idle timeouts are this precise).
+pub fn touch_every(idle: std::time::Duration) -> std::time::Duration {
+    (idle / 4).min(std::time::Duration::from_secs(15))
+}
 
 /// 32 random bytes, base64url: a session cookie, `state`, `nonce`, a PKCE verifier.
 pub fn random_token() -> String {
@@ -124,6 +127,13 @@ mod tests {
         let t = random_token();
         assert_eq!(t.len(), 43);
         assert_ne!(t, random_token());
+    }
+
+    #[test]
+    fn a_session_in_use_is_touched_well_within_its_idle_timeout() {
+        use std::time::Duration;
+        assert_eq!(touch_every(Duration::from_secs(1800)), Duration::from_secs(15));
+        assert_eq!(touch_every(Duration::from_secs(2)), Duration::from_millis(500));
     }
 
     #[test]

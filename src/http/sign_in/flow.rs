@@ -141,16 +141,31 @@ async fn sign_in(
     if Utc::now().timestamp() > pending.expires_at {
         return Err(failed("login_expired", "the sign-in took longer than 10 minutes"));
     }
-    if let Some(iss) = &q.iss
-        && iss != &provider.config().issuer
-    {
-        return Err(failed("wrong_issuer", format!("the answer names the issuer `{iss}`")));
+    match &q.iss {
+        Some(iss) if iss != &provider.config().issuer => {
+            return Err(failed("wrong_issuer", format!("the answer names the issuer `{iss}`")));
+        }
+        None if provider.names_itself_in_answers() => {
+            return Err(failed("wrong_issuer", "the answer does not name its issuer, which this provider always does"));
+        }
+        _ => {}
     }
     if let Some(error) = &q.error {
         let kind = if error == "access_denied" { "cancelled" } else { "refused" };
         return Err(failed(kind, format!("the provider answered error={error}")));
     }
     let code = q.code.filter(|c| !c.is_empty() && c.len() <= 2048).ok_or_else(|| failed("refused", "no code"))?;
+    // Each sign-in comes back once: a replayed answer stops here, before the provider.
+    let state_hash = session::hash(&pending.state);
+    let expires = chrono::DateTime::from_timestamp(pending.expires_at, 0).unwrap_or_else(Utc::now);
+    let first = state
+        .db
+        .run(move |conn| Ok(store::sessions::consume_state(conn, &state_hash, expires, Utc::now())?))
+        .await
+        .map_err(|e| failed("unavailable", e.problem().detail))?;
+    if !first {
+        return Err(failed("replayed", "this sign-in came back before"));
+    }
     let _permit = exchanges.0.try_acquire().map_err(|_| failed("provider_unavailable", "too many sign-ins at once"))?;
     let id_token = provider.exchange(&code, &pending.verifier).await.map_err(|e| match e {
         ExchangeError::Refused(why) => failed("refused", format!("token endpoint: {why}")),
@@ -167,7 +182,6 @@ async fn sign_in(
 
     let token = session::random_token();
     let token_hash = session::hash(&token);
-    let id_token_sealed = state.vault.seal_bytes(id_token.as_bytes());
     let lifetime = chrono::Duration::from_std(provider.config().session_lifetime)
         .map_err(|e| failed("internal", e.to_string()))?;
     let offices = state.offices.clone();
@@ -186,7 +200,6 @@ async fn sign_in(
                     name: &who.name,
                     role: who.role,
                     office_code: who.office.as_ref().map(|o| o.code.as_str()),
-                    id_token_sealed: Some(&id_token_sealed),
                     created_at: now,
                     last_seen_at: now,
                     expires_at: now + lifetime,
@@ -215,20 +228,35 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 async fn logout(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let provider = provider(&state)?;
     session::same_origin(&req, &provider.config().public_url)?;
-    let mut hint = None;
     if let Some(token_hash) = session::cookie_hash(&req) {
         let ended = state.db.run(move |conn| Ok(store::sessions::end(conn, &token_hash, Utc::now())?)).await?;
         if let Some(row) = ended {
             tracing::Span::current().record("actor.sub", row.sub.as_str());
             tracing::info!(target: "nemid_desk::sign_in", "signed out");
-            hint = row
-                .id_token_sealed
-                .and_then(|s| state.vault.open_bytes(&s).ok())
-                .and_then(|b| String::from_utf8(b).ok());
         }
     }
-    let redirect = provider.end_session_url(hint.as_deref()).unwrap_or_else(|| "/".into());
+    let redirect = provider.end_session_url().unwrap_or_else(|| "/".into());
     let mut res = HttpResponse::Ok().json(serde_json::json!({ "redirect": redirect }));
     res.add_cookie(&session::clear_session_cookie()).map_err(ApiError::internal)?;
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_desk_route_is_returned_to() {
+        for ok in ["#/", "#/queue", "#/cases/0190f1c4-aaaa-7000-8000-000000000000"] {
+            assert_eq!(return_to(Some(ok)), ok);
+        }
+        for bad in
+            ["//evil.example", "https://evil.example/#/", "#/../x", "#//evil", "#/a?b=c", "javascript:x", "", "#"]
+        {
+            let r = return_to(Some(bad));
+            assert!(r == "#/" || (r.starts_with("#/") && !r.contains("..") && !r.contains(':')), "{bad} → {r}");
+        }
+        assert_eq!(return_to(Some("#/../x")), "#/");
+        assert_eq!(return_to(None), "#/");
+    }
 }

@@ -187,17 +187,6 @@ impl TestDb {
         diesel::RunQueryDsl::get_result::<One>(diesel::sql_query(sql), &mut self.conn()).expect("query").count
     }
 
-    /// The one `bytea` the query answers.
-    pub fn query_bytes(&self, sql: &str) -> Vec<u8> {
-        #[derive(diesel::QueryableByName)]
-        struct One {
-            #[diesel(sql_type = diesel::sql_types::Binary)]
-            value: Vec<u8>,
-        }
-        let sql = format!("SELECT value FROM ({}) AS q(value)", sql);
-        diesel::RunQueryDsl::get_result::<One>(diesel::sql_query(sql), &mut self.conn()).expect("query").value
-    }
-
     /// Drops the database now (connections are terminated), e.g. to make the service lose it.
     pub fn drop_now(&self) {
         let s = server();

@@ -143,6 +143,31 @@ impl Idp {
         body["access_token"].as_str().unwrap().to_string()
     }
 
+    /// Exchanges the code of `callback` as the desk would, with the PKCE verifier sealed in the
+    /// desk's sign-in cookie (opened with the test keys); returns the ID token.
+    pub fn exchange_as_desk(&self, callback: &str, login_cookie: &str, desk: &str) -> String {
+        use base64::Engine;
+        let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(login_cookie).unwrap();
+        let pending: Value = serde_json::from_slice(&super::app::test_vault().open_bytes(&sealed).unwrap()).unwrap();
+        let code =
+            reqwest::Url::parse(callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+        let redirect_uri = format!("{desk}/auth/callback");
+        let res = self
+            .client
+            .post(format!("{}/token", self.issuer))
+            .basic_auth(DESK_CLIENT, Some(DESK_SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect_uri.as_str()),
+                ("code_verifier", pending["verifier"].as_str().unwrap()),
+            ])
+            .send()
+            .unwrap();
+        let body: Value = res.json().unwrap();
+        body["id_token"].as_str().unwrap_or_else(|| panic!("no id_token: {body}")).to_string()
+    }
+
     /// Stops the provider (it cannot be reached any more).
     pub fn stop(&mut self) {
         let _ = self.child.kill();

@@ -30,7 +30,7 @@ export async function signIn(el, ctx, mode, params) {
 }
 
 // Why a sign-in through the identity provider came back without a session (`error=<kind>`).
-const ERRORS = ['no_role', 'office', 'cancelled', 'refused', 'state_mismatch', 'nonce_mismatch', 'login_expired', 'provider_unavailable'];
+const ERRORS = ['no_role', 'office', 'cancelled', 'refused', 'replayed', 'state_mismatch', 'wrong_issuer', 'nonce_mismatch', 'login_expired', 'provider_unavailable'];
 
 function providerForm(el, ctx, error) {
   const kind = ERRORS.includes(error) ? error : (error ? 'other' : null);
