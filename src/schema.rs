@@ -14,6 +14,7 @@ diesel::table! {
         cpr_index -> Nullable<Text>,
         endpoint -> Text,
         request_id -> Text,
+        nemid_id -> Nullable<Uuid>,
     }
 }
 
@@ -204,6 +205,53 @@ diesel::table! {
 }
 
 diesel::table! {
+    code_cards (serial) {
+        serial -> Text,
+        nemid_id -> Uuid,
+        state -> Text,
+        issued_how -> Text,
+        issued_at -> Timestamptz,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    nemid_events (id) {
+        id -> Int8,
+        nemid_id -> Uuid,
+        seq -> Int4,
+        action -> Text,
+        from_state -> Nullable<Text>,
+        to_state -> Text,
+        actor_sub -> Text,
+        actor_name -> Text,
+        actor_role -> Text,
+        actor_office -> Nullable<Text>,
+        evidence -> Jsonb,
+        request_id -> Text,
+        occurred_at -> Timestamptz,
+        feed_position -> Int8,
+    }
+}
+
+diesel::table! {
+    nemids (id) {
+        id -> Uuid,
+        number -> Text,
+        holder_cpr_sealed -> Bytea,
+        holder_cpr_index -> Text,
+        holder_name -> Text,
+        state -> Text,
+        active_since -> Nullable<Date>,
+        office_id -> Uuid,
+        case_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     offices (id) {
         id -> Uuid,
         code -> Text,
@@ -296,16 +344,21 @@ diesel::table! {
 
 diesel::joinable!(access_log -> cases (case_id));
 diesel::joinable!(access_log -> exemptions (exemption_id));
+diesel::joinable!(access_log -> nemids (nemid_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_number_counters -> offices (office_id));
 diesel::joinable!(case_status_counts -> offices (office_id));
 diesel::joinable!(cases -> offices (office_id));
+diesel::joinable!(code_cards -> nemids (nemid_id));
 diesel::joinable!(daily_activity -> offices (office_id));
 diesel::joinable!(daily_durations -> offices (office_id));
 diesel::joinable!(exemption_events -> exemptions (exemption_id));
 diesel::joinable!(exemptions -> offices (office_id));
 diesel::joinable!(holder_verifications -> cases (case_id));
 diesel::joinable!(identity_checks -> cases (case_id));
+diesel::joinable!(nemid_events -> nemids (nemid_id));
+diesel::joinable!(nemids -> cases (case_id));
+diesel::joinable!(nemids -> offices (office_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> offices (office_id));
@@ -316,6 +369,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_number_counters,
     case_status_counts,
     cases,
+    code_cards,
     daily_activity,
     daily_durations,
     exemption_events,
@@ -324,6 +378,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     holder_verifications,
     idempotency_keys,
     identity_checks,
+    nemid_events,
+    nemids,
     offices,
     sign_in_states,
     staff_sessions,

@@ -39,6 +39,7 @@ pub mod case;
 pub mod clock;
 pub mod cpr;
 pub mod exemption;
+pub mod nemid;
 pub mod office;
 pub mod role;
 pub mod rules;

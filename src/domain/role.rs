@@ -27,6 +27,9 @@ pub const CASE_WORKERS: &[Role] = &[Role::Clerk, Role::Bank];
 pub const EXEMPTION_READERS: &[Role] = &[Role::Clerk, Role::Supervisor];
 /// Decide exemptions (the assessing authority).
 pub const EXEMPTION_DECIDERS: &[Role] = &[Role::Supervisor];
+/// Look up NemIDs in the register: clerks and bank staff for the person in front of them (every
+/// look-up in the access log), supervisors all.
+pub const NEMID_READERS: &[Role] = &[Role::Clerk, Role::Bank, Role::Supervisor];
 /// Manage webhooks: clerks and bank users their office's, supervisors all.
 pub const WEBHOOK_MANAGERS: &[Role] = &[Role::Clerk, Role::Bank, Role::Supervisor];
 

@@ -22,6 +22,7 @@ pub mod dev_sign_in;
 pub mod exemptions;
 pub mod feed;
 pub mod health;
+pub mod nemids;
 pub mod offices;
 pub mod privacy;
 pub mod reports;

@@ -33,10 +33,11 @@ use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
     modifiers(&BearerScheme, &WebhookDelivery),
     tags(
         (name = "health", description = "Liveness and readiness"),
-        (name = "meta", description = "This document"),
+        (name = "meta", description = "This document, the settings in force, who the caller is"),
         (name = "offices", description = "Citizen service centres and bank branches"),
         (name = "cases", description = "NemID cases: opening, reading, the lifecycle actions, the audit trail"),
         (name = "exemptions", description = "Exemption from Digital Post: register, decide, revoke"),
+        (name = "nemids", description = "The NemID register: look-ups, the history, block, unblock, revoke"),
         (name = "feed", description = "The change feed for integrations"),
         (name = "webhooks", description = "Signed event deliveries to integrations, and their history"),
         (name = "privacy", description = "The access log and subject access (GDPR art. 15)"),
@@ -226,8 +227,9 @@ fn tag_of(path: &str) -> &'static str {
     let first = path.trim_start_matches("/api/v1").trim_start_matches('/').split(['/', '.']).next().unwrap_or("");
     match first {
         "healthz" | "readyz" => "health",
-        "openapi" | "settings" => "meta",
+        "openapi" | "settings" | "me" => "meta",
         "cases" => "cases",
+        "nemids" => "nemids",
         "exemptions" => "exemptions",
         "events" => "feed",
         "webhooks" => "webhooks",

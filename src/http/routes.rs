@@ -14,7 +14,7 @@ use crate::http::error::ApiError;
 use crate::http::middleware::request_context;
 use crate::http::openapi::{self, ApiDoc};
 use crate::http::{
-    cases, dev_sign_in, exemptions, feed, health, offices, privacy, reports, settings, sign_in, ui, webhooks,
+    cases, dev_sign_in, exemptions, feed, health, nemids, offices, privacy, reports, settings, sign_in, ui, webhooks,
 };
 
 fn routes(cfg: &mut ServiceConfig) {
@@ -50,6 +50,13 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(exemptions::decide_exemption)
         .service(exemptions::revoke_exemption)
         .service(exemptions::list_exemption_events)
+        // `/nemids/search` before `/nemids/{number}`-shaped routes of the same method.
+        .service(nemids::search_nemids)
+        .service(nemids::get_nemid)
+        .service(nemids::list_nemid_events)
+        .service(nemids::block_nemid)
+        .service(nemids::unblock_nemid)
+        .service(nemids::revoke_nemid)
         .service(feed::change_feed)
         .service(webhooks::create_webhook)
         .service(webhooks::list_webhooks)

@@ -22,7 +22,7 @@ pub struct EventView {
     pub seq: i32,
     /// `open` or the action's name.
     pub action: String,
-    /// The state before (a case's or an exemption's); `null` for the first event.
+    /// The state before (a case's, an exemption's or a NemID's); `null` for the first event.
     pub from_status: Option<String>,
     pub to_status: String,
     pub actor: Actor,

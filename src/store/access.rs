@@ -34,6 +34,7 @@ pub struct NewAccess<'a> {
     pub subject_kind: &'a str,
     pub case_id: Option<Uuid>,
     pub exemption_id: Option<Uuid>,
+    pub nemid_id: Option<Uuid>,
     pub cpr_index: Option<&'a str>,
     pub endpoint: &'a str,
     pub request_id: &'a str,

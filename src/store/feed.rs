@@ -1,4 +1,4 @@
-//! The change feed: every case and exemption event in one total order that never skips.
+//! The change feed: every case, exemption and NemID event in one total order that never skips.
 //!
 //! Why it cannot skip: ids from a sequence are handed out at insert, so a transaction may commit
 //! an event with a smaller id after a reader has already seen a larger one. Feed positions are
@@ -16,7 +16,7 @@ use uuid::Uuid;
 pub struct FeedRow {
     #[diesel(sql_type = BigInt)]
     pub position: i64,
-    /// `case` or `exemption`.
+    /// `case`, `exemption` or `nemid`.
     #[diesel(sql_type = Text)]
     pub kind: String,
     #[diesel(sql_type = BigInt)]
@@ -25,6 +25,8 @@ pub struct FeedRow {
     pub subject_id: Uuid,
     #[diesel(sql_type = Nullable<Text>)]
     pub case_number: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub nemid_number: Option<String>,
     #[diesel(sql_type = SqlUuid)]
     pub office_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -45,15 +47,21 @@ pub struct FeedRow {
 pub fn page(conn: &mut PgConnection, office: Option<Uuid>, after: i64, limit: i64) -> QueryResult<Vec<FeedRow>> {
     diesel::sql_query(
         "(SELECT e.feed_position AS position, 'case' AS kind, e.id, e.case_id AS subject_id, c.case_number,
-                 c.office_id, e.action, e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
+                 NULL::text AS nemid_number, c.office_id, e.action, e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
           FROM case_events e JOIN cases c ON c.id = e.case_id
           WHERE e.feed_position > $1 AND ($2::uuid IS NULL OR c.office_id = $2)
           ORDER BY e.feed_position LIMIT $3)
          UNION ALL
-         (SELECT e.feed_position, 'exemption', e.id, e.exemption_id, NULL, x.office_id, e.action,
+         (SELECT e.feed_position, 'exemption', e.id, e.exemption_id, NULL, NULL, x.office_id, e.action,
                  e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
           FROM exemption_events e JOIN exemptions x ON x.id = e.exemption_id
           WHERE e.feed_position > $1 AND ($2::uuid IS NULL OR x.office_id = $2)
+          ORDER BY e.feed_position LIMIT $3)
+         UNION ALL
+         (SELECT e.feed_position, 'nemid', e.id, e.nemid_id, NULL, m.number, m.office_id, e.action,
+                 e.from_state, e.to_state, e.occurred_at, e.actor_role, e.actor_office
+          FROM nemid_events e JOIN nemids m ON m.id = e.nemid_id
+          WHERE e.feed_position > $1 AND ($2::uuid IS NULL OR m.office_id = $2)
           ORDER BY e.feed_position LIMIT $3)
          ORDER BY position LIMIT $3",
     )
@@ -67,12 +75,16 @@ pub fn page(conn: &mut PgConnection, office: Option<Uuid>, after: i64, limit: i6
 pub fn at(conn: &mut PgConnection, position: i64) -> QueryResult<Option<FeedRow>> {
     diesel::sql_query(
         "SELECT e.feed_position AS position, 'case' AS kind, e.id, e.case_id AS subject_id, c.case_number,
-                c.office_id, e.action, e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
+                NULL::text AS nemid_number, c.office_id, e.action, e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
          FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.feed_position = $1
          UNION ALL
-         SELECT e.feed_position, 'exemption', e.id, e.exemption_id, NULL, x.office_id, e.action,
+         SELECT e.feed_position, 'exemption', e.id, e.exemption_id, NULL, NULL, x.office_id, e.action,
                 e.from_status, e.to_status, e.occurred_at, e.actor_role, e.actor_office
-         FROM exemption_events e JOIN exemptions x ON x.id = e.exemption_id WHERE e.feed_position = $1",
+         FROM exemption_events e JOIN exemptions x ON x.id = e.exemption_id WHERE e.feed_position = $1
+         UNION ALL
+         SELECT e.feed_position, 'nemid', e.id, e.nemid_id, NULL, m.number, m.office_id, e.action,
+                e.from_state, e.to_state, e.occurred_at, e.actor_role, e.actor_office
+         FROM nemid_events e JOIN nemids m ON m.id = e.nemid_id WHERE e.feed_position = $1",
     )
     .bind::<BigInt, _>(position)
     .get_result(conn)

@@ -8,6 +8,7 @@ pub mod events;
 pub mod exemptions;
 pub mod feed;
 pub mod idempotency;
+pub mod nemids;
 pub mod offices;
 pub mod reports;
 pub mod sessions;

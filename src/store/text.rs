@@ -11,6 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
+use crate::domain::nemid::{CardIssue, CardState, NemidState};
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
 use crate::domain::webhook::DeliveryStatus;
@@ -33,4 +34,17 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(Status, Kind, Channel, ExemptionStatus, ExemptionReason, Declaration, OfficeKind, DeliveryStatus, Role);
+text_column!(
+    Status,
+    Kind,
+    Channel,
+    ExemptionStatus,
+    ExemptionReason,
+    Declaration,
+    OfficeKind,
+    DeliveryStatus,
+    Role,
+    NemidState,
+    CardState,
+    CardIssue
+);

@@ -231,17 +231,20 @@ fn a_holder_whose_nemid_was_issued_here_30_days_ago_needs_no_date() {
     let (field, msg) = refused_holder(&app, &clerk, &case, &holder(holder_cpr, None));
     assert_eq!(field, "holder.nemid_active_since");
     assert!(msg.contains("qualify"), "{msg}");
-    // …31 days ago (moved back in the database, as if time had passed): qualifies without a date.
+    // …31 days ago (moved back in the database, as if time had passed): qualifies without a
+    // date, on the register's active-since day (a declared date would not count).
     let mut conn = app.db.conn();
     conn.batch_execute(&format!(
-        "UPDATE cases SET completed_at = now() - interval '31 days', closed_at = now() - interval '31 days' WHERE id = '{}'",
+        "UPDATE cases SET completed_at = now() - interval '31 days', closed_at = now() - interval '31 days' WHERE id = '{0}';
+         UPDATE nemids SET active_since = current_date - 31 WHERE case_id = '{0}'",
         own["id"].as_str().unwrap()
     ))
     .unwrap();
-    let done = app.step(&clerk, &case, "accompanying-holder", &holder(holder_cpr, None));
+    let done = app.step(&clerk, &case, "accompanying-holder", &holder(holder_cpr, Some("2020-01-01")));
     assert_eq!(done["status"], "holder_verified");
     let events = app.events(&clerk, &done);
-    assert_eq!(events[2]["evidence"]["holder"]["nemid_active_since_source"], "issued_here");
+    assert_eq!(events[2]["evidence"]["holder"]["nemid_active_since_source"], "register");
+    assert_ne!(events[2]["evidence"]["holder"]["nemid_active_since"], "2020-01-01");
 }
 
 /// Cases in every state each kind can reach, with how to get there.

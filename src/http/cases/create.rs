@@ -20,6 +20,7 @@ use crate::http::context::headers::IdempotencyKey;
 use crate::http::context::headers::etag;
 use crate::http::context::idempotency::{self, Answer, Request};
 use crate::http::error::{ApiError, ApiResult, Problem};
+use crate::http::nemids::register;
 use crate::store::{self, cases::NewCase, events::NewEvent};
 
 /// Open a case.
@@ -108,6 +109,10 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             opened_at: moment.now,
             version: 1,
         };
+        // First issuance is for people without NemID; the register is the reference.
+        if let Some(existing) = store::nemids::live_for_person(conn, &index)? {
+            return Err(register::nemid_exists(&existing));
+        }
         let row = match store::cases::insert(conn, &new) {
             Ok(r) => r,
             Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {

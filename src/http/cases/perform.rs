@@ -11,18 +11,21 @@ use crate::domain::FieldIssue;
 use crate::domain::case::{Action, allowed_actions, transition};
 use crate::domain::clock::copenhagen_day;
 use crate::domain::cpr::Cpr;
+use crate::domain::nemid::{Change, NemidState};
 use crate::domain::office::check_text;
 use crate::domain::role::{CASE_READERS, CASE_WORKERS, Role};
 use crate::domain::rules::{self, HolderEvidence, HolderHistory, IdentityEvidence};
 use crate::http::cases::access::{full_view, load_visible, replay};
-use crate::http::cases::view::{CaseView, HolderBody, IdentityCheckBody, PhotoIdBody, SecondHalfBody};
+use crate::http::cases::view::{CaseView, HolderBody, IdentityCheckBody, SecondHalfBody};
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::caller::Caller;
 use crate::http::context::command::{Command, Versioned};
 use crate::http::context::idempotency::Replay;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::nemids::register::{self, Holder, Step};
 use crate::store::cases::{self as cases, CaseChanges, NewHolderVerification, NewIdentityCheck};
 use crate::store::events::{self, NewEvent};
+use crate::store::nemids;
 
 /// One action with what it brings: the action is the variant, so an action and its evidence
 /// cannot disagree, and `perform` must say what every action does (the match is exhaustive).
@@ -56,10 +59,6 @@ impl Evidence {
 
 fn refuse(issues: Vec<FieldIssue>) -> ApiResult<()> {
     if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
-}
-
-fn photo_json(p: &PhotoIdBody) -> Value {
-    json!({"type": p.kind, "number": p.number.trim(), "expires_on": p.expires_on, "issuing_country": p.issuing_country})
 }
 
 /// Cases as versioned records: their actions run through `context::command::execute`.
@@ -132,6 +131,13 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
     };
 
     let now = moment.now;
+    let holder = Holder {
+        case_id: id,
+        office_id: row.office_id,
+        cpr_sealed: &row.applicant_cpr_sealed,
+        cpr_index: &row.applicant_cpr_index,
+        name: &row.applicant_name,
+    };
     let mut changes = CaseChanges { status: Some(to), ..Default::default() };
     let nemid_number;
     let reason;
@@ -139,12 +145,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
     match &input {
         Evidence::IdentityCheck(b) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
-            let ev = IdentityEvidence {
-                photo_id: (&b.photo_id).into(),
-                photo_matches: b.photo_matches,
-                health_card_presented: b.health_card_presented,
-                health_card_cpr: b.health_card_cpr.clone(),
-            };
+            let ev = IdentityEvidence::from(b);
             refuse(rules::check_identity(&ev, &applicant, &cfg.photo_id_types, moment.today))?;
             cases::insert_identity_check(
                 conn,
@@ -159,7 +160,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             )?;
             changes.identity_verified_at = Some(now);
             evidence = json!({
-                "photo_id": photo_json(&b.photo_id),
+                "photo_id": b.photo_id.evidence(),
                 "photo_matches": true,
                 "health_card_presented": true,
                 "health_card_shows_applicant": true,
@@ -167,6 +168,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::FirstHalf => {
             nemid_number = cases::next_nemid_number(conn)?;
+            register::create(conn, who, &moment, &holder, &nemid_number, false)?;
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             evidence = json!({"nemid_number": nemid_number});
@@ -178,6 +180,9 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
                 changes.postal_code = Some(a.postal_code.trim());
                 changes.city = Some(a.city.trim());
                 changes.country = Some(&a.country);
+            }
+            if let Some(nemid) = register::of_case(conn, id)? {
+                register::card_posted(conn, who, &moment, &nemid)?;
             }
             changes.second_half_posted_at = Some(now);
             changes.second_half_expected_by = Some(expected_by);
@@ -191,6 +196,21 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"reason": r.trim()});
         }
         Evidence::Activation => {
+            if let Some(nemid) = register::of_case(conn, id)? {
+                let evidence = json!({"case_id": id});
+                register::change(
+                    conn,
+                    who,
+                    &moment,
+                    &nemid,
+                    Step {
+                        change: Change::Activate,
+                        to: NemidState::Active,
+                        active_since: Some(moment.today),
+                        evidence: &evidence,
+                    },
+                )?;
+            }
             changes.completed_at = Some(now);
             changes.closed_at = Some(now);
             evidence = json!({});
@@ -199,6 +219,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
             let holder_cpr = Cpr::parse(&h.cpr).ok();
             let mut history = HolderHistory::default();
+            let mut from_register = false;
             let holder_index = holder_cpr.as_ref().map(|hc| vault.blind(&hc.digits()));
             if let Some(idx) = &holder_index {
                 // Two desks verifying the same holder at once must not both take the last slot.
@@ -206,6 +227,24 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
                 let since = moment.today - Days::new(rules::HOLDER_WINDOW_DAYS);
                 history.accompanied_on = cases::accompanied_on(conn, idx, since)?;
                 history.completed_here_on = cases::latest_completion(conn, idx)?.map(copenhagen_day);
+                // The register decides for a holder it knows: an active NemID's active-since day
+                // counts, a blocked or revoked one never qualifies.
+                if let Some(n) =
+                    nemids::live_for_person(conn, idx)?.or(nemids::for_person(conn, idx)?.into_iter().next())
+                {
+                    match n.state {
+                        NemidState::Active => {
+                            history.completed_here_on = n.active_since;
+                            from_register = true;
+                        }
+                        s => {
+                            return Err(ApiError::field(
+                                "holder.cpr",
+                                format!("the holder's NemID is {} in the register and does not qualify", s.as_str()),
+                            ));
+                        }
+                    }
+                }
             }
             let ev = HolderEvidence {
                 cpr: h.cpr.clone(),
@@ -218,7 +257,13 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             let hc = holder_cpr.ok_or_else(|| ApiError::internal("holder CPR passed the checks unparsed"))?;
             let active_since = rules::holder_active_since(&ev, &history)
                 .ok_or_else(|| ApiError::internal("holder active-since passed the checks unset"))?;
-            let source = if history.completed_here_on.is_some() { "issued_here" } else { "declared" };
+            let source = if from_register {
+                "register"
+            } else if history.completed_here_on.is_some() {
+                "issued_here"
+            } else {
+                "declared"
+            };
             cases::insert_holder_verification(
                 conn,
                 &NewHolderVerification {
@@ -238,7 +283,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({
                 "holder": {
                     "name": h.name.trim(),
-                    "photo_id": photo_json(&h.photo_id),
+                    "photo_id": h.photo_id.evidence(),
                     "nemid_card_presented": true,
                     "nemid_active_since": active_since,
                     "nemid_active_since_source": source,
@@ -247,6 +292,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::IssueInFull => {
             nemid_number = cases::next_nemid_number(conn)?;
+            register::create(conn, who, &moment, &holder, &nemid_number, true)?;
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             changes.completed_at = Some(now);
@@ -255,6 +301,22 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::Reject(r) | Evidence::Cancel(r) => {
             reason = r.trim().to_string();
+            // A cancelled first issuance leaves no NemID behind that could never be activated.
+            if let Some(nemid) = register::of_case(conn, id)?.filter(|n| n.state != NemidState::Revoked) {
+                let evidence = json!({"case_id": id, "reason": "the first-issuance case was cancelled"});
+                register::change(
+                    conn,
+                    who,
+                    &moment,
+                    &nemid,
+                    Step {
+                        change: Change::Revoke,
+                        to: NemidState::Revoked,
+                        active_since: nemid.active_since,
+                        evidence: &evidence,
+                    },
+                )?;
+            }
             changes.closed_at = Some(now);
             changes.close_reason = Some(&reason);
             evidence = json!({"reason": reason});

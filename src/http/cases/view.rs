@@ -181,6 +181,14 @@ pub struct PhotoIdBody {
     pub issuing_country: String,
 }
 
+impl PhotoIdBody {
+    /// The photo ID as an event records it.
+    pub fn evidence(&self) -> serde_json::Value {
+        serde_json::json!({"type": self.kind, "number": self.number.trim(), "expires_on": self.expires_on,
+                           "issuing_country": self.issuing_country})
+    }
+}
+
 impl From<&PhotoIdBody> for PhotoId {
     fn from(b: &PhotoIdBody) -> Self {
         PhotoId {
@@ -207,6 +215,17 @@ pub struct IdentityCheckBody {
     /// The CPR number on the health card.
     #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = "010190-1234")]
     pub health_card_cpr: String,
+}
+
+impl From<&IdentityCheckBody> for crate::domain::rules::IdentityEvidence {
+    fn from(b: &IdentityCheckBody) -> Self {
+        crate::domain::rules::IdentityEvidence {
+            photo_id: (&b.photo_id).into(),
+            photo_matches: b.photo_matches,
+            health_card_presented: b.health_card_presented,
+            health_card_cpr: b.health_card_cpr.clone(),
+        }
+    }
 }
 
 /// An action that records nothing but itself.

@@ -1,5 +1,5 @@
 //! Read audit: one access record for every response that reveals a full CPR number or an
-//! address (single reads and changes of a case or exemption, search by CPR, subject access).
+//! address (single reads and changes of a case, exemption or NemID, search by CPR, subject access).
 
 use diesel::pg::PgConnection;
 use uuid::Uuid;
@@ -14,16 +14,18 @@ use crate::store::access::{self, NewAccess};
 pub enum Subject<'a> {
     Case { id: Uuid, cpr_index: &'a str },
     Exemption { id: Uuid, cpr_index: &'a str },
+    Nemid { id: Uuid, cpr_index: &'a str },
     CprSearch { cpr_index: &'a str },
     SubjectAccess { cpr_index: &'a str },
 }
 
 pub fn record(conn: &mut PgConnection, who: &Principal, moment: &Moment, subject: Subject<'_>) -> ApiResult<()> {
-    let (kind, case_id, exemption_id, cpr_index) = match subject {
-        Subject::Case { id, cpr_index } => ("case", Some(id), None, cpr_index),
-        Subject::Exemption { id, cpr_index } => ("exemption", None, Some(id), cpr_index),
-        Subject::CprSearch { cpr_index } => ("cpr_search", None, None, cpr_index),
-        Subject::SubjectAccess { cpr_index } => ("subject_access", None, None, cpr_index),
+    let (kind, case_id, exemption_id, nemid_id, cpr_index) = match subject {
+        Subject::Case { id, cpr_index } => ("case", Some(id), None, None, cpr_index),
+        Subject::Exemption { id, cpr_index } => ("exemption", None, Some(id), None, cpr_index),
+        Subject::Nemid { id, cpr_index } => ("nemid", None, None, Some(id), cpr_index),
+        Subject::CprSearch { cpr_index } => ("cpr_search", None, None, None, cpr_index),
+        Subject::SubjectAccess { cpr_index } => ("subject_access", None, None, None, cpr_index),
     };
     access::record(
         conn,
@@ -35,6 +37,7 @@ pub fn record(conn: &mut PgConnection, who: &Principal, moment: &Moment, subject
             subject_kind: kind,
             case_id,
             exemption_id,
+            nemid_id,
             cpr_index: Some(cpr_index),
             endpoint: &moment.endpoint,
             request_id: &moment.request_id,

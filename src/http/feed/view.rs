@@ -10,13 +10,18 @@ use crate::store::feed::FeedRow;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FeedItem {
-    /// `case` or `exemption`.
+    /// `case`, `exemption` or `nemid` (the NemID register: from_status/to_status are the NemID's
+    /// states).
     pub kind: String,
     /// The event's id within its kind.
     pub event_id: i64,
     pub case_id: Option<Uuid>,
     pub exemption_id: Option<Uuid>,
     pub case_number: Option<String>,
+    pub nemid_id: Option<Uuid>,
+    /// The NemID number, for `nemid` events.
+    pub nemid_number: Option<String>,
+    /// The office the record belongs to (for a NemID: the registration unit that issued it).
     pub office_id: Uuid,
     pub action: String,
     pub from_status: Option<String>,
@@ -38,6 +43,8 @@ impl From<FeedRow> for FeedItem {
         FeedItem {
             case_id: (r.kind == "case").then_some(r.subject_id),
             exemption_id: (r.kind == "exemption").then_some(r.subject_id),
+            nemid_id: (r.kind == "nemid").then_some(r.subject_id),
+            nemid_number: r.nemid_number,
             kind: r.kind,
             event_id: r.id,
             case_number: r.case_number,

@@ -1,0 +1,174 @@
+//! What happens to the register, whoever causes it: a change of a NemID's state with its event
+//! (the register's own actions and first issuance alike), and a NemID's birth from a case.
+//! Cases use this module to drive the register (docs/DOMAIN.md "The NemID register").
+
+use chrono::NaiveDate;
+use diesel::pg::PgConnection;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::domain::nemid::{CardIssue, CardState, Change, NemidState};
+use crate::http::context::moment::Moment;
+use crate::http::error::{ApiError, ApiResult};
+use crate::store::nemids::{self, NemidRow, NewNemid, NewNemidEvent};
+
+fn event(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    change: Change,
+    from: Option<NemidState>,
+    evidence: &Value,
+) -> ApiResult<()> {
+    nemids::insert_event(
+        conn,
+        &NewNemidEvent {
+            nemid_id: nemid.id,
+            seq: nemid.version,
+            action: change.as_str(),
+            from_state: from.map(NemidState::as_str),
+            to_state: nemid.state.as_str(),
+            actor_sub: &who.sub,
+            actor_name: &who.name,
+            actor_role: who.role.as_str(),
+            actor_office: who.office.as_ref().map(|o| o.code.as_str()),
+            evidence,
+            request_id: &moment.request_id,
+            occurred_at: moment.now,
+        },
+    )?;
+    tracing::info!(nemid.change = change.as_str(), nemid.state = nemid.state.as_str(), "nemid changed");
+    Ok(())
+}
+
+/// The person of a first-issuance case, as the register records them.
+pub struct Holder<'a> {
+    pub case_id: Uuid,
+    pub office_id: Uuid,
+    pub cpr_sealed: &'a [u8],
+    pub cpr_index: &'a str,
+    pub name: &'a str,
+}
+
+/// The refusal when a person already has a NemID that is not revoked.
+pub fn nemid_exists(existing: &NemidRow) -> ApiError {
+    ApiError::conflict(
+        "nemid_exists",
+        format!(
+            "this person already has NemID {} ({}): a first issuance is refused; lost cards, new passwords and \
+             blocking are done on the NemID they have",
+            existing.number,
+            existing.state.as_str()
+        ),
+    )
+}
+
+/// First half handed out (`active: false`: pending, no card yet) or both halves at once
+/// (`active: true`: active from today with its card handed out).
+pub fn create(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    holder: &Holder,
+    number: &str,
+    active: bool,
+) -> ApiResult<NemidRow> {
+    let (state, active_since) =
+        if active { (NemidState::Active, Some(moment.today)) } else { (NemidState::Pending, None) };
+    let new = NewNemid {
+        id: nemids::id_of(number).ok_or_else(|| ApiError::internal("a NemID number that is not nine digits"))?,
+        number,
+        holder_cpr_sealed: holder.cpr_sealed,
+        holder_cpr_index: holder.cpr_index,
+        holder_name: holder.name,
+        state,
+        active_since,
+        office_id: holder.office_id,
+        case_id: Some(holder.case_id),
+        created_at: moment.now,
+        updated_at: moment.now,
+    };
+    let row = match nemids::insert(conn, &new) {
+        Ok(r) => r,
+        Err(e) if nemids::is_second_live_nemid(&e) => {
+            let existing = nemids::live_for_person(conn, holder.cpr_index)?
+                .ok_or_else(|| ApiError::internal("a live NemID vanished"))?;
+            return Err(nemid_exists(&existing));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut evidence = json!({"case_id": holder.case_id, "both_halves": active});
+    if active {
+        let serial = nemids::next_card_serial(conn)?;
+        nemids::insert_card(conn, &serial, row.id, CardState::Active, CardIssue::Handout, moment.now)?;
+        evidence["card_serial"] = json!(serial);
+    }
+    event(conn, who, moment, &row, Change::Create, None, &evidence)?;
+    Ok(row)
+}
+
+/// One change of a NemID: what happened, the state it leads to, its active-since day after it,
+/// and what it rested on.
+pub struct Step<'a> {
+    pub change: Change,
+    pub to: NemidState,
+    pub active_since: Option<NaiveDate>,
+    pub evidence: &'a Value,
+}
+
+/// Moves `nemid` (locked by the caller, at `nemid.version`) by `step`, with its event.
+pub fn change(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    step: Step,
+) -> ApiResult<NemidRow> {
+    let Step { change, to, active_since, evidence } = step;
+    let updated = nemids::update_if_version(conn, nemid.id, nemid.version, to, active_since, moment.now)?
+        .ok_or_else(|| ApiError::precondition_failed("the NemID changed while this action ran; read it again"))?;
+    match to {
+        NemidState::Active if change == Change::Activate => {
+            nemids::set_cards(conn, nemid.id, &[CardState::InTransit, CardState::Held], CardState::Active, moment.now)?;
+        }
+        NemidState::Revoked => {
+            nemids::set_cards(
+                conn,
+                nemid.id,
+                &[CardState::InTransit, CardState::Held, CardState::Active],
+                CardState::Revoked,
+                moment.now,
+            )?;
+        }
+        _ => {}
+    }
+    event(conn, who, moment, &updated, change, Some(nemid.state), evidence)?;
+    Ok(updated)
+}
+
+/// The first-issuance case's NemID, locked, if the case made one.
+pub fn of_case(conn: &mut PgConnection, case_id: Uuid) -> ApiResult<Option<NemidRow>> {
+    let Some(row) = nemids::by_case(conn, case_id)? else { return Ok(None) };
+    nemids::lock(conn, row.id)?;
+    Ok(nemids::by_case(conn, case_id)?)
+}
+
+/// The code card of a case's NemID goes by post: a new card in transit (or, re-posted after a
+/// returned letter, the one already in transit), and a `card_posted` event.
+pub fn card_posted(conn: &mut PgConnection, who: &Principal, moment: &Moment, nemid: &NemidRow) -> ApiResult<NemidRow> {
+    let in_transit = nemids::cards(conn, nemid.id)?.into_iter().find(|c| c.state == CardState::InTransit);
+    let (serial, reposted) = match in_transit {
+        Some(c) => (c.serial, true),
+        None => {
+            let serial = nemids::next_card_serial(conn)?;
+            nemids::insert_card(conn, &serial, nemid.id, CardState::InTransit, CardIssue::Post, moment.now)?;
+            (serial, false)
+        }
+    };
+    let evidence = json!({"card_serial": serial, "reposted": reposted});
+    let step =
+        Step { change: Change::CardPosted, to: nemid.state, active_since: nemid.active_since, evidence: &evidence };
+    change(conn, who, moment, nemid, step)
+}
