@@ -94,6 +94,32 @@ impl TestApp {
         res.json::<Value>().unwrap()["items"].as_array().unwrap().clone()
     }
 
+    /// A standard case taken to completion: its NemID is active. Returns the NemID's number.
+    pub fn active_nemid(&self, tok: &Tok, cpr: &str) -> String {
+        let case = self.open_case(tok, cpr, "standard");
+        let case = self.step(tok, &case, "identity-check", &identity(cpr));
+        let case = self.step(tok, &case, "first-half", &json!({}));
+        let case = self.step(tok, &case, "second-half", &json!({}));
+        let case = self.step(tok, &case, "activation", &json!({}));
+        case["nemid_number"].as_str().expect("a NemID number").to_string()
+    }
+
+    /// `GET /nemids/{number}`; panics unless 200.
+    pub fn nemid(&self, tok: &Tok, number: &str) -> Value {
+        let res = self.get(&format!("/api/v1/nemids/{number}"), tok);
+        assert_eq!(res.status(), 200, "GET nemid {number}");
+        res.json().unwrap()
+    }
+
+    /// `POST /nemids/{number}/{action}` with If-Match `version`.
+    pub fn nemid_act(&self, tok: &Tok, number: &str, version: i64, action: &str, body: &Value) -> Response {
+        tokens::auth(self.client.post(self.url(&format!("/api/v1/nemids/{number}/{action}"))), tok)
+            .header("if-match", format!("\"{version}\""))
+            .json(body)
+            .send()
+            .unwrap()
+    }
+
     pub fn case(&self, tok: &Tok, case: &Value) -> Value {
         let res = self.get(&format!("/api/v1/cases/{}", case["id"].as_str().unwrap()), tok);
         assert_eq!(res.status(), 200);
