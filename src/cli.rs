@@ -56,6 +56,16 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         batch: i64,
     },
+    /// Load NemIDs issued before this system into the register from a CSV file
+    /// (number,cpr,name,state,active_since,card_serial): every row checked, bad ones reported by
+    /// line, all loaded in one transaction or none; rows already there are skipped.
+    ImportNemids {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Code of the office the NemIDs are registered to (their events reach its feed).
+        #[arg(long)]
+        office: String,
+    },
     /// Fill the database with a realistic, reproducible data set (bulk COPY, one transaction).
     Seed {
         /// How many cases.

@@ -43,7 +43,7 @@ CREATE TABLE nemid_events (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     nemid_id     uuid        NOT NULL REFERENCES nemids (id),
     seq          integer     NOT NULL CHECK (seq >= 1),
-    action       text        NOT NULL CHECK (action IN ('create', 'card_posted', 'activate', 'card_handout',
+    action       text        NOT NULL CHECK (action IN ('create', 'import', 'card_posted', 'activate',
                                                          'block', 'unblock', 'revoke')),
     from_state   text        CHECK (from_state IN ('pending', 'active', 'blocked', 'revoked')),
     to_state     text        NOT NULL CHECK (to_state IN ('pending', 'active', 'blocked', 'revoked')),

@@ -3,6 +3,7 @@
 //! Exit codes: 0 done, 1 a runtime failure (database, bind), 2 bad configuration or arguments.
 
 pub mod db;
+pub mod import_nemids;
 pub mod migrate;
 pub mod openapi;
 pub mod retention;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::Migrate => migrate::run(&config),
                 Command::Seed { cases, offices, seed, until } => seed::run(&config, cases, offices, seed, until),
                 Command::RotateKeys { batch } => rotate_keys::run(&config, batch),
+                Command::ImportNemids { file, office } => import_nemids::run(&config, &file, &office),
                 Command::Retention { dry_run, now } => retention::run(&config, dry_run, now),
                 Command::Openapi | Command::Token { .. } | Command::Db { .. } => unreachable!("handled above"),
             }

@@ -32,6 +32,8 @@ text_enum! {
 pub enum Change {
     /// First half handed out (pending), or issued in full (active at once).
     Create,
+    /// Issued before this system, loaded by `nemid-desk import-nemids`.
+    Import,
     /// The code card was posted.
     CardPosted,
     /// Activated: the code card arrived and was used, or both halves were handed out.
@@ -45,6 +47,7 @@ impl Change {
     pub fn as_str(self) -> &'static str {
         match self {
             Change::Create => "create",
+            Change::Import => "import",
             Change::CardPosted => "card_posted",
             Change::Activate => "activate",
             Change::Block => "block",

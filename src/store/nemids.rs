@@ -226,3 +226,7 @@ pub fn set_cards(
         .set((code_cards::state.eq(to), code_cards::changed_at.eq(now)))
         .execute(conn)
 }
+
+pub fn card_exists(conn: &mut PgConnection, serial: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(code_cards::table.find(serial))).get_result(conn)
+}

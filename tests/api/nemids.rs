@@ -265,3 +265,65 @@ fn register_events_are_in_the_feed_without_cpr_and_reads_are_in_the_access_log()
         log["items"].as_array().unwrap().iter().map(|r| r["subject_kind"].as_str().unwrap()).collect();
     assert!(kinds.contains(&"nemid") && kinds.contains(&"cpr_search"), "{kinds:?}");
 }
+
+/// `nemid-desk import-nemids` against the test's database, with the test keys.
+fn import(app: &TestApp, csv: &str, office: &str) -> std::process::Output {
+    let dir = crate::common::app::tempdir::TempDir::new();
+    let file = format!("{}/nemids.csv", dir.path());
+    std::fs::write(&file, csv).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
+        .args(["import-nemids", &file, "--office", office])
+        .env("DATABASE_URL", &app.db.url)
+        .env("CPR_ENCRYPTION_KEYS", crate::common::app::TEST_CPR_KEYS)
+        .env("CPR_INDEX_KEY", crate::common::app::TEST_CPR_INDEX_KEY)
+        .env("JWT_SECRET", crate::common::app::TEST_SECRET)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn nemids_issued_before_this_system_are_imported_once_and_a_bad_file_loads_nothing() {
+    let (app, clerk) = setup();
+    let good = "number,cpr,name,state,active_since,card_serial\n\
+                900000001,170893-4321,Anna Andersen,active,2019-03-01,30000001\n\
+                900000002,0101901234,Bo Berg,blocked,2020-05-05,\n\
+                900000003,121285-1234,Carl Clausen,revoked,2015-01-01,\n";
+    // A bad file: nothing of it is loaded, and each problem is named by line and field.
+    let bad = format!("{good}900000004,999999-9999,Dora,active,,\n");
+    let out = import(&app, &bad, "KBH01");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 5: cpr:") && err.contains("line 5: active_since:"), "{err}");
+    assert!(!err.contains("9999999999") && !err.contains("999999-9999"), "no CPR number in the report: {err}");
+    assert_eq!(app.db.query_one("SELECT count(*) FROM nemids"), 0);
+    assert_eq!(import(&app, good, "NOPE").status.code(), Some(2), "an unknown office");
+
+    let out = import(&app, good, "KBH01");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 3 NemIDs; 0 were"));
+    let n = app.nemid(&clerk, "900000001");
+    assert_eq!((n["state"].as_str(), n["active_since"].as_str()), (Some("active"), Some("2019-03-01")));
+    assert_eq!(
+        (n["cards"][0]["serial"].as_str(), n["cards"][0]["issued_how"].as_str()),
+        (Some("30000001"), Some("import"))
+    );
+    assert_eq!(actions(&events(&app, "900000001")), ["import"]);
+    // A re-run loads nothing twice.
+    let out = import(&app, good, "KBH01");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 0 NemIDs; 3 were"));
+    // Other data under a number already there is refused, and so is a second live NemID.
+    let clash = "number,cpr,name,state,active_since,card_serial\n\
+                 900000001,170893-4321,Anna Andersen,blocked,2019-03-01,\n\
+                 900000009,0101901234,Bo Berg,active,2020-05-05,\n";
+    let out = import(&app, clash, "KBH01");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2: number:") && err.contains("line 3: cpr:"), "{err}");
+    assert_eq!(app.db.query_one("SELECT count(*) FROM nemids"), 3);
+
+    // The register is the reference from then on: the imported holder needs no first issuance.
+    let body = json!({"kind": "standard", "applicant": crate::common::cases::applicant("170893-4321")});
+    assert_eq!(problem(app.post("/api/v1/cases", &clerk, &body), 409)["kind"], "nemid_exists");
+    let revoked = json!({"kind": "standard", "applicant": crate::common::cases::applicant("121285-1234")});
+    assert_eq!(app.post("/api/v1/cases", &clerk, &revoked).status(), 201);
+}
