@@ -36,6 +36,8 @@ pub struct SeedSummary {
     pub offices: usize,
     pub cases: usize,
     pub events: usize,
+    /// NemIDs put into the register for the seeded cases that handed one out.
+    pub nemids: usize,
 }
 
 #[derive(Insertable)]
@@ -243,6 +245,7 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
         diesel::sql_query("SELECT setval('nemid_number_seq', $1)")
             .bind::<diesel::sql_types::BigInt, _>(next_nemid)
             .execute(conn)?;
+        summary.nemids = fill_register(conn)?;
         conn.batch_execute(
             "ALTER TABLE cases ENABLE TRIGGER cases_status_counts;
              ALTER TABLE cases ENABLE TRIGGER cases_status_counts_update;
@@ -253,6 +256,53 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
         )?;
         Ok(summary)
     })
+}
+
+/// The register for the seeded cases that handed out a NemID, set-based: completed → active
+/// (active since the completion day, its card active), cancelled or rejected → revoked, else
+/// pending (its card in transit once posted). A person with several such cases keeps only the
+/// latest NemID unrevoked. Each gets one `import` event by `seed` (feed positions from the
+/// counter, which the cases' bulk load has just moved on).
+fn fill_register(conn: &mut PgConnection) -> QueryResult<usize> {
+    conn.batch_execute(
+        "CREATE TEMP TABLE seed_register ON COMMIT DROP AS
+         SELECT ('00000000-0000-0000-0000-' || lpad(to_hex(c.nemid_number::bigint), 12, '0'))::uuid AS id,
+                c.id AS case_id, c.nemid_number, c.applicant_cpr_sealed, c.applicant_cpr_index, c.applicant_name,
+                c.office_id, c.kind, c.status, c.first_half_issued_at, c.second_half_posted_at, c.completed_at,
+                coalesce(c.closed_at, c.first_half_issued_at) AS updated_at,
+                CASE WHEN row_number() OVER (PARTITION BY c.applicant_cpr_index
+                                             ORDER BY c.first_half_issued_at DESC, c.id DESC) > 1
+                          OR c.status IN ('cancelled', 'rejected') THEN 'revoked'
+                     WHEN c.status = 'completed' THEN 'active'
+                     ELSE 'pending' END AS state
+         FROM cases c
+         WHERE c.nemid_number IS NOT NULL AND NOT EXISTS (SELECT 1 FROM nemids m WHERE m.number = c.nemid_number);
+         INSERT INTO nemids (id, number, holder_cpr_sealed, holder_cpr_index, holder_name, state, active_since,
+                             office_id, case_id, version, created_at, updated_at)
+         SELECT id, nemid_number, applicant_cpr_sealed, applicant_cpr_index, applicant_name, state,
+                CASE WHEN completed_at IS NOT NULL AND state <> 'pending'
+                     THEN (completed_at AT TIME ZONE 'Europe/Copenhagen')::date END,
+                office_id, case_id, 1, first_half_issued_at, updated_at
+         FROM seed_register;
+         INSERT INTO code_cards (serial, nemid_id, state, issued_how, issued_at, changed_at)
+         SELECT lpad(nextval('code_card_serial_seq')::text, 8, '0'), id,
+                CASE WHEN state = 'revoked' THEN 'revoked' WHEN state = 'active' THEN 'active' ELSE 'in_transit' END,
+                CASE WHEN kind = 'express' THEN 'handout' ELSE 'post' END,
+                coalesce(second_half_posted_at, first_half_issued_at), updated_at
+         FROM seed_register WHERE second_half_posted_at IS NOT NULL OR kind = 'express';
+         INSERT INTO nemid_events (nemid_id, seq, action, from_state, to_state, actor_sub, actor_name, actor_role,
+                                   evidence, request_id, occurred_at)
+         SELECT id, 1, 'import', NULL, state, 'seed', 'nemid-desk seed', 'admin',
+                jsonb_build_object('case_id', case_id), 'seed', updated_at
+         FROM seed_register ORDER BY updated_at, id;",
+    )?;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n = diesel::sql_query("SELECT count(*) AS n FROM seed_register").get_result::<N>(conn)?.n;
+    Ok(n as usize)
 }
 
 fn ensure_offices(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<Vec<Office>> {

@@ -30,10 +30,11 @@ pub fn run(config: &Config, cases: usize, offices: usize, seed: u64, until: Opti
     match result {
         Ok(s) => {
             println!(
-                "seeded {} cases with {} events in {} offices in {:.1} s",
+                "seeded {} cases with {} events in {} offices, and {} NemIDs in the register, in {:.1} s",
                 s.cases,
                 s.events,
                 s.offices,
+                s.nemids,
                 started.elapsed().as_secs_f64()
             );
             ExitCode::SUCCESS

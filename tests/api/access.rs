@@ -340,9 +340,11 @@ fn endpoints() -> Vec<Endpoint> {
                 "photo_matches": true, "health_card_presented": true, "health_card_cpr": "0000000000"}),
                 )
             },
-            // The health card CPR is checked against the case's, so a worker who may act gets 422.
+            // The health card CPR is no CPR number: whoever may act on cases at all hears so (the
+            // body is judged before the case is looked up, so another office's clerk too, as for
+            // an id that does not exist).
             expect: |c| match case_worker(c) {
-                200 => 422,
+                200 | 404 => 422,
                 other => other,
             },
         },

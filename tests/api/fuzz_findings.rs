@@ -170,3 +170,25 @@ fn weak_entity_tags_never_match_if_match() {
         "opened"
     );
 }
+
+/// Schemathesis: an identity check whose photo ID breaks its own schema (`issuing_country`) with a
+/// stale If-Match was answered 412. A body that is wrong on its own is refused as such (422)
+/// whatever the version it names; only a good body hears that the case moved on.
+#[test]
+fn a_malformed_body_is_422_even_with_a_stale_if_match() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let case = app.open_case(&clerk, "170893-4321", "standard");
+    let mut stale = case.clone();
+    stale["version"] = serde_json::json!(7);
+    let mut bad = crate::common::cases::identity("170893-4321");
+    bad["photo_id"]["issuing_country"] = serde_json::json!("Danmark");
+    let p = problem(app.act(&clerk, &stale, "identity-check", &bad), 422);
+    assert_eq!(p["errors"][0]["field"], "photo_id.issuing_country");
+    problem(app.act(&clerk, &stale, "identity-check", &crate::common::cases::identity("170893-4321")), 412);
+    // The same for the register's unblock.
+    let number = app.active_nemid(&clerk, "121285-1234");
+    let p = problem(app.nemid_act(&clerk, &number, 99, "unblock", &bad), 422);
+    assert_eq!(p["errors"][0]["field"], "photo_id.issuing_country");
+}

@@ -327,3 +327,42 @@ fn nemids_issued_before_this_system_are_imported_once_and_a_bad_file_loads_nothi
     let revoked = json!({"kind": "standard", "applicant": crate::common::cases::applicant("121285-1234")});
     assert_eq!(app.post("/api/v1/cases", &clerk, &revoked).status(), 201);
 }
+
+#[test]
+fn seed_fills_the_register_for_the_cases_it_makes() {
+    let app = TestApp::spawn();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive();
+    let opts = nemid_desk::seed::SeedOptions { cases: 800, offices: 3, seed: 5, until: today, posting_window_days: 14 };
+    let summary = nemid_desk::seed::run(&mut app.db.conn(), &opts, &crate::common::app::test_vault()).unwrap();
+    let handed_out = app.db.query_one("SELECT count(*) FROM cases WHERE nemid_number IS NOT NULL");
+    assert!(handed_out > 0);
+    assert_eq!(summary.nemids as i64, handed_out);
+    assert_eq!(app.db.query_one("SELECT count(*) FROM nemids"), handed_out);
+    // A completed case's NemID is active, an unfinished one's pending, a cancelled one's revoked
+    // (and any of them revoked when a later NemID of the same person replaced it).
+    let wrong = app.db.query_one(
+        "SELECT count(*) FROM nemids m JOIN cases c ON c.id = m.case_id
+         WHERE m.state <> 'revoked' AND m.state <> CASE c.status WHEN 'completed' THEN 'active'
+                                                                 WHEN 'cancelled' THEN 'revoked'
+                                                                 WHEN 'rejected' THEN 'revoked'
+                                                                 ELSE 'pending' END",
+    );
+    assert_eq!(wrong, 0);
+    assert_eq!(
+        app.db.query_one("SELECT count(*) FROM nemids m JOIN cases c ON c.id = m.case_id WHERE c.status = 'cancelled' AND m.state <> 'revoked'"),
+        0
+    );
+    // One event each, in the feed after the cases' events, and the counter past them all.
+    assert_eq!(app.db.query_one("SELECT count(*) FROM nemid_events"), handed_out);
+    assert_eq!(
+        app.db.query_one(
+            "SELECT count(*) FROM nemid_events WHERE feed_position > (SELECT max(feed_position) FROM case_events)"
+        ),
+        handed_out
+    );
+    assert_eq!(
+        app.db
+            .query_one("SELECT count(*) FROM feed_counter WHERE last = (SELECT max(feed_position) FROM nemid_events)"),
+        1
+    );
+}

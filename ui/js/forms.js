@@ -179,6 +179,7 @@ export function problemText(err) {
     return t('err.action_not_allowed', { allowed });
   }
   if (p.kind === 'open_case_exists') return t('err.open_case_exists');
+  if (p.kind === 'nemid_exists') return t('err.nemid_exists');
   if (p.kind === 'exemption_exists') return t('err.exemption_exists');
   if (p.kind === 'office_code_taken') return t('err.office_code_taken');
   return t('err.unknown', { status: err.status, detail: message(p.detail || '') });

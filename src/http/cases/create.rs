@@ -109,10 +109,6 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             opened_at: moment.now,
             version: 1,
         };
-        // First issuance is for people without NemID; the register is the reference.
-        if let Some(existing) = store::nemids::live_for_person(conn, &index)? {
-            return Err(register::nemid_exists(&existing));
-        }
         let row = match store::cases::insert(conn, &new) {
             Ok(r) => r,
             Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
@@ -120,6 +116,11 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             }
             Err(e) => return Err(e.into()),
         };
+        // First issuance is for people without NemID; the register is the reference. (After the
+        // open-case check: someone with a case under way hears about that case.)
+        if let Some(existing) = store::nemids::live_for_person(conn, &index)? {
+            return Err(register::nemid_exists(&existing));
+        }
         let evidence = json!({
             "kind": body.kind.as_str(),
             "channel": channel.as_str(),

@@ -83,13 +83,23 @@ impl Versioned for Cases {
         if action == Action::Cancel { CASE_READERS } else { CASE_WORKERS }
     }
 
-    fn precheck(_: Action, evidence: &Evidence) -> ApiResult<()> {
+    fn precheck(_: Action, evidence: &Evidence, caller: &Caller) -> ApiResult<()> {
+        let (types, today) = (&caller.state.config.domain.photo_id_types, caller.moment.today);
         let mut issues = Vec::new();
         match evidence {
             Evidence::Returned(r) | Evidence::Reject(r) | Evidence::Cancel(r) => {
                 check_text("reason", r, 500, &mut issues)
             }
             Evidence::SecondHalf(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
+            Evidence::IdentityCheck(b) => {
+                issues.extend(rules::check_identity_alone(&IdentityEvidence::from(b), types, today))
+            }
+            Evidence::AccompanyingHolder(h) => {
+                rules::check_photo_id("holder.photo_id", &(&h.photo_id).into(), types, today, &mut issues);
+                if let Err(e) = Cpr::parse(&h.cpr) {
+                    issues.push(FieldIssue::new("holder.cpr", e));
+                }
+            }
             _ => {}
         }
         refuse(issues)

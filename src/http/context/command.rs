@@ -83,8 +83,10 @@ pub trait Versioned: 'static {
     fn segment(action: Self::Action) -> &'static str;
     /// Who may take the action.
     fn roles(action: Self::Action) -> &'static [Role];
-    /// Checks of the evidence that need no record (free text), so a bad body never waits for a lock.
-    fn precheck(action: Self::Action, evidence: &Self::Evidence) -> ApiResult<()>;
+    /// Checks of the evidence that need no record (free text, the rules of a photo ID, a CPR
+    /// number that is one), with the settings and the day of `caller`; run once the caller is
+    /// authorized, before any record is read: a bad body is 422 whatever its If-Match.
+    fn precheck(action: Self::Action, evidence: &Self::Evidence, caller: &Caller) -> ApiResult<()>;
     /// Carries out the action inside the transaction: lock, version check, transition, the
     /// change, its event and its access record. Answers the record as it is now.
     /// The application's state (settings, vault) is `command.caller.state`.
@@ -102,7 +104,6 @@ pub trait Versioned: 'static {
 /// Runs a command on a record of kind `R`: 200 with the new version and its ETag, or the
 /// refusal (nothing changed).
 pub async fn execute<R: Versioned>(command: Command<R::Action, R::Evidence>) -> ApiResult<HttpResponse> {
-    R::precheck(command.action, &command.evidence)?;
     let request = Request {
         caller: command.caller.clone(),
         roles: R::roles(command.action),
@@ -116,7 +117,10 @@ pub async fn execute<R: Versioned>(command: Command<R::Action, R::Evidence>) -> 
         ),
         replay: R::REPLAY,
     };
+    // The caller is authorized (role and office) first; then the evidence is judged on its own,
+    // before any record is read or locked: a bad body is 422 whatever its If-Match.
     idempotency::run(request, move |conn, who, _| {
+        R::precheck(command.action, &command.evidence, &command.caller)?;
         let view = R::apply(conn, who, command)?;
         let version = R::version_of(&view);
         Answer::json(StatusCode::OK, &view, Some(etag(version)), None)

@@ -63,7 +63,7 @@ impl Versioned for Exemptions {
         }
     }
 
-    fn precheck(action: ExemptionAction, reason: &Option<String>) -> ApiResult<()> {
+    fn precheck(action: ExemptionAction, reason: &Option<String>, _: &Caller) -> ApiResult<()> {
         let mut issues = Vec::new();
         match (action, reason) {
             (ExemptionAction::Decide(Outcome::Refused), None) => {

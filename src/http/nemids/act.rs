@@ -67,10 +67,15 @@ impl Versioned for Nemids {
         action.roles()
     }
 
-    fn precheck(_: NemidAction, evidence: &NemidEvidence) -> ApiResult<()> {
+    fn precheck(_: NemidAction, evidence: &NemidEvidence, caller: &Caller) -> ApiResult<()> {
+        let (types, today) = (&caller.state.config.domain.photo_id_types, caller.moment.today);
         let mut issues = Vec::new();
-        if let NemidEvidence::Revoke(r) = evidence {
-            check_text("reason", r, 500, &mut issues);
+        match evidence {
+            NemidEvidence::Revoke(r) => check_text("reason", r, 500, &mut issues),
+            NemidEvidence::Unblock(b) => {
+                issues.extend(rules::check_identity_alone(&IdentityEvidence::from(b.as_ref()), types, today))
+            }
+            NemidEvidence::Block(_) => {}
         }
         if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
     }

@@ -78,7 +78,7 @@ export async function newCase(el, ctx) {
         go(`#/cases/${data.id}`, { kind: 'ok', text: t('new.created', { number: data.case_number }) });
       } catch (err) {
         keys.answered(err);
-        showProblem(form, err, { open_case_exists: 'applicant.cpr' });
+        showProblem(form, err, { open_case_exists: 'applicant.cpr', nemid_exists: 'applicant.cpr' });
       }
     });
   });
