@@ -25,7 +25,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::nemids::register::{self, Holder, Step};
 use crate::store::cases::{self as cases, CaseChanges, NewHolderVerification, NewIdentityCheck};
 use crate::store::events::{self, NewEvent};
-use crate::store::nemids;
+use crate::store::nemids::{self, NemidRow};
 
 /// One action with what it brings: the action is the variant, so an action and its evidence
 /// cannot disagree, and `perform` must say what every action does (the match is exhaustive).
@@ -59,6 +59,18 @@ impl Evidence {
 
 fn refuse(issues: Vec<FieldIssue>) -> ApiResult<()> {
     if issues.is_empty() { Ok(()) } else { Err(issues.into()) }
+}
+
+/// What an action does to the NemID register, done after the case's own change and event. Every
+/// event-writing transaction takes the report summaries' rows (the case's update) before the
+/// change feed's counter (an event); a register event before the case's update took them the
+/// other way round and deadlocked against concurrent case actions (bench/faults found it). The
+/// NemID itself is locked early, in the action's match, before either.
+enum Later {
+    Nothing,
+    Create { number: String, active: bool },
+    CardPosted(NemidRow),
+    Change(NemidRow, Change, NemidState, Option<chrono::NaiveDate>, Value),
 }
 
 /// Cases as versioned records: their actions run through `context::command::execute`.
@@ -149,6 +161,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         name: &row.applicant_name,
     };
     let mut changes = CaseChanges { status: Some(to), ..Default::default() };
+    let mut later = Later::Nothing;
     let nemid_number;
     let reason;
     let evidence: Value;
@@ -178,7 +191,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::FirstHalf => {
             nemid_number = cases::next_nemid_number(conn)?;
-            register::create(conn, who, &moment, &holder, &nemid_number, false)?;
+            later = Later::Create { number: nemid_number.clone(), active: false };
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             evidence = json!({"nemid_number": nemid_number});
@@ -192,7 +205,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
                 changes.country = Some(&a.country);
             }
             if let Some(nemid) = register::of_case(conn, id)? {
-                register::card_posted(conn, who, &moment, &nemid)?;
+                later = Later::CardPosted(nemid);
             }
             changes.second_half_posted_at = Some(now);
             changes.second_half_expected_by = Some(expected_by);
@@ -207,19 +220,13 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::Activation => {
             if let Some(nemid) = register::of_case(conn, id)? {
-                let evidence = json!({"case_id": id});
-                register::change(
-                    conn,
-                    who,
-                    &moment,
-                    &nemid,
-                    Step {
-                        change: Change::Activate,
-                        to: NemidState::Active,
-                        active_since: Some(moment.today),
-                        evidence: &evidence,
-                    },
-                )?;
+                later = Later::Change(
+                    nemid,
+                    Change::Activate,
+                    NemidState::Active,
+                    Some(moment.today),
+                    json!({"case_id": id}),
+                );
             }
             changes.completed_at = Some(now);
             changes.closed_at = Some(now);
@@ -302,7 +309,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::IssueInFull => {
             nemid_number = cases::next_nemid_number(conn)?;
-            register::create(conn, who, &moment, &holder, &nemid_number, true)?;
+            later = Later::Create { number: nemid_number.clone(), active: true };
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             changes.completed_at = Some(now);
@@ -314,18 +321,8 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             // A cancelled first issuance leaves no NemID behind that could never be activated.
             if let Some(nemid) = register::of_case(conn, id)?.filter(|n| n.state != NemidState::Revoked) {
                 let evidence = json!({"case_id": id, "reason": "the first-issuance case was cancelled"});
-                register::change(
-                    conn,
-                    who,
-                    &moment,
-                    &nemid,
-                    Step {
-                        change: Change::Revoke,
-                        to: NemidState::Revoked,
-                        active_since: nemid.active_since,
-                        evidence: &evidence,
-                    },
-                )?;
+                let since = nemid.active_since;
+                later = Later::Change(nemid, Change::Revoke, NemidState::Revoked, since, evidence);
             }
             changes.closed_at = Some(now);
             changes.close_reason = Some(&reason);
@@ -353,6 +350,19 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             occurred_at: now,
         },
     )?;
+    // The register after the case: see `Later`.
+    match later {
+        Later::Nothing => {}
+        Later::Create { number, active } => {
+            register::create(conn, who, &moment, &holder, &number, active)?;
+        }
+        Later::CardPosted(nemid) => {
+            register::card_posted(conn, who, &moment, &nemid)?;
+        }
+        Later::Change(nemid, change, to, active_since, evidence) => {
+            register::change(conn, who, &moment, &nemid, Step { change, to, active_since, evidence: &evidence })?;
+        }
+    }
     audit::record(conn, who, &moment, Subject::Case { id, cpr_index: &updated.applicant_cpr_index })?;
     tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");
     full_view(conn, updated, office_code, moment.today, vault)

@@ -90,6 +90,9 @@ pub fn create(
         created_at: moment.now,
         updated_at: moment.now,
     };
+    if let Some(existing) = nemids::live_for_person(conn, holder.cpr_index)? {
+        return Err(nemid_exists(&existing));
+    }
     let row = match nemids::insert(conn, &new) {
         Ok(r) => r,
         Err(e) if nemids::is_second_live_nemid(&e) => {
