@@ -83,9 +83,14 @@ pub fn by_number(conn: &mut PgConnection, number: &str) -> QueryResult<Option<Ne
     nemids::table.filter(nemids::number.eq(number)).select(NemidRow::as_select()).first(conn).optional()
 }
 
-/// The NemID a first-issuance case made.
-pub fn by_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Option<NemidRow>> {
-    nemids::table.filter(nemids::case_id.eq(case_id)).select(NemidRow::as_select()).first(conn).optional()
+/// The NemID a first-issuance case made, locked for the rest of the transaction.
+pub fn by_case_for_update(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Option<NemidRow>> {
+    nemids::table.filter(nemids::case_id.eq(case_id)).select(NemidRow::as_select()).for_update().first(conn).optional()
+}
+
+/// The NemID with `number`, locked for the rest of the transaction.
+pub fn by_number_for_update(conn: &mut PgConnection, number: &str) -> QueryResult<Option<NemidRow>> {
+    nemids::table.filter(nemids::number.eq(number)).select(NemidRow::as_select()).for_update().first(conn).optional()
 }
 
 /// The person's NemID that is not revoked, if there is one (at most one: a unique index).
@@ -106,11 +111,6 @@ pub fn for_person(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Vec<N
         .select(NemidRow::as_select())
         .limit(50)
         .load(conn)
-}
-
-/// Locks the NemID's row for the rest of the transaction.
-pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
-    nemids::table.find(id).select(nemids::id).for_update().first::<Uuid>(conn).map(|_| ())
 }
 
 /// Sets the state (and active-since) if the NemID is still at `version`; the version moves on.

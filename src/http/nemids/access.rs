@@ -19,6 +19,15 @@ pub fn load(conn: &mut PgConnection, number: &str) -> ApiResult<NemidRow> {
     nemids::by_number(conn, number)?.ok_or_else(|| ApiError::not_found("no such NemID"))
 }
 
+/// The same, locked for the rest of the transaction (everyone who may act on NemIDs may see any,
+/// so nothing is locked that the caller could not see).
+pub fn load_for_update(conn: &mut PgConnection, number: &str) -> ApiResult<NemidRow> {
+    if nemids::id_of(number).is_none() {
+        return Err(ApiError::not_found("no such NemID"));
+    }
+    nemids::by_number_for_update(conn, number)?.ok_or_else(|| ApiError::not_found("no such NemID"))
+}
+
 /// A replayed answer that shows the NemID with `id` (`context::idempotency::Replay`): it is an
 /// access like the original.
 pub fn replay(conn: &mut PgConnection, who: &Principal, moment: &Moment, id: Uuid) -> ApiResult<()> {

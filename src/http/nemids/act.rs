@@ -20,7 +20,7 @@ use crate::http::context::command::{Act, Command, Versioned, execute};
 use crate::http::context::headers::{IdempotencyKey, IfMatch};
 use crate::http::context::idempotency::Replay;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::nemids::access::{load, replay};
+use crate::http::nemids::access::{load_for_update, replay};
 use crate::http::nemids::register::{self, Step};
 use crate::http::nemids::view::{BlockBody, NemidView};
 use crate::http::responses::ActionErrors;
@@ -92,9 +92,7 @@ impl Versioned for Nemids {
         let Command { id, version: expected, action, evidence: input, caller, .. } = command;
         let Caller { state, moment, .. } = caller;
         let number = nemids::number_of(id);
-        load(conn, &number)?;
-        nemids::lock(conn, id)?;
-        let row = load(conn, &number)?;
+        let row = load_for_update(conn, &number)?;
         if row.version != expected {
             return Err(ApiError::precondition_failed(format!(
                 "the NemID has changed since the ETag you sent; it is now at version {}",

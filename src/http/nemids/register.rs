@@ -95,10 +95,9 @@ pub fn create(
     }
     let row = match nemids::insert(conn, &new) {
         Ok(r) => r,
+        // Another transaction made one meanwhile (this one is aborted now: no further query).
         Err(e) if nemids::is_second_live_nemid(&e) => {
-            let existing = nemids::live_for_person(conn, holder.cpr_index)?
-                .ok_or_else(|| ApiError::internal("a live NemID vanished"))?;
-            return Err(nemid_exists(&existing));
+            return Err(ApiError::conflict("nemid_exists", "this person already has a NemID that is not revoked"));
         }
         Err(e) => return Err(e.into()),
     };
@@ -153,9 +152,7 @@ pub fn change(
 
 /// The first-issuance case's NemID, locked, if the case made one.
 pub fn of_case(conn: &mut PgConnection, case_id: Uuid) -> ApiResult<Option<NemidRow>> {
-    let Some(row) = nemids::by_case(conn, case_id)? else { return Ok(None) };
-    nemids::lock(conn, row.id)?;
-    Ok(nemids::by_case(conn, case_id)?)
+    Ok(nemids::by_case_for_update(conn, case_id)?)
 }
 
 /// The code card of a case's NemID goes by post: a new card in transit (or, re-posted after a
