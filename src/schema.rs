@@ -82,6 +82,7 @@ diesel::table! {
         close_reason -> Nullable<Text>,
         version -> Int4,
         anonymised_at -> Nullable<Timestamptz>,
+        replacement_reason -> Nullable<Text>,
     }
 }
 
@@ -98,6 +99,10 @@ diesel::table! {
         returned -> Int4,
         cancelled -> Int4,
         rejected -> Int4,
+        opened_replacement_card -> Int4,
+        opened_new_password -> Int4,
+        completed_replacement_card -> Int4,
+        completed_new_password -> Int4,
     }
 }
 

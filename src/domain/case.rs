@@ -20,9 +20,31 @@ text_enum! {
 }
 
 text_enum! {
-    /// Chosen when the case is opened: `standard` posts the code card, `express` hands out both
-    /// halves at once with an accompanying NemID holder.
-    Kind { Standard = "standard", Express = "express" }
+    /// Chosen when the case is opened. First issuance: `standard` posts the code card, `express`
+    /// hands out both halves at once with an accompanying NemID holder. Service cases, for someone
+    /// who has NemID: `replacement_card` (a new code card) and `new_password` (a new temporary
+    /// password).
+    Kind { Standard = "standard", Express = "express", ReplacementCard = "replacement_card", NewPassword = "new_password" }
+}
+
+impl Kind {
+    /// A service case is about a NemID the person already has (docs/DOMAIN.md "Service cases").
+    pub fn is_service(self) -> bool {
+        matches!(self, Kind::ReplacementCard | Kind::NewPassword)
+    }
+}
+
+text_enum! {
+    /// Why a replacement code card is wanted. `lost` and `stolen` revoke the old card when the
+    /// case is opened.
+    ReplacementReason { Lost = "lost", Stolen = "stolen", Damaged = "damaged", UsedUp = "used_up" }
+}
+
+impl ReplacementReason {
+    /// The old card may be in someone else's hands: it is revoked at once, whatever follows.
+    pub fn revokes_old_card(self) -> bool {
+        matches!(self, ReplacementReason::Lost | ReplacementReason::Stolen)
+    }
 }
 
 text_enum! {
@@ -41,12 +63,14 @@ pub enum Action {
     Activation,
     AccompanyingHolder,
     IssueInFull,
+    CardHandout,
+    PasswordHandout,
     Reject,
     Cancel,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::IdentityCheck,
         Action::FirstHalf,
         Action::SecondHalf,
@@ -54,6 +78,8 @@ impl Action {
         Action::Activation,
         Action::AccompanyingHolder,
         Action::IssueInFull,
+        Action::CardHandout,
+        Action::PasswordHandout,
         Action::Reject,
         Action::Cancel,
     ];
@@ -67,6 +93,8 @@ impl Action {
             Action::Activation => "activation",
             Action::AccompanyingHolder => "accompanying-holder",
             Action::IssueInFull => "issue-in-full",
+            Action::CardHandout => "card-handout",
+            Action::PasswordHandout => "password-handout",
             Action::Reject => "reject",
             Action::Cancel => "cancel",
         }
@@ -91,10 +119,14 @@ pub fn transition(status: Status, kind: Kind, action: Action) -> Option<Status> 
         (A::Reject, S::Opened, _) => Some(S::Rejected),
         (A::FirstHalf, S::IdentityVerified, Standard) => Some(S::FirstHalfIssued),
         (A::SecondHalf, S::FirstHalfIssued | S::Returned, Standard) => Some(S::SecondHalfPosted),
-        (A::Returned, S::SecondHalfPosted, Standard) => Some(S::Returned),
-        (A::Activation, S::SecondHalfPosted, Standard) => Some(S::Completed),
+        (A::Returned, S::SecondHalfPosted, Standard | ReplacementCard) => Some(S::Returned),
+        (A::Activation, S::SecondHalfPosted, Standard | ReplacementCard) => Some(S::Completed),
         (A::AccompanyingHolder, S::IdentityVerified, Express) => Some(S::HolderVerified),
         (A::IssueInFull, S::HolderVerified, Express) => Some(S::Completed),
+        // A replacement card is handed out at the desk or posted like a second half.
+        (A::CardHandout, S::IdentityVerified, ReplacementCard) => Some(S::Completed),
+        (A::SecondHalf, S::IdentityVerified | S::Returned, ReplacementCard) => Some(S::SecondHalfPosted),
+        (A::PasswordHandout, S::IdentityVerified, NewPassword) => Some(S::Completed),
         (A::Cancel, s, _) if !s.is_final() => Some(S::Cancelled),
         _ => None,
     }
@@ -118,8 +150,20 @@ mod tests {
         let table: &[(Action, Status, Kind, Status)] = &[
             (A::IdentityCheck, S::Opened, Standard, S::IdentityVerified),
             (A::IdentityCheck, S::Opened, Express, S::IdentityVerified),
+            (A::IdentityCheck, S::Opened, ReplacementCard, S::IdentityVerified),
+            (A::IdentityCheck, S::Opened, NewPassword, S::IdentityVerified),
             (A::Reject, S::Opened, Standard, S::Rejected),
             (A::Reject, S::Opened, Express, S::Rejected),
+            (A::Reject, S::Opened, ReplacementCard, S::Rejected),
+            (A::Reject, S::Opened, NewPassword, S::Rejected),
+            // Replacement card: handed out, or posted (returned, re-posted, activated).
+            (A::CardHandout, S::IdentityVerified, ReplacementCard, S::Completed),
+            (A::SecondHalf, S::IdentityVerified, ReplacementCard, S::SecondHalfPosted),
+            (A::SecondHalf, S::Returned, ReplacementCard, S::SecondHalfPosted),
+            (A::Returned, S::SecondHalfPosted, ReplacementCard, S::Returned),
+            (A::Activation, S::SecondHalfPosted, ReplacementCard, S::Completed),
+            // New password: handed out at the desk only.
+            (A::PasswordHandout, S::IdentityVerified, NewPassword, S::Completed),
             (A::FirstHalf, S::IdentityVerified, Standard, S::FirstHalfIssued),
             (A::SecondHalf, S::FirstHalfIssued, Standard, S::SecondHalfPosted),
             (A::SecondHalf, S::Returned, Standard, S::SecondHalfPosted),
@@ -140,6 +184,18 @@ mod tests {
             (A::Cancel, S::SecondHalfPosted, Express, S::Cancelled),
             (A::Cancel, S::Returned, Express, S::Cancelled),
             (A::Cancel, S::HolderVerified, Standard, S::Cancelled),
+            (A::Cancel, S::Opened, ReplacementCard, S::Cancelled),
+            (A::Cancel, S::IdentityVerified, ReplacementCard, S::Cancelled),
+            (A::Cancel, S::SecondHalfPosted, ReplacementCard, S::Cancelled),
+            (A::Cancel, S::Returned, ReplacementCard, S::Cancelled),
+            (A::Cancel, S::FirstHalfIssued, ReplacementCard, S::Cancelled),
+            (A::Cancel, S::HolderVerified, ReplacementCard, S::Cancelled),
+            (A::Cancel, S::Opened, NewPassword, S::Cancelled),
+            (A::Cancel, S::IdentityVerified, NewPassword, S::Cancelled),
+            (A::Cancel, S::FirstHalfIssued, NewPassword, S::Cancelled),
+            (A::Cancel, S::SecondHalfPosted, NewPassword, S::Cancelled),
+            (A::Cancel, S::Returned, NewPassword, S::Cancelled),
+            (A::Cancel, S::HolderVerified, NewPassword, S::Cancelled),
         ];
         table.iter().find(|(a, s, k, _)| *a == action && *s == status && *k == kind).map(|t| t.3)
     }
@@ -159,7 +215,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed, 23);
+        assert_eq!(allowed, 23 + 4 + 6 + 12);
     }
 
     #[test]
@@ -180,6 +236,15 @@ mod tests {
         assert_eq!(allowed_actions(S::IdentityVerified, Express), vec![A::AccompanyingHolder, A::Cancel]);
         assert_eq!(allowed_actions(S::SecondHalfPosted, Standard), vec![A::Returned, A::Activation, A::Cancel]);
         assert_eq!(allowed_actions(S::Returned, Standard), vec![A::SecondHalf, A::Cancel]);
+        assert_eq!(
+            allowed_actions(S::IdentityVerified, ReplacementCard),
+            vec![A::SecondHalf, A::CardHandout, A::Cancel]
+        );
+        assert_eq!(allowed_actions(S::IdentityVerified, NewPassword), vec![A::PasswordHandout, A::Cancel]);
+        assert!(Kind::ReplacementCard.is_service() && Kind::NewPassword.is_service());
+        assert!(!Kind::Standard.is_service() && !Kind::Express.is_service());
+        assert!(ReplacementReason::Lost.revokes_old_card() && ReplacementReason::Stolen.revokes_old_card());
+        assert!(!ReplacementReason::Damaged.revokes_old_card() && !ReplacementReason::UsedUp.revokes_old_card());
     }
 
     #[test]

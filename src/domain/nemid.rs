@@ -41,6 +41,15 @@ pub enum Change {
     Block,
     Unblock,
     Revoke,
+    /// A code card revoked while the NemID stays as it is (lost or stolen, or a posted
+    /// replacement whose case was cancelled).
+    CardRevoked,
+    /// A replacement code card handed out at the desk, active at once.
+    CardIssued,
+    /// A posted replacement code card arrived and was used.
+    CardActivated,
+    /// A new temporary password handed out: the NemID is active again.
+    PasswordIssued,
 }
 
 impl Change {
@@ -53,6 +62,10 @@ impl Change {
             Change::Block => "block",
             Change::Unblock => "unblock",
             Change::Revoke => "revoke",
+            Change::CardRevoked => "card_revoked",
+            Change::CardIssued => "card_issued",
+            Change::CardActivated => "card_activated",
+            Change::PasswordIssued => "password_issued",
         }
     }
 }

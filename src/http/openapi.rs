@@ -198,25 +198,34 @@ fn operation_name(action: Action) -> String {
     action.as_str().replace('-', "_")
 }
 
-/// `opened, identity_verified → cancelled (standard and express cases)`, one clause per target
-/// state and set of kinds, in table order.
+/// `opened, identity_verified → cancelled (all cases)`: one clause per set of kinds that make the
+/// same moves, in table order.
 fn transitions_of(action: Action) -> String {
-    let mut clauses: Vec<(Status, Vec<Kind>, Vec<Status>)> = Vec::new();
-    for &from in Status::ALL {
-        let kinds: Vec<Kind> = Kind::ALL.iter().copied().filter(|&k| transition(from, k, action).is_some()).collect();
-        let Some(&first) = kinds.first() else { continue };
-        let Some(to) = transition(from, first, action) else { continue };
-        match clauses.iter_mut().find(|(t, k, _)| *t == to && *k == kinds) {
-            Some((_, _, froms)) => froms.push(from),
-            None => clauses.push((to, kinds, vec![from])),
+    let mut clauses: Vec<(Vec<Status>, Status, Vec<Kind>)> = Vec::new();
+    for &kind in Kind::ALL {
+        let moves: Vec<(Status, Status)> =
+            Status::ALL.iter().filter_map(|&from| transition(from, kind, action).map(|to| (from, to))).collect();
+        let Some(&(_, to)) = moves.first() else { continue };
+        let froms: Vec<Status> = moves.iter().map(|m| m.0).collect();
+        match clauses.iter_mut().find(|(f, t, _)| *f == froms && *t == to) {
+            Some((_, _, kinds)) => kinds.push(kind),
+            None => clauses.push((froms, to, vec![kind])),
         }
     }
     clauses
         .iter()
-        .map(|(to, kinds, froms)| {
+        .map(|(froms, to, kinds)| {
             let froms: Vec<&str> = froms.iter().map(|s| s.as_str()).collect();
-            let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
-            format!("{} → {} ({} cases)", froms.join(", "), to.as_str(), kinds.join(" and "))
+            let which = if kinds.len() == Kind::ALL.len() {
+                "all".to_string()
+            } else {
+                let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                match names.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                    _ => names.join(""),
+                }
+            };
+            format!("{} → {} ({which} cases)", froms.join(", "), to.as_str())
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -461,7 +470,13 @@ mod tests {
         }
         assert_eq!(
             transitions_of(Action::SecondHalf),
-            "first_half_issued, returned → second_half_posted (standard cases)"
+            "first_half_issued, returned → second_half_posted (standard cases); \
+             identity_verified, returned → second_half_posted (replacement_card cases)"
+        );
+        assert_eq!(transitions_of(Action::Reject), "opened → rejected (all cases)");
+        assert_eq!(
+            transitions_of(Action::Activation),
+            "second_half_posted → completed (standard and replacement_card cases)"
         );
     }
 }

@@ -42,6 +42,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(cases::activation)
         .service(cases::accompanying_holder)
         .service(cases::issue_in_full)
+        .service(cases::card_handout)
+        .service(cases::password_handout)
         .service(cases::reject)
         .service(cases::cancel)
         .service(exemptions::search_exemptions)

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::case::{Channel, Kind, Status};
+use crate::domain::case::{Channel, Kind, ReplacementReason, Status};
 use crate::schema::{case_number_counters, cases, holder_verifications, identity_checks, offices};
 use crate::store::cached::Cached;
 
@@ -37,6 +37,8 @@ pub struct CaseRow {
     pub version: i32,
     /// Set once retention has removed the personal data.
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// Replacement-card cases: why.
+    pub replacement_reason: Option<ReplacementReason>,
 }
 
 /// A case with its office's code, as every view needs it.
@@ -59,6 +61,9 @@ pub struct NewCase<'a> {
     pub city: &'a str,
     pub country: &'a str,
     pub online_banking_agreement: bool,
+    /// Service cases name the NemID they are about from the start.
+    pub nemid_number: Option<&'a str>,
+    pub replacement_reason: Option<ReplacementReason>,
     pub opened_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -174,6 +179,17 @@ pub struct NewHolderVerification<'a> {
 
 pub fn insert_holder_verification(conn: &mut PgConnection, new: &NewHolderVerification<'_>) -> QueryResult<usize> {
     diesel::insert_into(holder_verifications::table).values(new).execute(conn)
+}
+
+/// Whether a service case of `kind` is open for the NemID `number`.
+pub fn open_service_case(conn: &mut PgConnection, number: &str, kind: Kind) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        cases::table
+            .filter(cases::nemid_number.eq(number))
+            .filter(cases::closed_at.is_null())
+            .filter(cases::kind.eq(kind)),
+    ))
+    .get_result(conn)
 }
 
 /// Serialises holder checks for one person across all offices until the transaction ends, so

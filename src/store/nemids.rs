@@ -227,6 +227,24 @@ pub fn set_cards(
         .execute(conn)
 }
 
+/// Like `set_cards`, answering the serials it changed, oldest first.
+pub fn set_cards_returning(
+    conn: &mut PgConnection,
+    nemid_id: Uuid,
+    from: &[CardState],
+    to: CardState,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<String>> {
+    let mut serials: Vec<String> = diesel::update(
+        code_cards::table.filter(code_cards::nemid_id.eq(nemid_id)).filter(code_cards::state.eq_any(from)),
+    )
+    .set((code_cards::state.eq(to), code_cards::changed_at.eq(now)))
+    .returning(code_cards::serial)
+    .get_results(conn)?;
+    serials.sort();
+    Ok(serials)
+}
+
 pub fn card_exists(conn: &mut PgConnection, serial: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(code_cards::table.find(serial))).get_result(conn)
 }

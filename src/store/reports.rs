@@ -24,6 +24,8 @@ pub struct StatusCount {
     #[diesel(sql_type = Text)]
     pub office_code: String,
     #[diesel(sql_type = Text)]
+    pub kind: Kind,
+    #[diesel(sql_type = Text)]
     pub status: Status,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
@@ -31,12 +33,12 @@ pub struct StatusCount {
 
 pub fn status_counts(conn: &mut PgConnection, s: &Scope) -> QueryResult<Vec<StatusCount>> {
     diesel::sql_query(
-        "SELECT c.office_id, o.code AS office_code, c.status, sum(c.n)::bigint AS n
+        "SELECT c.office_id, o.code AS office_code, c.kind, c.status, sum(c.n)::bigint AS n
          FROM case_status_counts c JOIN offices o ON o.id = c.office_id
          WHERE ($1::uuid IS NULL OR c.office_id = $1) AND ($2::text IS NULL OR c.kind = $2)
            AND ($3::text IS NULL OR c.channel = $3)
-         GROUP BY c.office_id, o.code, c.status
-         ORDER BY o.code, c.status",
+         GROUP BY c.office_id, o.code, c.kind, c.status
+         ORDER BY o.code, c.kind, c.status",
     )
     .bind::<Nullable<SqlUuid>, _>(s.office_id)
     .bind::<Nullable<Text>, _>(s.kind)
@@ -45,21 +47,23 @@ pub fn status_counts(conn: &mut PgConnection, s: &Scope) -> QueryResult<Vec<Stat
 }
 
 #[derive(Debug, QueryableByName)]
-pub struct OfficeCount {
+pub struct OfficeKindCount {
     #[diesel(sql_type = SqlUuid)]
     pub office_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub kind: Kind,
     #[diesel(sql_type = BigInt)]
     pub n: i64,
 }
 
-/// Posted cases whose expected day is before `today`, per office.
-pub fn overdue_counts(conn: &mut PgConnection, s: &Scope, today: NaiveDate) -> QueryResult<Vec<OfficeCount>> {
+/// Posted cases whose expected day is before `today`, per office and kind.
+pub fn overdue_counts(conn: &mut PgConnection, s: &Scope, today: NaiveDate) -> QueryResult<Vec<OfficeKindCount>> {
     diesel::sql_query(
-        "SELECT office_id, count(*) AS n FROM cases
+        "SELECT office_id, kind, count(*) AS n FROM cases
          WHERE status = 'second_half_posted' AND second_half_expected_by < $1
            AND ($2::uuid IS NULL OR office_id = $2) AND ($3::text IS NULL OR kind = $3)
            AND ($4::text IS NULL OR channel = $4)
-         GROUP BY office_id",
+         GROUP BY office_id, kind",
     )
     .bind::<Date, _>(today)
     .bind::<Nullable<SqlUuid>, _>(s.office_id)
@@ -78,6 +82,8 @@ pub struct OverdueRow {
     pub office_id: Uuid,
     #[diesel(sql_type = Text)]
     pub office_code: String,
+    #[diesel(sql_type = Text)]
+    pub kind: Kind,
     #[diesel(sql_type = diesel::sql_types::Binary)]
     pub applicant_cpr_sealed: Vec<u8>,
     #[diesel(sql_type = Timestamptz)]
@@ -99,7 +105,7 @@ pub fn overdue_page(
         None => (None, None),
     };
     diesel::sql_query(
-        "SELECT c.id, c.case_number, c.office_id, o.code AS office_code, c.applicant_cpr_sealed,
+        "SELECT c.id, c.case_number, c.office_id, o.code AS office_code, c.kind, c.applicant_cpr_sealed,
                 c.second_half_posted_at, c.second_half_expected_by
          FROM cases c JOIN offices o ON o.id = c.office_id
          WHERE c.status = 'second_half_posted' AND c.second_half_expected_by < $1
@@ -142,6 +148,14 @@ pub struct ThroughputRow {
     pub cancelled: i64,
     #[diesel(sql_type = BigInt)]
     pub rejected: i64,
+    #[diesel(sql_type = BigInt)]
+    pub opened_replacement_card: i64,
+    #[diesel(sql_type = BigInt)]
+    pub opened_new_password: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed_replacement_card: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed_new_password: i64,
 }
 
 /// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`,
@@ -155,7 +169,8 @@ pub fn throughput(
     to: NaiveDate,
 ) -> QueryResult<Vec<ThroughputRow>> {
     const COLUMNS: &str = "opened, identity_verified, first_half_issued, second_half_posted, completed_standard, \
-                           completed_express, returned, cancelled, rejected";
+                           completed_express, returned, cancelled, rejected, opened_replacement_card, \
+                           opened_new_password, completed_replacement_card, completed_new_password";
     let sql = if granularity == "day" {
         format!(
             "SELECT a.day AS period_start, a.office_id, o.code AS office_code,

@@ -9,7 +9,7 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::case::{Channel, Kind, Status};
+use crate::domain::case::{Channel, Kind, ReplacementReason, Status};
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
 use crate::domain::nemid::{CardIssue, CardState, NemidState};
 use crate::domain::office::OfficeKind;
@@ -46,5 +46,6 @@ text_column!(
     Role,
     NemidState,
     CardState,
-    CardIssue
+    CardIssue,
+    ReplacementReason
 );

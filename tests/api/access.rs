@@ -404,6 +404,20 @@ fn endpoints() -> Vec<Endpoint> {
             expect: not_yet,
         },
         Endpoint {
+            name: "card_handout",
+            method: Method::POST,
+            path: |f| format!("/api/v1/cases/{}/card-handout", f.fresh_case()["id"].as_str().unwrap()),
+            body: |_, _| Some(json!({})),
+            expect: not_yet,
+        },
+        Endpoint {
+            name: "password_handout",
+            method: Method::POST,
+            path: |f| format!("/api/v1/cases/{}/password-handout", f.fresh_case()["id"].as_str().unwrap()),
+            body: |_, _| Some(json!({})),
+            expect: not_yet,
+        },
+        Endpoint {
             name: "reject",
             method: Method::POST,
             path: |f| format!("/api/v1/cases/{}/reject", f.fresh_case()["id"].as_str().unwrap()),

@@ -110,7 +110,6 @@ fn a_body_cannot_set_status_version_office_or_number() {
         ("status", json!("completed")),
         ("version", json!(7)),
         ("office_id", other["id"].clone()),
-        ("nemid_number", json!("123456789")),
         ("opened_at", json!("2020-01-01T00:00:00Z")),
         ("id", json!(uuid::Uuid::nil())),
     ] {
@@ -119,6 +118,12 @@ fn a_body_cannot_set_status_version_office_or_number() {
         let p = problem(app.post("/api/v1/cases", &clerk, &body), 422);
         assert!(p["errors"][0]["message"].as_str().unwrap().contains(&format!("unknown field `{field}`")), "{p}");
     }
+    // A NemID number is named by service cases only; a first issuance makes its own.
+    let mut body = base.clone();
+    body["nemid_number"] = json!("123456789");
+    let p = problem(app.post("/api/v1/cases", &clerk, &body), 422);
+    assert_eq!(p["errors"][0]["field"], "nemid_number", "{p}");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("only service cases"), "{p}");
     assert_eq!(count_cases(&app, &clerk), 0, "nothing was opened");
 
     // On an action: refused, and the case is exactly as before.

@@ -19,4 +19,5 @@ mod openapi_contract;
 mod privacy;
 mod process;
 mod reports;
+mod service_cases;
 mod webhooks;

@@ -67,9 +67,10 @@ pub async fn first_half(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>
     run(act, id, Evidence::FirstHalf, body.1).await
 }
 
-/// Post the second half (the code card).
+/// Post the second half (the code card), or a replacement card.
 #[utoipa::path(
-    description = "Roles: clerk, bank. Posts to the \
+    description = "Roles: clerk, bank. Standard cases after the first half; `replacement_card` cases after the \
+                   identity check (a new card in transit). Posts to the \
                    address on file, or to a corrected `address` (which then replaces it). Sets `second_half_expected_by` \
                    to the posting day plus POSTING_WINDOW_DAYS.",
     params(
@@ -159,6 +160,40 @@ pub async fn issue_in_full(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBo
     run(act, id, Evidence::IssueInFull, body.1).await
 }
 
+/// Hand out a replacement code card at the desk (`replacement_card` cases).
+#[utoipa::path(
+    description = "Roles: clerk, bank. The new card is active at once and the card it replaces is revoked; the \
+                   case completes. Refused (409 `nemid_revoked`) when the NemID was revoked since the case was opened.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        IfMatch,
+        IdempotencyKey
+    ),
+    request_body(content = EmptyBody, content_type = "application/json"),
+    responses(CaseChanged, ActionErrors)
+)]
+#[post("/cases/{id}/card-handout")]
+pub async fn card_handout(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
+    run(act, id, Evidence::CardHandout, body.1).await
+}
+
+/// Hand out a new temporary password at the desk (`new_password` cases).
+#[utoipa::path(
+    description = "Roles: clerk, bank. The NemID, blocked since the case was opened, is active again; the case \
+                   completes. Refused (409 `nemid_revoked`) when the NemID was revoked since the case was opened.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        IfMatch,
+        IdempotencyKey
+    ),
+    request_body(content = EmptyBody, content_type = "application/json"),
+    responses(CaseChanged, ActionErrors)
+)]
+#[post("/cases/{id}/password-handout")]
+pub async fn password_handout(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
+    run(act, id, Evidence::PasswordHandout, body.1).await
+}
+
 /// Reject the application.
 #[utoipa::path(
     description = "Roles: clerk, bank. With a reason.",
@@ -178,7 +213,9 @@ pub async fn reject(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -
 
 /// Cancel the case.
 #[utoipa::path(
-    description = "Roles: clerk, bank (own office), supervisor (any office). With a reason.",
+    description = "Roles: clerk, bank (own office), supervisor (any office). With a reason. A first issuance's \
+                   NemID, if one was made, is revoked; a `new_password` case unblocks its NemID; a `replacement_card` \
+                   case revokes a replacement card still on its way (a lost or stolen old card stays revoked).",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,

@@ -11,6 +11,7 @@ use crate::domain::office::{OfficeKind, check_text};
 use crate::domain::role::CASE_WORKERS;
 use crate::domain::rules::check_applicant_age;
 use crate::http::cases::access::replay;
+use crate::http::cases::service;
 use crate::http::cases::view::{CaseView, NewCaseBody};
 use crate::http::context::audit;
 use crate::http::context::audit::Subject;
@@ -26,8 +27,14 @@ use crate::store::{self, cases::NewCase, events::NewEvent};
 /// Open a case.
 #[utoipa::path(
     description = "Roles: clerk, bank (at their own office, which gives the channel). Refused: an invalid CPR \
-                   number or an applicant under 15 (422), another open case for the same CPR anywhere (409). \
-                   Bank branches must state `online_banking_agreement: true`. Accepts `Idempotency-Key`.",
+                   number or an applicant under 15 (422), another open case for the same CPR anywhere (409 \
+                   `open_case_exists`). Bank branches must state `online_banking_agreement: true`. First issuance \
+                   (`standard`, `express`) is refused for someone with a NemID that is not revoked (409 \
+                   `nemid_exists`). Service cases name the applicant's NemID (`nemid_number`; `replacement_card` also \
+                   a `reason`) and are refused when it is not the applicant's or unknown (409 `nemid_not_applicants`), \
+                   revoked (409 `nemid_revoked`), not yet activated (409 `nemid_pending`) or, for `new_password`, \
+                   blocked (409 `nemid_blocked`). Opening a `replacement_card` case for a `lost` or `stolen` card \
+                   revokes the old card; opening a `new_password` case blocks the NemID. Accepts `Idempotency-Key`.",
     params(IdempotencyKey),
     request_body(content = NewCaseBody, content_type = "application/json"),
     responses(
@@ -35,7 +42,7 @@ use crate::store::{self, cases::NewCase, events::NewEvent};
             ("Location" = String, description = "URL of the case"),
             ("ETag" = String, description = "Entity tag of the case's version"),
             ("Idempotency-Replayed" = String, description = "`true` when this answer is the stored one of an earlier request with the same Idempotency-Key"))),
-        (status = 409, description = "The applicant has an open case, or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The applicant has an open case, the register refuses (see above), or the Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/cases")]
@@ -57,6 +64,7 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
     }
     check_text("applicant.name", &body.applicant.name, 200, &mut issues);
     body.applicant.address.check("applicant.address", &mut issues);
+    body.check_service_fields(&mut issues);
     let (Some(cpr), true) = (cpr, issues.is_empty()) else {
         return Err(issues.into());
     };
@@ -85,6 +93,12 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
                 ));
             }
         }
+        // A service case's NemID is locked before the case row is written: every transaction
+        // that writes both takes the NemID first (see `perform`).
+        let nemid = match &body.nemid_number {
+            Some(n) if body.kind.is_service() => Some(store::nemids::by_number_for_update(conn, n)?),
+            _ => None,
+        };
         let year = moment.today.year();
         let n = store::cases::next_case_number(conn, office.id, year)?;
         let case_number = format!("{}-{year}-{n:06}", office.code);
@@ -106,6 +120,8 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             city: a.address.city.trim(),
             country: &a.address.country,
             online_banking_agreement: channel == Channel::Bank,
+            nemid_number: nemid.as_ref().and(body.nemid_number.as_deref()),
+            replacement_reason: body.reason,
             opened_at: moment.now,
             version: 1,
         };
@@ -116,16 +132,32 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             }
             Err(e) => return Err(e.into()),
         };
-        // First issuance is for people without NemID; the register is the reference. (After the
-        // open-case check: someone with a case under way hears about that case.)
-        if let Some(existing) = store::nemids::live_for_person(conn, &index)? {
-            return Err(register::nemid_exists(&existing));
-        }
-        let evidence = json!({
+        // First issuance is for people without NemID; the register is the reference. A service
+        // case is for the NemID the applicant has. (After the open-case check: someone with a
+        // case under way hears about that case.)
+        let nemid = match nemid {
+            Some(found) => {
+                service::judge(body.kind, found.as_ref(), &index)?;
+                found
+            }
+            None => {
+                if let Some(existing) = store::nemids::live_for_person(conn, &index)? {
+                    return Err(register::nemid_exists(&existing));
+                }
+                None
+            }
+        };
+        let mut evidence = json!({
             "kind": body.kind.as_str(),
             "channel": channel.as_str(),
             "applicant": {"name": a.name.trim()},
         });
+        if let Some(n) = &nemid {
+            evidence["nemid_number"] = json!(n.number);
+        }
+        if let Some(r) = body.reason {
+            evidence["replacement_reason"] = json!(r.as_str());
+        }
         store::events::insert(
             conn,
             &NewEvent {
@@ -143,6 +175,10 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
                 occurred_at: moment.now,
             },
         )?;
+        // The register after the case and its event (the lock order in `perform`).
+        if let Some(n) = &nemid {
+            service::on_open(conn, who, moment, n, row.id, body.reason)?;
+        }
         audit::record(conn, who, moment, Subject::Case { id: row.id, cpr_index: &index })?;
         tracing::info!(case.id = %row.id, case.kind = body.kind.as_str(), "case opened");
         let view = CaseView::new(row, office.code.clone(), moment.today, true, &vault)?;

@@ -7,10 +7,12 @@ pub mod events;
 pub mod get;
 pub mod perform;
 pub mod search;
+pub mod service;
 pub mod view;
 
 pub use actions::{
-    accompanying_holder, activation, cancel, first_half, identity_check, issue_in_full, reject, returned, second_half,
+    accompanying_holder, activation, cancel, card_handout, first_half, identity_check, issue_in_full, password_handout,
+    reject, returned, second_half,
 };
 pub use create::create_case;
 pub use events::list_case_events;

@@ -16,6 +16,7 @@ use crate::domain::office::check_text;
 use crate::domain::role::{CASE_READERS, CASE_WORKERS, Role};
 use crate::domain::rules::{self, HolderEvidence, HolderHistory, IdentityEvidence};
 use crate::http::cases::access::{full_view, load_visible, replay};
+use crate::http::cases::service::{self, ServiceStep};
 use crate::http::cases::view::{CaseView, HolderBody, IdentityCheckBody, SecondHalfBody};
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::caller::Caller;
@@ -37,6 +38,8 @@ pub enum Evidence {
     Activation,
     AccompanyingHolder(HolderBody),
     IssueInFull,
+    CardHandout,
+    PasswordHandout,
     Reject(String),
     Cancel(String),
 }
@@ -51,6 +54,8 @@ impl Evidence {
             Evidence::Activation => Action::Activation,
             Evidence::AccompanyingHolder(_) => Action::AccompanyingHolder,
             Evidence::IssueInFull => Action::IssueInFull,
+            Evidence::CardHandout => Action::CardHandout,
+            Evidence::PasswordHandout => Action::PasswordHandout,
             Evidence::Reject(_) => Action::Reject,
             Evidence::Cancel(_) => Action::Cancel,
         }
@@ -71,6 +76,7 @@ enum Later {
     Create { number: String, active: bool },
     CardPosted(NemidRow),
     Change(NemidRow, Change, NemidState, Option<chrono::NaiveDate>, Value),
+    Service(ServiceStep),
 }
 
 /// Cases as versioned records: their actions run through `context::command::execute`.
@@ -197,6 +203,12 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"nemid_number": nemid_number});
         }
         Evidence::SecondHalf(b) => {
+            let nemid = register::of_case(conn, &row)?;
+            if kind.is_service()
+                && let Some(n) = nemid.as_ref().filter(|n| n.state == NemidState::Revoked)
+            {
+                return Err(service::revoked_meanwhile(n));
+            }
             let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
             if let Some(a) = &b.address {
                 changes.street = Some(a.street.trim());
@@ -204,7 +216,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
                 changes.city = Some(a.city.trim());
                 changes.country = Some(&a.country);
             }
-            if let Some(nemid) = register::of_case(conn, id)? {
+            if let Some(nemid) = nemid {
                 later = Later::CardPosted(nemid);
             }
             changes.second_half_posted_at = Some(now);
@@ -219,14 +231,23 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"reason": r.trim()});
         }
         Evidence::Activation => {
-            if let Some(nemid) = register::of_case(conn, id)? {
-                later = Later::Change(
-                    nemid,
-                    Change::Activate,
-                    NemidState::Active,
-                    Some(moment.today),
-                    json!({"case_id": id}),
-                );
+            match register::of_case(conn, &row)? {
+                Some(n) if kind.is_service() && n.state == NemidState::Revoked => {
+                    return Err(service::revoked_meanwhile(&n));
+                }
+                Some(n) if kind.is_service() => {
+                    later = Later::Service(ServiceStep::CardActivated(n, json!({"case_id": id})));
+                }
+                Some(n) => {
+                    later = Later::Change(
+                        n,
+                        Change::Activate,
+                        NemidState::Active,
+                        Some(moment.today),
+                        json!({"case_id": id}),
+                    );
+                }
+                None => {}
             }
             changes.completed_at = Some(now);
             changes.closed_at = Some(now);
@@ -316,10 +337,33 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             changes.closed_at = Some(now);
             evidence = json!({"nemid_number": nemid_number, "both_halves": true});
         }
+        Evidence::CardHandout | Evidence::PasswordHandout => {
+            let n = register::of_case(conn, &row)?
+                .ok_or_else(|| ApiError::internal("a service case without its NemID in the register"))?;
+            if n.state == NemidState::Revoked {
+                return Err(service::revoked_meanwhile(&n));
+            }
+            let register_evidence = json!({"case_id": id});
+            later = Later::Service(if action == Action::CardHandout {
+                ServiceStep::CardHandedOut(n, register_evidence)
+            } else {
+                ServiceStep::PasswordIssued(n, register_evidence)
+            });
+            changes.completed_at = Some(now);
+            changes.closed_at = Some(now);
+            evidence = json!({"nemid_number": row.nemid_number});
+        }
         Evidence::Reject(r) | Evidence::Cancel(r) => {
             reason = r.trim().to_string();
-            // A cancelled first issuance leaves no NemID behind that could never be activated.
-            if let Some(nemid) = register::of_case(conn, id)?.filter(|n| n.state != NemidState::Revoked) {
+            let nemid = register::of_case(conn, &row)?;
+            if kind.is_service() {
+                // A service case undoes what it did and nothing else.
+                let why = format!("the {} case was closed", kind.as_str());
+                if let Some(step) = nemid.and_then(|n| service::on_close(kind, n, id, &why)) {
+                    later = Later::Service(step);
+                }
+            } else if let Some(nemid) = nemid.filter(|n| n.state != NemidState::Revoked) {
+                // A cancelled first issuance leaves no NemID behind that could never be activated.
                 let evidence = json!({"case_id": id, "reason": "the first-issuance case was cancelled"});
                 let since = nemid.active_since;
                 later = Later::Change(nemid, Change::Revoke, NemidState::Revoked, since, evidence);
@@ -362,6 +406,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         Later::Change(nemid, change, to, active_since, evidence) => {
             register::change(conn, who, &moment, &nemid, Step { change, to, active_since, evidence: &evidence })?;
         }
+        Later::Service(step) => step.run(conn, who, &moment)?,
     }
     audit::record(conn, who, &moment, Subject::Case { id, cpr_index: &updated.applicant_cpr_index })?;
     tracing::info!(case.id = %id, case.action = action.as_str(), case.status = to.as_str(), "case changed");

@@ -5,10 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::FieldIssue;
 use crate::domain::case;
-use crate::domain::case::{Action, Channel, Kind, Status};
+use crate::domain::case::{Action, Channel, Kind, ReplacementReason, Status};
 use crate::domain::cpr;
 use crate::domain::exemption::ExemptionStatus;
+use crate::domain::nemid;
 use crate::domain::office::Address;
 use crate::domain::rules::{self, PhotoId};
 use crate::store::cases::CaseRow;
@@ -46,9 +48,13 @@ pub struct CaseView {
     pub applicant: ApplicantView,
     /// Bank cases: the applicant has an online banking agreement with the bank.
     pub online_banking_agreement: bool,
-    /// The 9-digit NemID number, once the first half (or both halves) were issued.
+    /// The 9-digit NemID number: once the first half (or both halves) were issued, and from the
+    /// start for service cases.
     #[schema(example = json!(null))]
     pub nemid_number: Option<String>,
+    /// `replacement_card` cases: why a new card is wanted.
+    #[schema(example = json!(null))]
+    pub replacement_reason: Option<ReplacementReason>,
     pub opened_at: DateTime<Utc>,
     pub identity_verified_at: Option<DateTime<Utc>>,
     pub first_half_issued_at: Option<DateTime<Utc>>,
@@ -105,6 +111,7 @@ impl CaseView {
             },
             online_banking_agreement: row.online_banking_agreement,
             nemid_number: row.nemid_number,
+            replacement_reason: row.replacement_reason,
             opened_at: row.opened_at,
             identity_verified_at: row.identity_verified_at,
             first_half_issued_at: row.first_half_issued_at,
@@ -159,6 +166,42 @@ pub struct NewCaseBody {
     /// Required and `true` for bank branches; absent at citizen service centres.
     #[serde(default)]
     pub online_banking_agreement: Option<bool>,
+    /// Service cases (`replacement_card`, `new_password`): the applicant's NemID. Absent for
+    /// first issuance.
+    #[serde(default)]
+    #[schema(pattern = "^[0-9]{9}$", example = json!(null))]
+    pub nemid_number: Option<String>,
+    /// `replacement_card` cases only: why a new card is wanted.
+    #[serde(default)]
+    #[schema(example = json!(null))]
+    pub reason: Option<ReplacementReason>,
+}
+
+impl NewCaseBody {
+    /// The service-case fields: present exactly where the kind needs them.
+    pub fn check_service_fields(&self, issues: &mut Vec<FieldIssue>) {
+        let kind = self.kind;
+        match (&self.nemid_number, kind.is_service()) {
+            (None, true) => issues.push(FieldIssue::new("nemid_number", "is required for a service case")),
+            (Some(n), true) if !nemid::is_number(n) => {
+                issues.push(FieldIssue::new("nemid_number", "must be the nine digits of a NemID number"))
+            }
+            (Some(_), false) => issues.push(FieldIssue::new(
+                "nemid_number",
+                "only service cases (replacement_card, new_password) name a NemID; a first issuance makes one",
+            )),
+            _ => {}
+        }
+        match (&self.reason, kind) {
+            (None, Kind::ReplacementCard) => {
+                issues.push(FieldIssue::new("reason", "is required: one of lost, stolen, damaged, used_up"))
+            }
+            (Some(_), k) if k != Kind::ReplacementCard => {
+                issues.push(FieldIssue::new("reason", "only replacement_card cases have a reason"))
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::domain::case::Kind;
 use crate::domain::cpr::Cpr;
 use crate::domain::nemid::{BlockReason, NemidAction, allowed_actions, transition};
 use crate::domain::office::check_text;
@@ -25,7 +26,7 @@ use crate::http::nemids::register::{self, Step};
 use crate::http::nemids::view::{BlockBody, NemidView};
 use crate::http::responses::ActionErrors;
 use crate::http::views::ReasonBody;
-use crate::store::nemids;
+use crate::store::{cases, nemids};
 
 /// An action's success answer; its errors are `ActionErrors`. For the document only.
 #[derive(utoipa::IntoResponses)]
@@ -106,6 +107,13 @@ impl Versioned for Nemids {
             )
             .with_allowed_actions(allowed_actions(row.state).iter().map(|a| a.as_str().to_string()).collect()));
         };
+        // A new-password case keeps its NemID blocked until the password is handed out.
+        if action == NemidAction::Unblock && cases::open_service_case(conn, &number, Kind::NewPassword)? {
+            return Err(ApiError::conflict(
+                "service_case_open",
+                "a new-password case is open for this NemID: hand out the password or cancel that case",
+            ));
+        }
         let evidence = match &input {
             NemidEvidence::Block(reason) => json!({"reason": reason.as_str()}),
             NemidEvidence::Unblock(b) => {
@@ -172,7 +180,8 @@ pub async fn block_nemid(act: Act, number: web::Path<String>, body: JsonBody<Blo
 #[utoipa::path(
     description = "Roles: clerk, bank: the holder's identity is checked at the desk (photo ID and yellow health \
                    card, as in a case's identity check; the health card must show the holder's CPR number). \
-                   blocked → active. Requires If-Match; accepts Idempotency-Key.",
+                   blocked → active. Refused (409 `service_case_open`) while a new-password case holds the NemID \
+                   blocked. Requires If-Match; accepts Idempotency-Key.",
     params(("number" = String, Path, description = "NemID number (nine digits)"), IfMatch, IdempotencyKey),
     request_body(content = IdentityCheckBody, content_type = "application/json"),
     responses(NemidChanged, ActionErrors)

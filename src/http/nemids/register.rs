@@ -11,6 +11,7 @@ use crate::auth::Principal;
 use crate::domain::nemid::{CardIssue, CardState, Change, NemidState};
 use crate::http::context::moment::Moment;
 use crate::http::error::{ApiError, ApiResult};
+use crate::store::cases::CaseRow;
 use crate::store::nemids::{self, NemidRow, NewNemid, NewNemidEvent};
 
 fn event(
@@ -133,16 +134,10 @@ pub fn change(
         .ok_or_else(|| ApiError::precondition_failed("the NemID changed while this action ran; read it again"))?;
     match to {
         NemidState::Active if change == Change::Activate => {
-            nemids::set_cards(conn, nemid.id, &[CardState::InTransit, CardState::Held], CardState::Active, moment.now)?;
+            nemids::set_cards(conn, nemid.id, WAITING, CardState::Active, moment.now)?;
         }
         NemidState::Revoked => {
-            nemids::set_cards(
-                conn,
-                nemid.id,
-                &[CardState::InTransit, CardState::Held, CardState::Active],
-                CardState::Revoked,
-                moment.now,
-            )?;
+            nemids::set_cards(conn, nemid.id, LIVE, CardState::Revoked, moment.now)?;
         }
         _ => {}
     }
@@ -150,9 +145,84 @@ pub fn change(
     Ok(updated)
 }
 
-/// The first-issuance case's NemID, locked, if the case made one.
-pub fn of_case(conn: &mut PgConnection, case_id: Uuid) -> ApiResult<Option<NemidRow>> {
-    Ok(nemids::by_case_for_update(conn, case_id)?)
+/// The NemID a case is about, locked: the one a first-issuance case made (if it made one yet),
+/// or the one a service case was opened on.
+pub fn of_case(conn: &mut PgConnection, case: &CaseRow) -> ApiResult<Option<NemidRow>> {
+    if case.kind.is_service() {
+        return match &case.nemid_number {
+            Some(n) => Ok(nemids::by_number_for_update(conn, n)?),
+            None => Ok(None),
+        };
+    }
+    Ok(nemids::by_case_for_update(conn, case.id)?)
+}
+
+/// Cards not yet with their holder.
+pub const WAITING: &[CardState] = &[CardState::InTransit, CardState::Held];
+/// Every card that is not revoked.
+pub const LIVE: &[CardState] = &[CardState::InTransit, CardState::Held, CardState::Active];
+
+/// An event about the NemID's cards: the NemID's state stays, its version moves on.
+fn cards_changed(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    change: Change,
+    evidence: &Value,
+) -> ApiResult<NemidRow> {
+    let step = Step { change, to: nemid.state, active_since: nemid.active_since, evidence };
+    self::change(conn, who, moment, nemid, step)
+}
+
+/// Revokes the NemID's cards that are in one of `which` states, with a `card_revoked` event
+/// naming them; `None` (and no event) when there were none.
+pub fn revoke_cards(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    which: &[CardState],
+    mut evidence: Value,
+) -> ApiResult<Option<NemidRow>> {
+    let serials = nemids::set_cards_returning(conn, nemid.id, which, CardState::Revoked, moment.now)?;
+    if serials.is_empty() {
+        return Ok(None);
+    }
+    evidence["card_serials"] = json!(serials);
+    cards_changed(conn, who, moment, nemid, Change::CardRevoked, &evidence).map(Some)
+}
+
+/// A new code card handed out at the desk: active at once, and the card it replaces revoked.
+pub fn card_handed_out(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    mut evidence: Value,
+) -> ApiResult<NemidRow> {
+    let replaced = nemids::set_cards_returning(conn, nemid.id, LIVE, CardState::Revoked, moment.now)?;
+    let serial = nemids::next_card_serial(conn)?;
+    nemids::insert_card(conn, &serial, nemid.id, CardState::Active, CardIssue::Handout, moment.now)?;
+    evidence["card_serial"] = json!(serial);
+    evidence["replaced_card_serials"] = json!(replaced);
+    cards_changed(conn, who, moment, nemid, Change::CardIssued, &evidence)
+}
+
+/// A posted replacement card arrived and was used: it is the active card now, the one it
+/// replaces is revoked.
+pub fn card_activated(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    mut evidence: Value,
+) -> ApiResult<NemidRow> {
+    let replaced = nemids::set_cards_returning(conn, nemid.id, &[CardState::Active], CardState::Revoked, moment.now)?;
+    let activated = nemids::set_cards_returning(conn, nemid.id, WAITING, CardState::Active, moment.now)?;
+    evidence["card_serials"] = json!(activated);
+    evidence["replaced_card_serials"] = json!(replaced);
+    cards_changed(conn, who, moment, nemid, Change::CardActivated, &evidence)
 }
 
 /// The code card of a case's NemID goes by post: a new card in transit (or, re-posted after a
@@ -168,7 +238,5 @@ pub fn card_posted(conn: &mut PgConnection, who: &Principal, moment: &Moment, ne
         }
     };
     let evidence = json!({"card_serial": serial, "reposted": reposted});
-    let step =
-        Step { change: Change::CardPosted, to: nemid.state, active_since: nemid.active_since, evidence: &evidence };
-    change(conn, who, moment, nemid, step)
+    cards_changed(conn, who, moment, nemid, Change::CardPosted, &evidence)
 }

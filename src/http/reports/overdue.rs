@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::domain::case::Kind;
 use crate::domain::cpr::mask_digits;
 use crate::domain::role::CASE_READERS;
 use crate::http::context::caller::Caller;
@@ -35,6 +36,8 @@ pub struct OverdueItem {
     pub case_number: String,
     pub office_id: Uuid,
     pub office_code: String,
+    /// `standard` (a posted second half) or `replacement_card` (a posted replacement card).
+    pub case_kind: Kind,
     #[schema(example = "010190-XXXX")]
     pub cpr_masked: String,
     pub second_half_posted_at: DateTime<Utc>,
@@ -51,11 +54,12 @@ pub struct OverduePage {
     pub next_cursor: Option<String>,
 }
 
-const HEADER: [&str; 8] = [
+const HEADER: [&str; 9] = [
     "case_id",
     "case_number",
     "office_id",
     "office_code",
+    "case_kind",
     "cpr_masked",
     "second_half_posted_at",
     "second_half_expected_by",
@@ -78,7 +82,7 @@ fn decode_cursor(c: &str) -> ApiResult<(NaiveDate, Uuid)> {
     responses(
         (status = 200, description = "A page of overdue cases", content(
             (OverduePage = "application/json"),
-            (String = "text/csv", example = "case_id,case_number,office_id,office_code,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
+            (String = "text/csv", example = "case_id,case_number,office_id,office_code,case_kind,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
         ), headers(("Link" = String, description = "`<URL>; rel=\"next\"` when another page follows"))),
     )
 )]
@@ -107,6 +111,7 @@ pub async fn overdue_report(
                         case_number: r.case_number,
                         office_id: r.office_id,
                         office_code: r.office_code,
+                        case_kind: r.kind,
                         cpr_masked: mask_digits(&vault.open(&r.applicant_cpr_sealed)?),
                         second_half_posted_at: r.second_half_posted_at,
                         second_half_expected_by: r.second_half_expected_by,
@@ -133,6 +138,7 @@ pub async fn overdue_report(
                     i.case_number.clone(),
                     i.office_id.to_string(),
                     i.office_code.clone(),
+                    i.case_kind.to_string(),
                     i.cpr_masked.clone(),
                     i.second_half_posted_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                     i.second_half_expected_by.to_string(),

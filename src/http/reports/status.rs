@@ -59,6 +59,28 @@ impl StatusCounts {
         *slot += n;
     }
 
+    /// Adds every count of `other` to these.
+    fn add_all(&mut self, other: &StatusCounts) {
+        for (t, v) in self.fields_mut().into_iter().zip(other.fields()) {
+            *t += v;
+        }
+    }
+
+    fn fields_mut(&mut self) -> [&mut i64; 10] {
+        [
+            &mut self.opened,
+            &mut self.identity_verified,
+            &mut self.first_half_issued,
+            &mut self.second_half_posted,
+            &mut self.returned,
+            &mut self.holder_verified,
+            &mut self.completed,
+            &mut self.cancelled,
+            &mut self.rejected,
+            &mut self.overdue,
+        ]
+    }
+
     fn fields(&self) -> [i64; 10] {
         [
             self.opened,
@@ -83,6 +105,15 @@ pub struct StatusRow {
     pub counts: StatusCounts,
 }
 
+/// The cases of one kind in scope, all offices added up: first issuance (`standard`,
+/// `express`) and the service cases (`replacement_card`, `new_password`) apart.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct KindRow {
+    pub kind: Kind,
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+}
+
 /// Exemptions from Digital Post with one status and reason.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExemptionCount {
@@ -99,6 +130,9 @@ pub struct StatusReport {
     pub rows: Vec<StatusRow>,
     /// All rows added up.
     pub totals: StatusCounts,
+    /// The same totals per kind of case, for every kind with cases in scope, in the order of
+    /// `kind`'s values (JSON only).
+    pub by_kind: Vec<KindRow>,
     /// Exemptions from Digital Post by status and reason, in the same office scope (JSON only).
     pub exemptions: Vec<ExemptionCount>,
 }
@@ -121,8 +155,9 @@ const HEADER: [&str; 12] = [
 /// Cases per status now.
 #[utoipa::path(
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Counts of cases per \
-                   status (all nine) per office, plus `overdue`, and exemptions from Digital Post by status and \
-                   reason. `Accept: text/csv` gives the case rows as CSV (no totals, no exemptions).",
+                   status (all nine) per office, plus `overdue`; the same totals per kind of case (`by_kind`: \
+                   first issuance and each kind of service case); and exemptions from Digital Post by status and \
+                   reason. `Accept: text/csv` gives the case rows as CSV (no totals, no kinds, no exemptions).",
     params(StatusQuery),
     responses(
         (status = 200, description = "The report", content(
@@ -145,6 +180,8 @@ pub async fn status_report(
             conn.build_transaction().read_only().repeatable_read().run(|conn| {
                 let scope = Scope { office_id: office_scope(who, q.office_id)?, kind: q.kind, channel: q.channel };
                 let mut rows: BTreeMap<String, StatusRow> = BTreeMap::new();
+                let mut kinds: BTreeMap<usize, StatusCounts> = BTreeMap::new();
+                let position = |k: Kind| Kind::ALL.iter().position(|x| *x == k).unwrap_or(usize::MAX);
                 for c in store::reports::status_counts(conn, &scope)? {
                     let row = rows.entry(c.office_code.clone()).or_insert_with(|| StatusRow {
                         office_id: c.office_id,
@@ -152,38 +189,31 @@ pub async fn status_report(
                         counts: StatusCounts::default(),
                     });
                     row.counts.add(c.status, c.n);
+                    kinds.entry(position(c.kind)).or_default().add(c.status, c.n);
                 }
-                let overdue: BTreeMap<Uuid, i64> = store::reports::overdue_counts(conn, &scope, today)?
-                    .into_iter()
-                    .map(|r| (r.office_id, r.n))
-                    .collect();
+                let mut overdue: BTreeMap<Uuid, i64> = BTreeMap::new();
+                for r in store::reports::overdue_counts(conn, &scope, today)? {
+                    *overdue.entry(r.office_id).or_default() += r.n;
+                    kinds.entry(position(r.kind)).or_default().overdue += r.n;
+                }
                 let mut totals = StatusCounts::default();
                 let rows: Vec<StatusRow> = rows
                     .into_values()
                     .map(|mut r| {
                         r.counts.overdue = overdue.get(&r.office_id).copied().unwrap_or(0);
-                        for (t, v) in [
-                            (&mut totals.opened, r.counts.opened),
-                            (&mut totals.identity_verified, r.counts.identity_verified),
-                            (&mut totals.first_half_issued, r.counts.first_half_issued),
-                            (&mut totals.second_half_posted, r.counts.second_half_posted),
-                            (&mut totals.returned, r.counts.returned),
-                            (&mut totals.holder_verified, r.counts.holder_verified),
-                            (&mut totals.completed, r.counts.completed),
-                            (&mut totals.cancelled, r.counts.cancelled),
-                            (&mut totals.rejected, r.counts.rejected),
-                            (&mut totals.overdue, r.counts.overdue),
-                        ] {
-                            *t += v;
-                        }
+                        totals.add_all(&r.counts);
                         r
                     })
+                    .collect();
+                let by_kind = kinds
+                    .into_iter()
+                    .filter_map(|(i, counts)| Kind::ALL.get(i).map(|&kind| KindRow { kind, counts }))
                     .collect();
                 let exemptions = store::exemptions::counts(conn, scope.office_id)?
                     .into_iter()
                     .map(|c| ExemptionCount { status: c.status, reason: c.reason, count: c.n })
                     .collect();
-                Ok(StatusReport { today, rows, totals, exemptions })
+                Ok(StatusReport { today, rows, totals, by_kind, exemptions })
             })
         })
         .await?;

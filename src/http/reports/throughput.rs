@@ -62,6 +62,14 @@ pub struct ThroughputRow {
     pub returned: i64,
     pub cancelled: i64,
     pub rejected: i64,
+    /// Of `opened`: service cases for a replacement code card.
+    pub opened_replacement_card: i64,
+    /// Of `opened`: service cases for a new temporary password.
+    pub opened_new_password: i64,
+    /// Replacement cards handed out at the desk or activated after posting.
+    pub completed_replacement_card: i64,
+    /// New temporary passwords handed out.
+    pub completed_new_password: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -73,7 +81,7 @@ pub struct ThroughputReport {
     pub rows: Vec<ThroughputRow>,
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 16] = [
     "period_start",
     "office_id",
     "office_code",
@@ -86,19 +94,24 @@ const HEADER: [&str; 12] = [
     "returned",
     "cancelled",
     "rejected",
+    "opened_replacement_card",
+    "opened_new_password",
+    "completed_replacement_card",
+    "completed_new_password",
 ];
 
 /// What happened, per period and office.
 #[utoipa::path(
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Actions taken per \
                    period (Copenhagen days) and office: cases opened, identities verified, first halves issued, \
-                   second halves posted (re-posts included), completions (standard / express), returned mail, \
-                   cancellations, rejections. Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
+                   second halves posted (re-posts and posted replacement cards included), completions (standard / \
+                   express), returned mail, cancellations, rejections; and service cases by kind: opened and \
+                   completed replacement-card and new-password cases (`opened` counts every case). Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
     params(ThroughputQuery),
     responses(
         (status = 200, description = "The report", content(
             (ThroughputReport = "application/json"),
-            (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected\r\n")
+            (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected,opened_replacement_card,opened_new_password,completed_replacement_card,completed_new_password\r\n")
         )),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
     )
@@ -132,6 +145,10 @@ pub async fn throughput_report(
                     returned: r.returned,
                     cancelled: r.cancelled,
                     rejected: r.rejected,
+                    opened_replacement_card: r.opened_replacement_card,
+                    opened_new_password: r.opened_new_password,
+                    completed_replacement_card: r.completed_replacement_card,
+                    completed_new_password: r.completed_new_password,
                 })
                 .collect();
             Ok(ThroughputReport { from: q.from, to: q.to, granularity, rows })
@@ -154,6 +171,10 @@ pub async fn throughput_report(
                     r.returned.to_string(),
                     r.cancelled.to_string(),
                     r.rejected.to_string(),
+                    r.opened_replacement_card.to_string(),
+                    r.opened_new_password.to_string(),
+                    r.completed_replacement_card.to_string(),
+                    r.completed_new_password.to_string(),
                 ]
             }),
         )

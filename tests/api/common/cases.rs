@@ -42,7 +42,7 @@ pub fn body_for(action: &str, cpr: &str) -> Value {
     }
 }
 
-pub const ACTIONS: [&str; 9] = [
+pub const ACTIONS: [&str; 11] = [
     "identity-check",
     "first-half",
     "second-half",
@@ -50,6 +50,8 @@ pub const ACTIONS: [&str; 9] = [
     "activation",
     "accompanying-holder",
     "issue-in-full",
+    "card-handout",
+    "password-handout",
     "reject",
     "cancel",
 ];
