@@ -37,6 +37,8 @@ const ASSETS: &[Asset] = assets! {
     "js/cpr.js" => "text/javascript; charset=utf-8",
     "js/chart.js" => "text/javascript; charset=utf-8",
     "js/forms.js" => "text/javascript; charset=utf-8",
+    "js/actions.js" => "text/javascript; charset=utf-8",
+    "js/evidence.js" => "text/javascript; charset=utf-8",
     "js/views/signin.js" => "text/javascript; charset=utf-8",
     "js/views/queue.js" => "text/javascript; charset=utf-8",
     "js/views/new_case.js" => "text/javascript; charset=utf-8",
@@ -45,6 +47,7 @@ const ASSETS: &[Asset] = assets! {
     "js/views/case_search.js" => "text/javascript; charset=utf-8",
     "js/views/exemptions.js" => "text/javascript; charset=utf-8",
     "js/views/offices.js" => "text/javascript; charset=utf-8",
+    "js/views/nemid.js" => "text/javascript; charset=utf-8",
 };
 
 /// Routes of the front end: `/` and `/ui/...`. They are not part of the API document.

@@ -89,7 +89,9 @@ test('a clerk opens a standard case and takes it to second_half_posted', async (
   await page.getByLabel('Find sager på CPR-nummer').fill(applicant);
   await page.getByRole('button', { name: 'Søg', exact: true }).click();
   await page.getByRole('heading', { name: 'Sager for CPR-nummeret' }).waitFor();
-  assert.equal(await page.locator('tbody tr').count(), 1);
+  assert.equal(await page.getByRole('table', { name: 'Sager for CPR-nummeret' }).locator('tbody tr').count(), 1);
+  // The register's NemID of the case: the first half is out, the code card in the post.
+  await page.locator('.nemid-summary', { hasText: 'Afventer aktivering' }).getByText('Sendt med posten').waitFor();
   await page.getByRole('link', { name: c.body.case_number }).waitFor();
   await accessible(page, 'CPR search');
   assert.deepEqual(page.problems(), []);

@@ -180,6 +180,9 @@ export function problemText(err) {
   }
   if (p.kind === 'open_case_exists') return t('err.open_case_exists');
   if (p.kind === 'nemid_exists') return t('err.nemid_exists');
+  for (const kind of ['nemid_not_applicants', 'nemid_revoked', 'nemid_pending', 'nemid_blocked', 'service_case_open']) {
+    if (p.kind === kind) return t(`err.${kind}`);
+  }
   if (p.kind === 'exemption_exists') return t('err.exemption_exists');
   if (p.kind === 'office_code_taken') return t('err.office_code_taken');
   return t('err.unknown', { status: err.status, detail: message(p.detail || '') });
@@ -235,9 +238,10 @@ export function pager(cursors, next, load, focus) {
 /**
  * Submitting `form` as a change to a versioned record: checks what the browser can, sends the
  * form's body with an idempotency key (`send(body, key)`), then `done()`; a 412 (someone else
- * changed the record) calls `stale()`; any other refusal is shown in the form.
+ * changed the record) calls `stale()`; any other refusal is shown in the form. `also()` names
+ * further buttons to disable meanwhile.
  */
-export function onVersionedSubmit(form, { send, done, stale }) {
+export function onVersionedSubmit(form, { send, done, stale, also = () => [] }) {
   const keys = idempotency();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -257,7 +261,7 @@ export function onVersionedSubmit(form, { send, done, stale }) {
         }
         showProblem(form, err);
       }
-    });
+    }, also());
   });
   return form;
 }

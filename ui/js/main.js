@@ -12,6 +12,7 @@ import { overview } from './views/supervisor.js';
 import { caseSearch } from './views/case_search.js';
 import { exemptions } from './views/exemptions.js';
 import { offices } from './views/offices.js';
+import { nemidPage } from './views/nemid.js';
 
 const main = () => document.getElementById('main');
 
@@ -86,7 +87,8 @@ async function route() {
   // lands in a detached node instead of over the screen they are on now.
   const el = h('div', { class: 'screen' });
   const caseMatch = hash.match(/^#\/cases\/([0-9a-f-]{36})$/);
-  renderChrome(caseMatch ? '' : hash);
+  const nemidMatch = hash.match(/^#\/nemids\/([0-9]{9})$/);
+  renderChrome(caseMatch || nemidMatch ? '' : hash);
   mount(main(), el);
   mount(el, h('p', { class: 'empty' }, t('loading')));
   const ctx = { me, notice };
@@ -96,6 +98,7 @@ async function route() {
     else if (hash === '#/queue') await queue(el, ctx);
     else if (hash === '#/cases/new') await newCase(el, ctx);
     else if (caseMatch) await casePage(el, ctx, caseMatch[1]);
+    else if (nemidMatch && me.role !== 'admin') await nemidPage(el, ctx, nemidMatch[1]);
     else if (hash === '#/overview') await overview(el, ctx);
     else if (hash === '#/search' && me.role === 'supervisor') await caseSearch(el, ctx);
     else if (hash === '#/exemptions') await exemptions(el, ctx);

@@ -4,43 +4,16 @@
 
 import { h, mount, noticeBox, announce } from '../dom.js';
 import { t, fmtTime, fmtDate, copenhagenToday } from '../i18n.js';
-import { api, idempotency, ApiError } from '../api.js';
-import { field, checkbox, select, textarea, group, readForm, showProblem, busy, problemText, checkRequired, clearErrors } from '../forms.js';
+import { api, ApiError } from '../api.js';
+import { field, checkbox, textarea, group, problemText } from '../forms.js';
+import { actionPanel } from '../actions.js';
+import { loadSettings, photoIdFields, identityForm } from '../evidence.js';
 import { statusBadge } from './queue.js';
 import { addressFields } from './new_case.js';
 
-// The photo ID types this installation accepts (GET /api/v1/settings), read once per page load.
-let settings = null;
-async function loadSettings() {
-  settings ??= (await api('GET', '/api/v1/settings')).data;
-  return settings;
-}
-
-function photoTypeLabel(type) {
-  const key = `form.photo_type.${type}`;
-  const text = t(key);
-  return text === key ? type.replace(/_/g, ' ') : text;
-}
-
-function photoIdFields(prefix) {
-  return group(prefix, t('form.photo_id'),
-    h('div', { class: 'grid2' },
-      select({ name: `${prefix}.type`, label: t('form.photo_type'), options: settings.photo_id_types.map((p) => [p, photoTypeLabel(p)]) }),
-      field({ name: `${prefix}.number`, label: t('form.photo_number'), attrs: { maxlength: '40' } }),
-      field({ name: `${prefix}.expires_on`, label: t('form.photo_expires'), type: 'date' }),
-      field({ name: `${prefix}.issuing_country`, label: t('form.photo_country'), value: 'DK', attrs: { maxlength: '2', size: '3' } })));
-}
-
 /** The evidence form of each action; `body` turns the form's values into the request body. */
 const FORMS = {
-  'identity-check': () => ({
-    fields: [
-      photoIdFields('photo_id'),
-      checkbox({ name: 'photo_matches', label: t('form.photo_matches') }),
-      checkbox({ name: 'health_card_presented', label: t('form.health_card_presented') }),
-      field({ name: 'health_card_cpr', label: t('form.health_card_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
-    ],
-  }),
+  'identity-check': identityForm,
   'accompanying-holder': () => ({
     fields: [group('holder', t('form.holder'),
       field({ name: 'holder.cpr', label: t('form.holder_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
@@ -68,6 +41,8 @@ const FORMS = {
   'first-half': () => ({ fields: [h('p', {}, t('form.confirm_first_half'))] }),
   activation: () => ({ fields: [h('p', {}, t('form.confirm_activation'))] }),
   'issue-in-full': () => ({ fields: [h('p', {}, t('form.confirm_issue_in_full'))] }),
+  'card-handout': () => ({ fields: [h('p', {}, t('form.confirm_card_handout'))] }),
+  'password-handout': () => ({ fields: [h('p', {}, t('form.confirm_password_handout'))] }),
 };
 
 function facts(c) {
@@ -78,7 +53,8 @@ function facts(c) {
     ['case.channel', t(`channel.${c.channel}`)],
     ['case.office', c.office_code],
     ['case.opened_at', fmtTime(c.opened_at)],
-    ['case.nemid_number', c.nemid_number],
+    ['case.nemid_number', c.nemid_number ? h('a', { href: `#/nemids/${c.nemid_number}` }, c.nemid_number) : null],
+    ['nemid.replacement_reason', c.replacement_reason ? t(`nemid.replacement_reason.${c.replacement_reason}`) : null],
     ['case.expected_by', c.second_half_expected_by ? fmtDate(c.second_half_expected_by) : null],
     ['case.close_reason', c.close_reason],
     ['case.exemption', c.digital_post_exemption ? t(`ex.status.${c.digital_post_exemption}`) : null],
@@ -110,9 +86,6 @@ function actionsFor(role, allowed) {
 export async function casePage(el, ctx, id) {
   let current;
   let events;
-  let open = null; // the action whose form is shown
-  let pending = false; // a change is on its way: no other action meanwhile
-  let keys = idempotency();
   let notice = ctx.notice;
 
   async function load() {
@@ -121,93 +94,46 @@ export async function casePage(el, ctx, id) {
     events = ev.data.items;
   }
 
-  function firstControl(root) {
-    return [...root.querySelectorAll('input, select, textarea, button')].find((e) => !e.closest('[hidden]') && !e.disabled);
-  }
-
-  function actionForm(action) {
-    const spec = FORMS[action](current);
-    const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'action-title' },
-      h('h3', { id: 'action-title' }, t(`action.${action}`)),
-      spec.fields,
-      h('div', { class: 'actions' },
-        h('button', { type: 'submit', class: ['reject', 'cancel'].includes(action) ? 'danger' : '' }, t('form.submit', { action: t(`action.${action}`) })),
-        h('button', {
-          type: 'button',
-          class: 'secondary',
-          onClick: () => {
-            open = null;
-            render();
-            el.querySelector(`[data-action="${action}"]`)?.focus();
-          },
-        }, t('cancel_form'))));
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearErrors(form);
-      if (!checkRequired(form)) return;
-      const body = readForm(form);
-      pending = true;
-      busy(form, async () => {
-        try {
-          const { data } = await api('POST', `/api/v1/cases/${id}/${action}`, { body, ifMatch: current.version, idempotencyKey: keys.for(body, current.version) });
-          keys.answered();
-          current = data;
-          open = null;
-          notice = { kind: 'ok', text: t('case.done', { action: t(`action.${action}`) }) };
-          try {
-            events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items;
-          } catch {
-            // The action is done; the timeline catches up at the next load.
-          }
-          announce(notice.text);
-          render(true);
-        } catch (err) {
-          keys.answered(err);
-          if (err.status === 412) {
-            // Someone else moved the case on: show what it is now, and say so.
-            try {
-              await load();
-              notice = { kind: 'warn', text: t('case.changed_elsewhere') };
-            } catch (loadErr) {
-              notice = { kind: 'error', text: problemText(loadErr) };
-            }
-            open = null;
-            announce(notice.text);
-            render(true);
-            return;
-          }
-          showProblem(form, err);
-        }
-      }, [...el.querySelectorAll('[data-action]')]).finally(() => { pending = false; });
-    });
-    return form;
-  }
+  const panel = actionPanel({
+    root: el,
+    forms: FORMS,
+    label: (a) => t(`action.${a}`),
+    danger: (a) => ['reject', 'cancel'].includes(a),
+    // Their photo ID types are the server's; read once, when first needed.
+    prepare: async (a) => { if (a === 'identity-check' || a === 'accompanying-holder') await loadSettings(); },
+    send: async (action, body, key) => (await api('POST', `/api/v1/cases/${id}/${action}`, { body, ifMatch: current.version, idempotencyKey: key })).data,
+    done: async (action, data) => {
+      current = data;
+      notice = { kind: 'ok', text: t('case.done', { action: t(`action.${action}`) }) };
+      try {
+        events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items;
+      } catch {
+        // The action is done; the timeline catches up at the next load.
+      }
+      announce(notice.text);
+      render(true);
+    },
+    stale: async () => {
+      // Someone else moved the case on: show what it is now, and say so.
+      try {
+        await load();
+        notice = { kind: 'warn', text: t('case.changed_elsewhere') };
+      } catch (loadErr) {
+        notice = { kind: 'error', text: problemText(loadErr) };
+      }
+      announce(notice.text);
+      render(true);
+    },
+    failed: (err) => {
+      notice = { kind: 'error', text: problemText(err) };
+      render(true);
+    },
+    rerender: () => render(),
+  });
 
   function render(focusNotice = false) {
     const c = current;
-    const buttons = actionsFor(ctx.me.role, c.allowed_actions).map((a) => h('button', {
-      type: 'button',
-      class: a === open ? '' : 'secondary',
-      'aria-expanded': String(a === open),
-      dataset: { action: a },
-      onClick: async () => {
-        if (pending) return;
-        if (a === 'identity-check' || a === 'accompanying-holder') {
-          // Their photo ID types are the server's; read once, when first needed.
-          try {
-            await loadSettings();
-          } catch (err) {
-            notice = { kind: 'error', text: problemText(err) };
-            render(true);
-            return;
-          }
-        }
-        open = a;
-        keys = idempotency();
-        render();
-        firstControl(el.querySelector('form'))?.focus();
-      },
-    }, t(`action.${a}`)));
+    const { buttons, form } = panel.view(c, actionsFor(ctx.me.role, c.allowed_actions));
     const noticeEl = noticeBox(notice);
     mount(el,
       ctx.me.role === 'supervisor'
@@ -221,7 +147,7 @@ export async function casePage(el, ctx, id) {
           h('section', { 'aria-labelledby': 'next-h' },
             h('h2', { id: 'next-h' }, t('case.next')),
             buttons.length ? h('div', { class: 'actions' }, buttons) : h('p', { class: 'empty' }, t(c.allowed_actions.length ? 'case.no_actions_role' : 'case.no_actions')),
-            open ? actionForm(open) : null)),
+            form)),
         h('section', { 'aria-labelledby': 'timeline-h' }, h('h2', { id: 'timeline-h' }, t('case.timeline')), timeline(events))));
     if (focusNotice && noticeEl) {
       noticeEl.setAttribute('tabindex', '-1');

@@ -2,10 +2,11 @@
 // request.
 
 import { h, mount, noticeBox, tableWrap } from '../dom.js';
-import { t, fmtTime } from '../i18n.js';
+import { t, fmtTime, fmtDate } from '../i18n.js';
 import { api } from '../api.js';
 import { select, checkbox, field, problemText, readForm, showProblem, clearErrors, fieldError, busy, pager } from '../forms.js';
 import { parseCpr } from '../cpr.js';
+import { nemidBadge, cardTable } from './nemid.js';
 
 export const OPEN = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified'];
 const ALL = [...OPEN, 'completed', 'cancelled', 'rejected'];
@@ -105,11 +106,25 @@ export async function queue(el, ctx) {
     const generation = ++renders;
     busy(search, async () => {
       try {
-        const { data } = await api('POST', '/api/v1/cases/search', { body: { cpr, limit: 100 } });
+        // The person's NemID from the register and their cases, both looked up by the number
+        // in a request body.
+        const [found, nemids] = await Promise.all([
+          api('POST', '/api/v1/cases/search', { body: { cpr, limit: 100 } }),
+          api('POST', '/api/v1/nemids/search', { body: { cpr } }),
+        ]);
         if (generation !== renders) return; // the lists were reloaded meanwhile
         mount(lists, h('section', {},
           h('h2', { tabindex: '-1' }, t('queue.found')),
-          caseTable(data.items, t('queue.found')),
+          h('section', { 'aria-labelledby': 'found-nemid' },
+            h('h3', { id: 'found-nemid' }, t('nemid.in_register')),
+            nemids.data.items.length
+              ? nemids.data.items.map((n) => h('div', { class: 'card nemid-summary' },
+                h('p', {}, h('a', { href: `#/nemids/${n.number}` }, t('nemid.title', { number: n.number })), ' ', nemidBadge(n),
+                  n.active_since ? ` · ${t('nemid.active_since')} ${fmtDate(n.active_since)}` : ''),
+                cardTable(n, t('nemid.cards_of', { number: n.number }))))
+              : h('p', { class: 'empty' }, t('nemid.none_found'))),
+          h('h3', {}, t('queue.found_cases')),
+          caseTable(found.data.items, t('queue.found')),
           h('button', {
             type: 'button',
             class: 'secondary',
