@@ -43,6 +43,12 @@ test('a supervisor sees the counts change and downloads the throughput CSV', asy
     return row && Number(row.querySelector('td[data-status="opened"]').textContent) === n;
   }, before + 2);
 
+  // The same totals per kind of case, as the status report gives them.
+  const status = await call('GET', '/api/v1/reports/status', await tokenOf(page));
+  const standard = status.body.by_kind.find((k) => k.kind === 'standard');
+  assert.equal(Number(await page.locator('#kind-counts tr[data-kind="standard"] td[data-status="opened"]').textContent()), standard.opened);
+  assert.equal(await page.locator('#kind-counts tbody tr').count(), status.body.by_kind.length);
+
   // The chart draws today's cases; its figures are also in a table.
   await page.locator('#throughput svg rect').first().waitFor();
   const today = copenhagenDay();

@@ -30,6 +30,17 @@ function countsTable(report) {
     h('tfoot', {}, row(t('sup.total'), report.totals, false))));
 }
 
+/** The same totals per kind of case: first issuance and each kind of service case. */
+function kindsTable(report) {
+  const cols = [...STATUSES, 'overdue'];
+  return tableWrap(t('sup.by_kind'), h('table', { id: 'kind-counts' },
+    h('caption', {}, t('sup.by_kind')),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('col.kind')), cols.map((s) => h('th', { scope: 'col', class: 'num' }, t(`status.${s}`))))),
+    h('tbody', {}, report.by_kind.map((r) => h('tr', { dataset: { kind: r.kind } },
+      h('th', { scope: 'row' }, t(`kind.${r.kind}`)),
+      cols.map((s) => h('td', { class: 'num', dataset: { status: s } }, String(r[s]))))))));
+}
+
 function overdueTable(page) {
   if (!page.items.length) return h('p', { class: 'empty' }, t('sup.overdue_none'));
   return tableWrap(t('sup.overdue'), h('table', {},
@@ -55,7 +66,7 @@ function perDay(report) {
   for (const r of report.rows) {
     if (!(r.period_start in opened)) continue;
     opened[r.period_start] += r.opened;
-    completed[r.period_start] += r.completed_standard + r.completed_express;
+    completed[r.period_start] += r.completed_standard + r.completed_express + r.completed_replacement_card + r.completed_new_password;
   }
   return { days, opened: days.map((d) => opened[d]), completed: days.map((d) => completed[d]) };
 }
@@ -158,7 +169,7 @@ export async function overview(el, ctx) {
     const s = await api('GET', `/api/v1/reports/status${q({ office_id: state.office })}`).then((r) => ({ ok: r }), (err) => ({ err }));
     if (generation !== loads) return;
     mount(counts, h('h2', { id: 'counts-h' }, t('sup.counts')),
-      s.ok ? countsTable(s.ok.data) : noticeBox({ kind: 'error', text: problemText(s.err) }));
+      s.ok ? [countsTable(s.ok.data), s.ok.data.by_kind.length ? kindsTable(s.ok.data) : null] : noticeBox({ kind: 'error', text: problemText(s.err) }));
     overdueCursors.length = 0; // a new office or a refresh starts at the first page
     await Promise.all([loadOverdue(null), loadThroughput(generation)]);
   }
