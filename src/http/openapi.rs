@@ -260,7 +260,15 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
     use serde_json::json;
     use utoipa::openapi::link::LinkBuilder;
     let link = |target: &str, etag: bool| {
-        let mut l = LinkBuilder::new().operation_id(target).parameter("id", "$response.body#/id");
+        // The register's operations take the NemID's number: from a NemID's answer, or from a
+        // case's answer that names one.
+        let mut l = match target {
+            "get_nemid" => LinkBuilder::new().operation_id(target).parameter("number", "$response.body#/nemid_number"),
+            t if t.ends_with("_nemid") || t == "list_nemid_events" => {
+                LinkBuilder::new().operation_id(target).parameter("number", "$response.body#/number")
+            }
+            _ => LinkBuilder::new().operation_id(target).parameter("id", "$response.body#/id"),
+        };
         if etag {
             l = l.parameter("If-Match", "$response.header.ETag");
         }
@@ -271,6 +279,15 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
             "identity_check" => {
                 l = l.request_body(Some(json!({
                     "health_card_cpr": "$response.body#/applicant/cpr",
+                    "photo_id": photo_id,
+                    "photo_matches": true,
+                    "health_card_presented": true
+                })));
+            }
+            // Unblocking checks the holder's identity: their own health card.
+            "unblock_nemid" => {
+                l = l.request_body(Some(json!({
+                    "health_card_cpr": "$response.body#/holder/cpr",
                     "photo_id": photo_id,
                     "photo_matches": true,
                     "health_card_presented": true
@@ -332,7 +349,20 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
     ];
     // (source operation, its success status, the operations its answer links to)
     let owned = |targets: &[(&str, bool)]| -> Links { targets.iter().map(|(t, e)| (t.to_string(), *e)).collect() };
+    // A case answer that names a NemID leads to it; a NemID's answer to what may be done to it.
+    let nemid_targets =
+        [("block_nemid", true), ("unblock_nemid", true), ("revoke_nemid", true), ("list_nemid_events", false)];
     let mut sources = case_sources;
+    for source in
+        [Action::FirstHalf, Action::IssueInFull, Action::Activation, Action::CardHandout, Action::PasswordHandout]
+    {
+        if let Some((_, _, targets)) = sources.iter_mut().find(|(s, _, _)| *s == operation(source)) {
+            targets.push(("get_nemid".into(), false));
+        }
+    }
+    for source in ["get_nemid", "block_nemid", "unblock_nemid", "revoke_nemid"] {
+        sources.push((source.into(), "200", owned(&nemid_targets)));
+    }
     sources.push(("create_exemption".into(), "201", owned(&exemption_targets)));
     sources.push(("decide_exemption".into(), "200", owned(&exemption_targets)));
     sources.push(("create_webhook".into(), "201", owned(&webhook_targets)));
@@ -463,6 +493,16 @@ mod tests {
             }
         }
         assert!(links > 20, "{links} links");
+        // A case that names a NemID leads to it by number, and the NemID to its actions.
+        let links_of = |id: &str| -> serde_json::Value {
+            let op = ops.iter().find(|o| o.operation_id.as_deref() == Some(id)).unwrap();
+            let utoipa::openapi::RefOr::T(ok) = &op.responses.responses["200"] else { panic!("{id}: no 200") };
+            serde_json::to_value(&ok.links).unwrap()
+        };
+        assert_eq!(links_of("activation")["get_nemid"]["parameters"]["number"], "$response.body#/nemid_number");
+        let from_nemid = links_of("get_nemid");
+        assert_eq!(from_nemid["block_nemid"]["parameters"]["number"], "$response.body#/number");
+        assert_eq!(from_nemid["unblock_nemid"]["requestBody"]["health_card_cpr"], "$response.body#/holder/cpr");
         for action in Action::ALL {
             let op = ops.iter().find(|o| o.operation_id.as_deref() == Some(&operation_name(action))).unwrap();
             let text = op.description.as_deref().unwrap_or_default();
