@@ -5,7 +5,7 @@
 
 import { h } from './dom.js';
 import { t } from './i18n.js';
-import { onVersionedSubmit } from './forms.js';
+import { onVersionedSubmit, problemText } from './forms.js';
 
 function firstControl(root) {
   return [...(root?.querySelectorAll('input, select, textarea, button') || [])].find((e) => !e.closest('[hidden]') && !e.disabled);
@@ -13,11 +13,34 @@ function firstControl(root) {
 
 /**
  * `forms[action](record)` gives `{ fields }`; `label(action)` names it; `danger(action)` marks
- * final steps; `prepare(action)` runs before a form opens (e.g. reading settings; a failure goes
- * to `failed(err)`); `send(action, body, key)` performs it; `done(action, record)` after success;
- * `stale()` after a 412; `rerender()` redraws the page (which calls `view` again).
+ * final steps; `prepare(action)` runs before a form opens (e.g. reading settings);
+ * `send(action, body, key)` performs it and answers the record after it, which `accept(record)`
+ * keeps; `history()` reloads the record's events and `reload()` the record and its events;
+ * `say(notice)` shows a notice (announced, focused); `rerender()` redraws the page (which calls
+ * `view` again). After success the notice is `doneText(action)`; after a 412 the record is
+ * reloaded with `staleText`.
  */
-export function actionPanel({ root, forms, label, danger = () => false, prepare = async () => {}, send, done, stale, failed, rerender }) {
+export function actionPanel({ root, forms, label, danger = () => false, prepare = async () => {}, send, accept, history, reload, doneText, staleText, say, rerender }) {
+  const done = async (action, record) => {
+    accept(record);
+    try {
+      await history();
+    } catch {
+      // The change is done; the history catches up at the next load.
+    }
+    say({ kind: 'ok', text: doneText(action) });
+  };
+  const stale = async () => {
+    // Someone else changed the record: show what it is now, and say so.
+    try {
+      await reload();
+      say({ kind: 'warn', text: staleText });
+    } catch (err) {
+      say({ kind: 'error', text: problemText(err) });
+    }
+  };
+  const failed = (err) => say({ kind: 'error', text: problemText(err) });
+
   let open = null; // the action whose form is shown
   let pending = false; // a change is on its way: no other action meanwhile
 

@@ -102,30 +102,14 @@ export async function casePage(el, ctx, id) {
     // Their photo ID types are the server's; read once, when first needed.
     prepare: async (a) => { if (a === 'identity-check' || a === 'accompanying-holder') await loadSettings(); },
     send: async (action, body, key) => (await api('POST', `/api/v1/cases/${id}/${action}`, { body, ifMatch: current.version, idempotencyKey: key })).data,
-    done: async (action, data) => {
-      current = data;
-      notice = { kind: 'ok', text: t('case.done', { action: t(`action.${action}`) }) };
-      try {
-        events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items;
-      } catch {
-        // The action is done; the timeline catches up at the next load.
-      }
-      announce(notice.text);
-      render(true);
-    },
-    stale: async () => {
-      // Someone else moved the case on: show what it is now, and say so.
-      try {
-        await load();
-        notice = { kind: 'warn', text: t('case.changed_elsewhere') };
-      } catch (loadErr) {
-        notice = { kind: 'error', text: problemText(loadErr) };
-      }
-      announce(notice.text);
-      render(true);
-    },
-    failed: (err) => {
-      notice = { kind: 'error', text: problemText(err) };
+    accept: (data) => { current = data; },
+    history: async () => { events = (await api('GET', `/api/v1/cases/${id}/events`)).data.items; },
+    reload: load,
+    doneText: (action) => t('case.done', { action: t(`action.${action}`) }),
+    staleText: t('case.changed_elsewhere'),
+    say: (n) => {
+      notice = n;
+      announce(n.text);
       render(true);
     },
     rerender: () => render(),

@@ -135,29 +135,14 @@ export async function nemidPage(el, ctx, number) {
     danger: (a) => a === 'revoke',
     prepare: async (a) => { service = null; if (a === 'unblock') await loadSettings(); },
     send: async (action, body, key) => (await api('POST', `/api/v1/nemids/${number}/${action}`, { body, ifMatch: current.version, idempotencyKey: key })).data,
-    done: async (action, data) => {
-      current = data;
-      notice = { kind: 'ok', text: t('case.done', { action: t(`nemid.action.${action}`) }) };
-      try {
-        events = (await api('GET', `/api/v1/nemids/${number}/events`)).data.items;
-      } catch {
-        // Done; the history catches up at the next load.
-      }
-      announce(notice.text);
-      render(true);
-    },
-    stale: async () => {
-      try {
-        await load();
-        notice = { kind: 'warn', text: t('nemid.changed_elsewhere') };
-      } catch (loadErr) {
-        notice = { kind: 'error', text: problemText(loadErr) };
-      }
-      announce(notice.text);
-      render(true);
-    },
-    failed: (err) => {
-      notice = { kind: 'error', text: problemText(err) };
+    accept: (data) => { current = data; },
+    history: async () => { events = (await api('GET', `/api/v1/nemids/${number}/events`)).data.items; },
+    reload: load,
+    doneText: (action) => t('case.done', { action: t(`nemid.action.${action}`) }),
+    staleText: t('nemid.changed_elsewhere'),
+    say: (n) => {
+      notice = n;
+      announce(n.text);
       render(true);
     },
     rerender: () => render(),
