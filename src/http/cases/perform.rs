@@ -203,12 +203,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"nemid_number": nemid_number});
         }
         Evidence::SecondHalf(b) => {
-            let nemid = register::of_case(conn, &row)?;
-            if kind.is_service()
-                && let Some(n) = nemid.as_ref().filter(|n| n.state == NemidState::Revoked)
-            {
-                return Err(service::revoked_meanwhile(n));
-            }
+            let nemid = service::still_live(kind, register::of_case(conn, &row)?)?;
             let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
             if let Some(a) = &b.address {
                 changes.street = Some(a.street.trim());
@@ -231,10 +226,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"reason": r.trim()});
         }
         Evidence::Activation => {
-            match register::of_case(conn, &row)? {
-                Some(n) if kind.is_service() && n.state == NemidState::Revoked => {
-                    return Err(service::revoked_meanwhile(&n));
-                }
+            match service::still_live(kind, register::of_case(conn, &row)?)? {
                 Some(n) if kind.is_service() => {
                     later = Later::Service(ServiceStep::CardActivated(n, json!({"case_id": id})));
                 }
@@ -338,11 +330,8 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"nemid_number": nemid_number, "both_halves": true});
         }
         Evidence::CardHandout | Evidence::PasswordHandout => {
-            let n = register::of_case(conn, &row)?
+            let n = service::still_live(kind, register::of_case(conn, &row)?)?
                 .ok_or_else(|| ApiError::internal("a service case without its NemID in the register"))?;
-            if n.state == NemidState::Revoked {
-                return Err(service::revoked_meanwhile(&n));
-            }
             let register_evidence = json!({"case_id": id});
             later = Later::Service(if action == Action::CardHandout {
                 ServiceStep::CardHandedOut(n, register_evidence)

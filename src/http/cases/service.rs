@@ -14,12 +14,17 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::nemids::register::{self, LIVE, Step, WAITING};
 use crate::store::nemids::NemidRow;
 
-/// The refusal when the NemID of a service case was revoked after the case was opened.
-pub fn revoked_meanwhile(nemid: &NemidRow) -> ApiError {
-    ApiError::conflict(
-        "nemid_revoked",
-        format!("NemID {} has been revoked since the case was opened: cancel the case", nemid.number),
-    )
+/// The NemID of a case, for a step that gives its holder something (a card posted or handed out,
+/// a card activated, a password): a service case's NemID revoked since the case was opened is
+/// refused. First issuance's NemIDs pass as they are.
+pub fn still_live(kind: Kind, nemid: Option<NemidRow>) -> ApiResult<Option<NemidRow>> {
+    match nemid {
+        Some(n) if kind.is_service() && n.state == NemidState::Revoked => Err(ApiError::conflict(
+            "nemid_revoked",
+            format!("NemID {} has been revoked since the case was opened: cancel the case", n.number),
+        )),
+        other => Ok(other),
+    }
 }
 
 /// Whether a service case of `kind` may be opened on `nemid` for the applicant with the blind
