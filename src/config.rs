@@ -150,6 +150,47 @@ pub struct DomainConfig {
     pub retention_days: u32,
     /// Photo ID types accepted at identity checks (`passport`, `drivers_licence` by default).
     pub photo_id_types: Vec<String>,
+    /// Secondary documents accepted when there is no photo ID (docs/DOMAIN.md).
+    pub secondary_document_types: Vec<String>,
+    /// A card held for collection is to be collected within this many days (default 30).
+    pub collection_days: u32,
+    /// The appeal guidance a refusal decision states, as this installation words it.
+    pub appeal_guidance: crate::domain::refusal::AppealGuidance,
+}
+
+pub const DEFAULT_APPEAL_GUIDANCE_DA: &str = "Du kan klage over afgørelsen. Klagen sendes til den myndighed, der har \
+truffet afgørelsen, inden 4 uger efter, at du har modtaget den. Myndigheden genvurderer sagen og sender klagen videre \
+til Digitaliseringsstyrelsen, hvis afgørelsen fastholdes.";
+pub const DEFAULT_APPEAL_GUIDANCE_EN: &str = "You may appeal against this decision. Send your appeal to the authority \
+that made the decision within 4 weeks of receiving it. The authority reconsiders the case and forwards the appeal to \
+the Danish Agency for Digital Government if the decision is upheld.";
+
+/// A comma-separated list of snake_case names (`PHOTO_ID_TYPES`, `SECONDARY_DOCUMENT_TYPES`).
+fn parse_names(src: &dyn Source, key: &'static str, default: &str, example: &str) -> Result<Vec<String>, ConfigError> {
+    let names: Vec<String> = src
+        .get(key)
+        .unwrap_or_else(|| default.into())
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if names.is_empty() || names.iter().any(|t| t.len() > 40 || !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    {
+        return Err(ConfigError::new(
+            key,
+            format!("expected a comma-separated list of snake_case names such as {example}"),
+        ));
+    }
+    Ok(names)
+}
+
+/// A text of 1 to 2,000 characters without control characters but line breaks.
+fn parse_guidance(src: &dyn Source, key: &'static str, default: &str) -> Result<String, ConfigError> {
+    let text = src.get(key).unwrap_or_else(|| default.into()).trim().to_string();
+    if text.is_empty() || text.chars().count() > 2000 || text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ConfigError::new(key, "expected 1 to 2000 characters of text (line breaks allowed)"));
+    }
+    Ok(text)
 }
 
 /// Webhook delivery settings (see `webhooks::worker`).
@@ -310,21 +351,19 @@ impl Config {
         let posting_window_days = parse_num(src, "POSTING_WINDOW_DAYS", 14u32, 1, 90)?;
         // At least 121 days: a holder's accompaniments count for 120 days (docs/DOMAIN.md rule 4).
         let retention_days = parse_num(src, "RETENTION_DAYS", 1826u32, 121, 36_500)?;
-        let photo_id_types: Vec<String> = src
-            .get("PHOTO_ID_TYPES")
-            .unwrap_or_else(|| "passport,drivers_licence".into())
-            .split(',')
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect();
-        if photo_id_types.is_empty()
-            || photo_id_types.iter().any(|t| t.len() > 40 || !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
-        {
-            return Err(ConfigError::new(
-                "PHOTO_ID_TYPES",
-                "expected a comma-separated list of snake_case names such as passport,drivers_licence",
-            ));
-        }
+        let photo_id_types =
+            parse_names(src, "PHOTO_ID_TYPES", "passport,drivers_licence", "passport,drivers_licence")?;
+        let secondary_document_types = parse_names(
+            src,
+            "SECONDARY_DOCUMENT_TYPES",
+            "birth_certificate,baptism_certificate,name_certificate,health_card,tax_assessment",
+            "birth_certificate,health_card",
+        )?;
+        let collection_days = parse_num(src, "COLLECTION_DAYS", 30u32, 1, 365)?;
+        let appeal_guidance = crate::domain::refusal::AppealGuidance {
+            da: parse_guidance(src, "APPEAL_GUIDANCE_DA", DEFAULT_APPEAL_GUIDANCE_DA)?,
+            en: parse_guidance(src, "APPEAL_GUIDANCE_EN", DEFAULT_APPEAL_GUIDANCE_EN)?,
+        };
 
         let webhooks = WebhookConfig {
             timeout: Duration::from_millis(parse_num(src, "WEBHOOK_TIMEOUT_MS", 5000u64, 100, 60_000)?),
@@ -363,7 +402,14 @@ impl Config {
                 audience: src.get("JWT_AUDIENCE").unwrap_or_else(|| "nemid-desk".into()),
                 leeway_secs,
             },
-            domain: DomainConfig { posting_window_days, retention_days, photo_id_types },
+            domain: DomainConfig {
+                posting_window_days,
+                retention_days,
+                photo_id_types,
+                secondary_document_types,
+                collection_days,
+                appeal_guidance,
+            },
             cpr,
             webhooks,
             oidc,

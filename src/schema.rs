@@ -83,6 +83,12 @@ diesel::table! {
         version -> Int4,
         anonymised_at -> Nullable<Timestamptz>,
         replacement_reason -> Nullable<Text>,
+        identity_route -> Nullable<Text>,
+        postal_block -> Nullable<Text>,
+        held_at -> Nullable<Timestamptz>,
+        collect_by -> Nullable<Date>,
+        refusal_reasons -> Nullable<Array<Nullable<Text>>>,
+        refusal -> Nullable<Jsonb>,
     }
 }
 

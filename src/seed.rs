@@ -17,7 +17,9 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::config::{DEFAULT_APPEAL_GUIDANCE_DA, DEFAULT_APPEAL_GUIDANCE_EN};
 use crate::domain::clock::{copenhagen_day, start_of_day};
+use crate::domain::refusal::{self, AppealGuidance, DecidedBy, Refusal, RefusalReason};
 use crate::schema::{case_events, case_number_counters, cases, holder_verifications, identity_checks, offices};
 use crate::vault::CprVault;
 
@@ -67,6 +69,9 @@ struct SeedCase {
     closed_at: Option<DateTime<Utc>>,
     close_reason: Option<String>,
     version: i32,
+    identity_route: Option<&'static str>,
+    refusal_reasons: Option<Vec<Option<RefusalReason>>>,
+    refusal: Option<Refusal>,
 }
 
 #[derive(Insertable)]
@@ -422,6 +427,9 @@ fn simulate(world: &mut World<'_>, n: usize, batch: &mut Batch) {
         closed_at: None,
         close_reason: None,
         version: 0,
+        identity_route: None,
+        refusal_reasons: None,
+        refusal: None,
     };
     let mut events: Vec<(&'static str, &'static str, DateTime<Utc>, Value)> = Vec::new();
     let mut t = opened_at;
@@ -446,7 +454,22 @@ fn simulate(world: &mut World<'_>, n: usize, batch: &mut Batch) {
             if step(&mut t, minutes(rng, 5, 30)) {
                 c.closed_at = Some(t);
                 c.close_reason = Some("Could not document identity".into());
-                events.push(("reject", "rejected", t, json!({"reason": "Could not document identity"})));
+                let reasons = [RefusalReason::IdentityNotEstablished];
+                let guidance = AppealGuidance {
+                    da: DEFAULT_APPEAL_GUIDANCE_DA.to_string(),
+                    en: DEFAULT_APPEAL_GUIDANCE_EN.to_string(),
+                };
+                let by = DecidedBy { name: actor.clone(), role: role.to_string(), office: Some(office.code.clone()) };
+                let decision = refusal::decide(&reasons, Some("Could not document identity"), &guidance, by, t);
+                c.refusal_reasons = Some(reasons.iter().map(|r| Some(*r)).collect());
+                c.refusal = Some(decision);
+                events.push((
+                    "reject",
+                    "rejected",
+                    t,
+                    json!({"reasons": ["identity_not_established"], "explanation": "Could not document identity",
+                           "appeal_guidance": guidance}),
+                ));
             }
             break 'life;
         }
@@ -454,6 +477,7 @@ fn simulate(world: &mut World<'_>, n: usize, batch: &mut Batch) {
             break 'life;
         }
         c.identity_verified_at = Some(t);
+        c.identity_route = Some("photo_id");
         let photo_no = format!("P{:07}", rng.random_range(0..10_000_000));
         let expires = copenhagen_day(t) + Duration::days(rng.random_range(30..3650));
         batch.identities.push(SeedIdentity {

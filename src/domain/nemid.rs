@@ -36,6 +36,8 @@ pub enum Change {
     Import,
     /// The code card was posted.
     CardPosted,
+    /// The code card waits at the office for its holder to collect it.
+    CardHeld,
     /// Activated: the code card arrived and was used, or both halves were handed out.
     Activate,
     Block,
@@ -58,6 +60,7 @@ impl Change {
             Change::Create => "create",
             Change::Import => "import",
             Change::CardPosted => "card_posted",
+            Change::CardHeld => "card_held",
             Change::Activate => "activate",
             Change::Block => "block",
             Change::Unblock => "unblock",

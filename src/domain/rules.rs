@@ -122,6 +122,71 @@ pub fn check_identity(
     issues
 }
 
+/// A secondary document as shown at the desk when there is no photo ID.
+#[derive(Debug, Clone)]
+pub struct SecondaryDocument {
+    pub kind: String,
+    /// The document shows a CPR number ...
+    pub shows_cpr: bool,
+    /// ... this one (required when it does).
+    pub cpr: Option<String>,
+}
+
+/// Most documents a clerk records at one identity check.
+pub const MAX_SECONDARY_DOCUMENTS: usize = 10;
+
+/// Identity without photo ID (docs/DOMAIN.md "Proving identity when there is no photo ID"): at
+/// least two documents of the configured types, each type once, at least one showing the CPR
+/// number; every CPR number shown must be the applicant's (`applicant`: checked once the case is
+/// read; `None` checks the rest before).
+pub fn check_secondary_documents(
+    documents: &[SecondaryDocument],
+    applicant: Option<&Cpr>,
+    allowed_types: &[String],
+) -> Vec<FieldIssue> {
+    let mut issues = Vec::new();
+    if documents.len() < 2 {
+        issues.push(FieldIssue::new("documents", "at least two secondary documents are needed without photo ID"));
+    }
+    if documents.len() > MAX_SECONDARY_DOCUMENTS {
+        issues.push(FieldIssue::new("documents", format!("at most {MAX_SECONDARY_DOCUMENTS} documents")));
+        return issues;
+    }
+    for (i, d) in documents.iter().enumerate() {
+        if !allowed_types.iter().any(|t| t == &d.kind) {
+            issues.push(FieldIssue::new(
+                format!("documents[{i}].type"),
+                format!("must be one of: {}", allowed_types.join(", ")),
+            ));
+        } else if documents[..i].iter().any(|e| e.kind == d.kind) {
+            issues.push(FieldIssue::new(format!("documents[{i}].type"), "each document is recorded once"));
+        }
+        match (d.shows_cpr, &d.cpr) {
+            (true, None) => issues.push(FieldIssue::new(
+                format!("documents[{i}].cpr"),
+                "is required when the document shows a CPR number: the number it shows",
+            )),
+            (false, Some(_)) => issues.push(FieldIssue::new(
+                format!("documents[{i}].cpr"),
+                "only a document that shows a CPR number has one (shows_cpr: true)",
+            )),
+            (true, Some(c)) => match Cpr::parse(c) {
+                Err(e) => issues.push(FieldIssue::new(format!("documents[{i}].cpr"), e)),
+                Ok(c) if applicant.is_some_and(|a| a != &c) => issues.push(FieldIssue::new(
+                    format!("documents[{i}].cpr"),
+                    "the document does not show the applicant's CPR number",
+                )),
+                Ok(_) => {}
+            },
+            (false, None) => {}
+        }
+    }
+    if !documents.is_empty() && !documents.iter().any(|d| d.shows_cpr) {
+        issues.push(FieldIssue::new("documents", "at least one document must show the applicant's CPR number"));
+    }
+    issues
+}
+
 /// What the clerk records about the accompanying holder.
 #[derive(Debug, Clone)]
 pub struct HolderEvidence {
@@ -241,6 +306,44 @@ pub fn mask(digits: &str) -> String {
 /// `months` months after `day`, for tests and fixtures that speak in months.
 pub fn months_after(day: NaiveDate, months: u32) -> NaiveDate {
     day.checked_add_months(Months::new(months)).unwrap_or(day)
+}
+
+#[cfg(test)]
+mod secondary_tests {
+    use super::*;
+
+    fn doc(kind: &str, cpr: Option<&str>) -> SecondaryDocument {
+        SecondaryDocument { kind: kind.into(), shows_cpr: cpr.is_some(), cpr: cpr.map(str::to_string) }
+    }
+
+    #[test]
+    fn two_documents_one_with_the_applicants_cpr() {
+        let types: Vec<String> = ["birth_certificate", "health_card", "tax_assessment"].map(String::from).to_vec();
+        let me = Cpr::parse("010190-1234").unwrap();
+        let fields = |docs: &[SecondaryDocument], who| {
+            check_secondary_documents(docs, who, &types).into_iter().map(|i| i.field).collect::<Vec<_>>()
+        };
+        let good = [doc("birth_certificate", None), doc("health_card", Some("0101901234"))];
+        assert!(fields(&good, Some(&me)).is_empty());
+        assert_eq!(fields(&good[..1], Some(&me)), ["documents", "documents"]);
+        assert_eq!(fields(&[doc("birth_certificate", None), doc("tax_assessment", None)], None), ["documents"]);
+        assert_eq!(
+            fields(&[doc("passport", None), doc("health_card", Some("010190-1234"))], None),
+            ["documents[0].type"]
+        );
+        assert_eq!(
+            fields(&[doc("health_card", Some("010190-1234")), doc("health_card", None)], None),
+            ["documents[1].type"]
+        );
+        let other = [doc("birth_certificate", None), doc("health_card", Some("020280-1111"))];
+        assert!(fields(&other, None).is_empty(), "someone else's number is found once the case is read");
+        assert_eq!(fields(&other, Some(&me)), ["documents[1].cpr"]);
+        let missing = SecondaryDocument { kind: "health_card".into(), shows_cpr: true, cpr: None };
+        assert_eq!(fields(&[doc("birth_certificate", None), missing], None), ["documents[1].cpr"]);
+        let stray =
+            SecondaryDocument { kind: "tax_assessment".into(), shows_cpr: false, cpr: Some("010190-1234".into()) };
+        assert_eq!(fields(&[doc("health_card", Some("010190-1234")), stray], None), ["documents[1].cpr"]);
+    }
 }
 
 #[cfg(test)]

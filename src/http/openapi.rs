@@ -7,7 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::domain::FieldIssue;
-use crate::domain::case::{Action, Kind, Status, allowed_actions, transition};
+use crate::domain::case::{Action, CaseFacts, IdentityRoute, Kind, Status, allowed_actions, transition};
 use crate::http::error::Problem;
 use crate::http::responses::{
     BodyErrors, CommonErrors, IdempotencyErrors, IdempotentBodyErrors, NotFound, ParameterErrors,
@@ -198,24 +198,59 @@ fn operation_name(action: Action) -> String {
     action.as_str().replace('-', "_")
 }
 
-/// `opened, identity_verified → cancelled (all cases)`: one clause per set of kinds that make the
-/// same moves, in table order.
+/// `opened, identity_verified → cancelled (all cases)`: one clause per set of cases that make
+/// the same moves, in table order; a clause names the kinds, and the route or postal block when
+/// only some cases of those kinds make it.
 fn transitions_of(action: Action) -> String {
-    let mut clauses: Vec<(Vec<Status>, Status, Vec<Kind>)> = Vec::new();
+    type Moves = Vec<(Status, Status)>;
+    // (moves, kinds, qualifier)
+    let mut clauses: Vec<(Moves, Vec<Kind>, &str)> = Vec::new();
     for &kind in Kind::ALL {
-        let moves: Vec<(Status, Status)> =
-            Status::ALL.iter().filter_map(|&from| transition(from, kind, action).map(|to| (from, to))).collect();
-        let Some(&(_, to)) = moves.first() else { continue };
-        let froms: Vec<Status> = moves.iter().map(|m| m.0).collect();
-        match clauses.iter_mut().find(|(f, t, _)| *f == froms && *t == to) {
-            Some((_, _, kinds)) => kinds.push(kind),
-            None => clauses.push((froms, to, vec![kind])),
+        let moves_of = |which: &dyn Fn(&CaseFacts) -> bool| -> Moves {
+            let mut moves = Vec::new();
+            for &from in Status::ALL {
+                for facts in CaseFacts::situations(from, kind).into_iter().filter(|f| which(f)) {
+                    if let Some(to) = transition(facts, action)
+                        && !moves.contains(&(from, to))
+                    {
+                        moves.push((from, to));
+                    }
+                }
+            }
+            moves
+        };
+        let photo = |f: &CaseFacts| f.route == Some(IdentityRoute::PhotoId);
+        let docs = |f: &CaseFacts| f.route == Some(IdentityRoute::SecondaryDocuments);
+        let post = |f: &CaseFacts| f.postal_block.is_none();
+        let blocked = |f: &CaseFacts| f.postal_block.is_some();
+        let every = moves_of(&|_| true);
+        let variants: Vec<(Moves, &str)> = if every.is_empty() {
+            vec![]
+        } else if moves_of(&photo) == moves_of(&docs) && moves_of(&post) == moves_of(&blocked) {
+            vec![(every, "")]
+        } else if moves_of(&post) == moves_of(&blocked) {
+            vec![(moves_of(&photo), ", photo ID"), (moves_of(&docs), ", secondary documents")]
+        } else if moves_of(&photo) == moves_of(&docs) {
+            vec![(moves_of(&post), ", no postal block"), (moves_of(&blocked), ", postal block")]
+        } else {
+            let both = |r: &dyn Fn(&CaseFacts) -> bool, p: &dyn Fn(&CaseFacts) -> bool| moves_of(&|f| r(f) && p(f));
+            vec![
+                (both(&photo, &post), ", photo ID, no postal block"),
+                (both(&photo, &blocked), ", photo ID, postal block"),
+                (both(&docs, &post), ", secondary documents, no postal block"),
+                (both(&docs, &blocked), ", secondary documents, postal block"),
+            ]
+        };
+        for (moves, qualifier) in variants.into_iter().filter(|v| !v.0.is_empty()) {
+            match clauses.iter_mut().find(|(m, _, q)| *m == moves && *q == qualifier) {
+                Some((_, kinds, _)) => kinds.push(kind),
+                None => clauses.push((moves, vec![kind], qualifier)),
+            }
         }
     }
     clauses
         .iter()
-        .map(|(froms, to, kinds)| {
-            let froms: Vec<&str> = froms.iter().map(|s| s.as_str()).collect();
+        .map(|(moves, kinds, qualifier)| {
             let which = if kinds.len() == Kind::ALL.len() {
                 "all".to_string()
             } else {
@@ -225,7 +260,12 @@ fn transitions_of(action: Action) -> String {
                     _ => names.join(""),
                 }
             };
-            format!("{} → {} ({which} cases)", froms.join(", "), to.as_str())
+            let froms: Vec<&str> = moves.iter().map(|m| m.0.as_str()).collect();
+            if moves.iter().all(|(from, to)| from == to) {
+                format!("{}: the state stays ({which} cases{qualifier})", froms.join(", "))
+            } else {
+                format!("{} → {} ({which} cases{qualifier})", froms.join(", "), moves[0].1.as_str())
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -315,9 +355,12 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
         }
         let mut next: Vec<Action> = Vec::new();
         for &kind in Kind::ALL {
-            for a in allowed_actions(state, kind) {
-                if (from_start || a != Action::Cancel) && !next.contains(&a) {
-                    next.push(a);
+            for facts in CaseFacts::situations(state, kind) {
+                for a in allowed_actions(facts) {
+                    // Correcting the postal block leaves the state as it is: not a step forward.
+                    if (from_start || a != Action::Cancel) && a != Action::PostalBlock && !next.contains(&a) {
+                        next.push(a);
+                    }
                 }
             }
         }
@@ -327,8 +370,13 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
     let mut case_sources: Vec<(String, &str, Links)> = vec![("create_case".into(), "201", after(Status::Opened, true))];
     for action in Action::ALL {
         // The state an action leads to is the same for every kind it applies to.
-        let to =
-            Status::ALL.iter().flat_map(|&s| Kind::ALL.iter().filter_map(move |&k| transition(s, k, action))).next();
+        let to = Status::ALL
+            .iter()
+            .flat_map(|&s| Kind::ALL.iter().flat_map(move |&k| CaseFacts::situations(s, k)))
+            .find_map(|f| transition(f, action));
+        if action == Action::PostalBlock {
+            continue;
+        }
         if let Some(to) = to {
             case_sources.push((operation(action), "200", after(to, false)));
         }
@@ -510,13 +558,19 @@ mod tests {
         }
         assert_eq!(
             transitions_of(Action::SecondHalf),
-            "first_half_issued, returned → second_half_posted (standard cases); \
-             identity_verified, returned → second_half_posted (replacement_card cases)"
+            "first_half_issued, returned → second_half_posted (standard cases, photo ID, no postal block); \
+             identity_verified, returned → second_half_posted (replacement_card cases, no postal block)"
         );
-        assert_eq!(transitions_of(Action::Reject), "opened → rejected (all cases)");
+        assert_eq!(transitions_of(Action::Reject), "opened, identity_verified → rejected (all cases)");
         assert_eq!(
             transitions_of(Action::Activation),
-            "second_half_posted → completed (standard and replacement_card cases)"
+            "second_half_posted, both_halves_posted → completed (standard cases); \
+             second_half_posted → completed (replacement_card cases)"
         );
+        assert_eq!(
+            transitions_of(Action::PostBoth),
+            "identity_verified, returned → both_halves_posted (standard cases, secondary documents, no postal block)"
+        );
+        assert!(transitions_of(Action::PostalBlock).ends_with("the state stays (standard and replacement_card cases)"));
     }
 }

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::case::{Channel, Kind, ReplacementReason, Status};
+use crate::domain::case::{Channel, IdentityRoute, Kind, PostalBlock, ReplacementReason, Status};
+use crate::domain::refusal::Refusal;
 use crate::schema::{case_number_counters, cases, holder_verifications, identity_checks, offices};
 use crate::store::cached::Cached;
 
@@ -39,6 +40,12 @@ pub struct CaseRow {
     pub anonymised_at: Option<DateTime<Utc>>,
     /// Replacement-card cases: why.
     pub replacement_reason: Option<ReplacementReason>,
+    pub identity_route: Option<IdentityRoute>,
+    pub postal_block: Option<PostalBlock>,
+    pub held_at: Option<DateTime<Utc>>,
+    pub collect_by: Option<NaiveDate>,
+    /// A rejected case's decision (its reasons are also in `refusal_reasons`, for the report).
+    pub refusal: Option<Refusal>,
 }
 
 /// A case with its office's code, as every view needs it.
@@ -64,6 +71,7 @@ pub struct NewCase<'a> {
     /// Service cases name the NemID they are about from the start.
     pub nemid_number: Option<&'a str>,
     pub replacement_reason: Option<ReplacementReason>,
+    pub postal_block: Option<PostalBlock>,
     pub opened_at: DateTime<Utc>,
     pub version: i32,
 }
@@ -85,6 +93,13 @@ pub struct CaseChanges<'a> {
     pub completed_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub close_reason: Option<&'a str>,
+    pub identity_route: Option<IdentityRoute>,
+    /// `Some(None)` clears it.
+    pub postal_block: Option<Option<PostalBlock>>,
+    pub held_at: Option<DateTime<Utc>>,
+    pub collect_by: Option<NaiveDate>,
+    pub refusal_reasons: Option<Vec<Option<crate::domain::refusal::RefusalReason>>>,
+    pub refusal: Option<&'a Refusal>,
 }
 
 /// The next number in the office's series for `year`; serialised per office and year by the row lock.

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUu
 use uuid::Uuid;
 
 use crate::domain::case::{Channel, Kind, Status};
+use crate::domain::refusal::RefusalReason;
 
 /// Filters every report shares.
 #[derive(Debug, Clone, Default)]
@@ -52,15 +53,23 @@ pub struct OfficeKindCount {
     pub office_id: Uuid,
     #[diesel(sql_type = Text)]
     pub kind: Kind,
+    /// Posted (one half or both) past the expected day.
     #[diesel(sql_type = BigInt)]
-    pub n: i64,
+    pub overdue: i64,
+    /// Held for collection past the collection day.
+    #[diesel(sql_type = BigInt)]
+    pub uncollected: i64,
 }
 
-/// Posted cases whose expected day is before `today`, per office and kind.
+/// Posted cases whose expected day is before `today`, and held cards whose collection day is,
+/// per office and kind.
 pub fn overdue_counts(conn: &mut PgConnection, s: &Scope, today: NaiveDate) -> QueryResult<Vec<OfficeKindCount>> {
     diesel::sql_query(
-        "SELECT office_id, kind, count(*) AS n FROM cases
-         WHERE status = 'second_half_posted' AND second_half_expected_by < $1
+        "SELECT office_id, kind, count(*) FILTER (WHERE status <> 'awaiting_collection') AS overdue,
+                count(*) FILTER (WHERE status = 'awaiting_collection') AS uncollected
+         FROM cases
+         WHERE ((status IN ('second_half_posted', 'both_halves_posted') AND second_half_expected_by < $1)
+                OR (status = 'awaiting_collection' AND collect_by < $1))
            AND ($2::uuid IS NULL OR office_id = $2) AND ($3::text IS NULL OR kind = $3)
            AND ($4::text IS NULL OR channel = $4)
          GROUP BY office_id, kind",
@@ -84,15 +93,26 @@ pub struct OverdueRow {
     pub office_code: String,
     #[diesel(sql_type = Text)]
     pub kind: Kind,
+    #[diesel(sql_type = Text)]
+    pub status: Status,
     #[diesel(sql_type = diesel::sql_types::Binary)]
     pub applicant_cpr_sealed: Vec<u8>,
-    #[diesel(sql_type = Timestamptz)]
-    pub second_half_posted_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub second_half_posted_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub second_half_expected_by: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub held_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub collect_by: Option<NaiveDate>,
+    /// The day it was due: expected by (posted) or collect by (held).
     #[diesel(sql_type = Date)]
-    pub second_half_expected_by: NaiveDate,
+    pub due: NaiveDate,
 }
 
-/// Overdue cases, most overdue first (expected day, then id), after the keyset position `after`.
+/// Overdue posts and uncollected cards, most overdue first (the day due, then id), after the
+/// keyset position `after`. Each half reads its own partial index in order; the merge keeps the
+/// page's order.
 pub fn overdue_page(
     conn: &mut PgConnection,
     office_id: Option<Uuid>,
@@ -105,13 +125,21 @@ pub fn overdue_page(
         None => (None, None),
     };
     diesel::sql_query(
-        "SELECT c.id, c.case_number, c.office_id, o.code AS office_code, c.kind, c.applicant_cpr_sealed,
-                c.second_half_posted_at, c.second_half_expected_by
-         FROM cases c JOIN offices o ON o.id = c.office_id
-         WHERE c.status = 'second_half_posted' AND c.second_half_expected_by < $1
-           AND ($2::uuid IS NULL OR c.office_id = $2)
-           AND ($3::date IS NULL OR (c.second_half_expected_by, c.id) > ($3, $4::uuid))
-         ORDER BY c.second_half_expected_by, c.id
+        "SELECT x.id, x.case_number, x.office_id, o.code AS office_code, x.kind, x.status, x.applicant_cpr_sealed,
+                x.second_half_posted_at, x.second_half_expected_by, x.held_at, x.collect_by, x.due
+         FROM ((SELECT c.*, c.second_half_expected_by AS due FROM cases c
+                WHERE c.status IN ('second_half_posted', 'both_halves_posted') AND c.second_half_expected_by < $1
+                  AND ($2::uuid IS NULL OR c.office_id = $2)
+                  AND ($3::date IS NULL OR (c.second_half_expected_by, c.id) > ($3, $4::uuid))
+                ORDER BY c.second_half_expected_by, c.id LIMIT $5)
+               UNION ALL
+               (SELECT c.*, c.collect_by AS due FROM cases c
+                WHERE c.status = 'awaiting_collection' AND c.collect_by < $1
+                  AND ($2::uuid IS NULL OR c.office_id = $2)
+                  AND ($3::date IS NULL OR (c.collect_by, c.id) > ($3, $4::uuid))
+                ORDER BY c.collect_by, c.id LIMIT $5)) x
+         JOIN offices o ON o.id = x.office_id
+         ORDER BY x.due, x.id
          LIMIT $5",
     )
     .bind::<Date, _>(today)
@@ -119,6 +147,74 @@ pub fn overdue_page(
     .bind::<Nullable<Date>, _>(after_day)
     .bind::<Nullable<SqlUuid>, _>(after_id)
     .bind::<BigInt, _>(limit + 1)
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct RefusalRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub office_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = Text)]
+    pub reason: RefusalReason,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// The Copenhagen days [from, to] as a half-open range of instants, as SQL.
+const DECIDED_IN: &str = "c.status = 'rejected'
+           AND c.closed_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Copenhagen')
+           AND c.closed_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Copenhagen')
+           AND ($3::uuid IS NULL OR c.office_id = $3)";
+
+/// Refusals decided on the Copenhagen days `from`..=`to`, per office and reason (a decision on
+/// several grounds under each). Reads the rejected cases by their closing instant.
+pub fn refusals_by_reason(
+    conn: &mut PgConnection,
+    office_id: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<RefusalRow>> {
+    diesel::sql_query(format!(
+        "SELECT c.office_id, o.code AS office_code, r.reason, count(*) AS n
+         FROM cases c JOIN offices o ON o.id = c.office_id, unnest(c.refusal_reasons) AS r(reason)
+         WHERE {DECIDED_IN}
+         GROUP BY c.office_id, o.code, r.reason"
+    ))
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Nullable<SqlUuid>, _>(office_id)
+    .load(conn)
+}
+
+#[derive(Debug, QueryableByName)]
+pub struct OfficeCount {
+    #[diesel(sql_type = SqlUuid)]
+    pub office_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub office_code: String,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+/// Refusals decided on the Copenhagen days `from`..=`to`, per office, by office code. Cases
+/// rejected before decisions were recorded (no reasons) count here too.
+pub fn refusals_by_office(
+    conn: &mut PgConnection,
+    office_id: Option<Uuid>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<OfficeCount>> {
+    diesel::sql_query(format!(
+        "SELECT c.office_id, o.code AS office_code, count(*) AS n
+         FROM cases c JOIN offices o ON o.id = c.office_id
+         WHERE {DECIDED_IN}
+         GROUP BY c.office_id, o.code ORDER BY o.code"
+    ))
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Nullable<SqlUuid>, _>(office_id)
     .load(conn)
 }
 

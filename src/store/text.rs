@@ -9,10 +9,11 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::Text;
 
-use crate::domain::case::{Channel, Kind, ReplacementReason, Status};
+use crate::domain::case::{Channel, IdentityRoute, Kind, PostalBlock, ReplacementReason, Status};
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
 use crate::domain::nemid::{CardIssue, CardState, NemidState};
 use crate::domain::office::OfficeKind;
+use crate::domain::refusal::{Refusal, RefusalReason};
 use crate::domain::role::Role;
 use crate::domain::webhook::DeliveryStatus;
 
@@ -47,5 +48,25 @@ text_column!(
     NemidState,
     CardState,
     CardIssue,
-    ReplacementReason
+    ReplacementReason,
+    IdentityRoute,
+    PostalBlock,
+    RefusalReason
 );
+
+/// A refusal decision in its jsonb column: written and read as the domain's value.
+impl FromSql<diesel::sql_types::Jsonb, Pg> for Refusal {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let json = <serde_json::Value as FromSql<diesel::sql_types::Jsonb, Pg>>::from_sql(value)?;
+        serde_json::from_value(json).map_err(|e| format!("a refusal that does not read back: {e}").into())
+    }
+}
+
+impl ToSql<diesel::sql_types::Jsonb, Pg> for Refusal {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        // jsonb's binary format: version 1, then the text.
+        out.write_all(&[1])?;
+        serde_json::to_writer(&mut *out, self)?;
+        Ok(IsNull::No)
+    }
+}

@@ -12,6 +12,7 @@ mod exemptions;
 mod feed;
 mod fuzz_findings;
 mod health;
+mod identity_routes;
 mod nemids;
 mod offices;
 mod oidc;

@@ -5,7 +5,10 @@ use actix_web::{HttpResponse, post, web};
 use uuid::Uuid;
 
 use crate::http::cases::perform::{Cases, Evidence};
-use crate::http::cases::view::{AccompanyingHolderBody, CaseView, EmptyBody, IdentityCheckBody, SecondHalfBody};
+use crate::http::cases::view::{
+    AccompanyingHolderBody, CaseView, CollectBody, EmptyBody, IdentityCheckBody, PostalBlockBody, RejectBody,
+    SecondHalfBody,
+};
 use crate::http::context::body::JsonBody;
 use crate::http::context::command::{Act, execute};
 use crate::http::context::headers::{IdempotencyKey, IfMatch};
@@ -31,8 +34,12 @@ pub enum CaseChanged {
 
 /// Record the identity check.
 #[utoipa::path(
-    description = "Roles: clerk, bank. Valid photo ID of an allowed type (not expired today) \
-                   that shows the applicant, and the yellow health card with the applicant's CPR number.",
+    description = "Roles: clerk, bank. By route: `photo_id` (the default) — valid photo ID of an allowed type \
+                   (not expired today) that shows the applicant, and the yellow health card with the applicant's CPR \
+                   number; `secondary_documents` — at least two documents of the configured types, each once, at \
+                   least one showing the applicant's CPR number. After secondary documents nothing is handed out at \
+                   the desk: the next step is `post-both` (or `second-half` for a replacement card); express and \
+                   new-password cases refuse that route (422 on `route`).",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
@@ -194,21 +201,103 @@ pub async fn password_handout(act: Act, id: web::Path<Uuid>, body: JsonBody<Empt
     run(act, id, Evidence::PasswordHandout, body.1).await
 }
 
-/// Reject the application.
+/// Post both halves (identity proven with secondary documents).
 #[utoipa::path(
-    description = "Roles: clerk, bank. With a reason.",
+    description = "Roles: clerk, bank. Standard cases whose identity was proven with secondary documents: the NemID \
+                   number and the code card go by post together (a pending NemID in the register, its card in \
+                   transit); after a returned letter, the same card is re-posted. Posts to the address on file or to a \
+                   corrected `address`. Sets `second_half_expected_by` to the posting day plus POSTING_WINDOW_DAYS. \
+                   Refused (409 `postal_blocked`) when post cannot reach the applicant.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
         IfMatch,
         IdempotencyKey
     ),
-    request_body(content = ReasonBody, content_type = "application/json"),
+    request_body(content = SecondHalfBody, content_type = "application/json"),
+    responses(CaseChanged, ActionErrors)
+)]
+#[post("/cases/{id}/post-both")]
+pub async fn post_both(act: Act, id: web::Path<Uuid>, body: JsonBody<SecondHalfBody>) -> ApiResult<HttpResponse> {
+    let JsonBody(body, digest) = body;
+    run(act, id, Evidence::PostBoth(body), digest).await
+}
+
+/// Hold the code card for collection at the desk (post cannot reach the applicant).
+#[utoipa::path(
+    description = "Roles: clerk, bank. For an applicant with name and address protection or without a usable postal \
+                   address (`postal_block`), instead of every posting action: the card (both halves after secondary \
+                   documents, a replacement card for `replacement_card` cases) waits at the office until `collect_by` \
+                   = today + COLLECTION_DAYS (default 30). Refused (409 `post_reaches_applicant`) without a postal block.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        IfMatch,
+        IdempotencyKey
+    ),
+    request_body(content = EmptyBody, content_type = "application/json"),
+    responses(CaseChanged, ActionErrors)
+)]
+#[post("/cases/{id}/hold-for-collection")]
+pub async fn hold_for_collection(act: Act, id: web::Path<Uuid>, body: JsonBody<EmptyBody>) -> ApiResult<HttpResponse> {
+    run(act, id, Evidence::HoldForCollection, body.1).await
+}
+
+/// The held card is collected: photo ID checked again.
+#[utoipa::path(
+    description = "Roles: clerk, bank. Valid photo ID of an allowed type that shows the person collecting. The card is \
+                   active from now (a first issuance's NemID active since today; a replacement card replaces the old \
+                   one); the case completes.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        IfMatch,
+        IdempotencyKey
+    ),
+    request_body(content = CollectBody, content_type = "application/json"),
+    responses(CaseChanged, ActionErrors)
+)]
+#[post("/cases/{id}/collect")]
+pub async fn collect(act: Act, id: web::Path<Uuid>, body: JsonBody<CollectBody>) -> ApiResult<HttpResponse> {
+    let JsonBody(body, digest) = body;
+    run(act, id, Evidence::Collect(body), digest).await
+}
+
+/// Correct whether post can reach the applicant.
+#[utoipa::path(
+    description = "Roles: clerk, bank. Standard and replacement-card cases, in any open state: sets (`name_address_protection`, \
+                   `no_usable_address`) or clears (`null`) the postal block, with what the correction rests on. The \
+                   case's state stays; which posting or collection step is offered follows from it.",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        IfMatch,
+        IdempotencyKey
+    ),
+    request_body(content = PostalBlockBody, content_type = "application/json"),
+    responses(CaseChanged, ActionErrors)
+)]
+#[post("/cases/{id}/postal-block")]
+pub async fn postal_block(act: Act, id: web::Path<Uuid>, body: JsonBody<PostalBlockBody>) -> ApiResult<HttpResponse> {
+    let JsonBody(body, digest) = body;
+    run(act, id, Evidence::PostalBlock(body), digest).await
+}
+
+/// Refuse NemID: an administrative decision.
+#[utoipa::path(
+    description = "Roles: clerk, bank. From `opened` or `identity_verified`. The decision records the `reasons` \
+                   (each with the rule it rests on), the `explanation` (required with `other`), the appeal guidance in \
+                   force (APPEAL_GUIDANCE_DA, APPEAL_GUIDANCE_EN), who decided and when; the case's `refusal` shows it. \
+                   With `cannot_use_nemid_alone` the decision advises exemption from Digital Post \
+                   (`exemption_advised`, `POST /api/v1/exemptions`).",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        IfMatch,
+        IdempotencyKey
+    ),
+    request_body(content = RejectBody, content_type = "application/json"),
     responses(CaseChanged, ActionErrors)
 )]
 #[post("/cases/{id}/reject")]
-pub async fn reject(act: Act, id: web::Path<Uuid>, body: JsonBody<ReasonBody>) -> ApiResult<HttpResponse> {
+pub async fn reject(act: Act, id: web::Path<Uuid>, body: JsonBody<RejectBody>) -> ApiResult<HttpResponse> {
     let JsonBody(body, digest) = body;
-    run(act, id, Evidence::Reject(body.reason), digest).await
+    run(act, id, Evidence::Reject(body), digest).await
 }
 
 /// Cancel the case.

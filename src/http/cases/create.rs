@@ -122,6 +122,7 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             online_banking_agreement: channel == Channel::Bank,
             nemid_number: nemid.as_ref().and(body.nemid_number.as_deref()),
             replacement_reason: body.reason,
+            postal_block: body.postal_block,
             opened_at: moment.now,
             version: 1,
         };
@@ -157,6 +158,9 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
         }
         if let Some(r) = body.reason {
             evidence["replacement_reason"] = json!(r.as_str());
+        }
+        if let Some(p) = body.postal_block {
+            evidence["postal_block"] = json!(p.as_str());
         }
         store::events::insert(
             conn,

@@ -11,8 +11,8 @@ pub mod service;
 pub mod view;
 
 pub use actions::{
-    accompanying_holder, activation, cancel, card_handout, first_half, identity_check, issue_in_full, password_handout,
-    reject, returned, second_half,
+    accompanying_holder, activation, cancel, card_handout, collect, first_half, hold_for_collection, identity_check,
+    issue_in_full, password_handout, post_both, postal_block, reject, returned, second_half,
 };
 pub use create::create_case;
 pub use events::list_case_events;

@@ -8,22 +8,25 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::domain::FieldIssue;
-use crate::domain::case::{Action, allowed_actions, transition};
+use crate::domain::case::{Action, CaseFacts, IdentityRoute, Kind, allowed_actions, refusal, transition};
 use crate::domain::clock::copenhagen_day;
 use crate::domain::cpr::Cpr;
 use crate::domain::nemid::{Change, NemidState};
 use crate::domain::office::check_text;
+use crate::domain::refusal::{self, DecidedBy};
 use crate::domain::role::{CASE_READERS, CASE_WORKERS, Role};
-use crate::domain::rules::{self, HolderEvidence, HolderHistory, IdentityEvidence};
+use crate::domain::rules::{self, HolderEvidence, HolderHistory};
 use crate::http::cases::access::{full_view, load_visible, replay};
 use crate::http::cases::service::{self, ServiceStep};
-use crate::http::cases::view::{CaseView, HolderBody, IdentityCheckBody, SecondHalfBody};
+use crate::http::cases::view::{
+    CaseView, CollectBody, HolderBody, Identity, IdentityCheckBody, PostalBlockBody, RejectBody, SecondHalfBody,
+};
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::caller::Caller;
 use crate::http::context::command::{Command, Versioned};
 use crate::http::context::idempotency::Replay;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::nemids::register::{self, Holder, Step};
+use crate::http::nemids::register::{self, CardWay, Holder, Step};
 use crate::store::cases::{self as cases, CaseChanges, NewHolderVerification, NewIdentityCheck};
 use crate::store::events::{self, NewEvent};
 use crate::store::nemids::{self, NemidRow};
@@ -40,7 +43,11 @@ pub enum Evidence {
     IssueInFull,
     CardHandout,
     PasswordHandout,
-    Reject(String),
+    PostBoth(SecondHalfBody),
+    HoldForCollection,
+    Collect(CollectBody),
+    PostalBlock(PostalBlockBody),
+    Reject(RejectBody),
     Cancel(String),
 }
 
@@ -56,6 +63,10 @@ impl Evidence {
             Evidence::IssueInFull => Action::IssueInFull,
             Evidence::CardHandout => Action::CardHandout,
             Evidence::PasswordHandout => Action::PasswordHandout,
+            Evidence::PostBoth(_) => Action::PostBoth,
+            Evidence::HoldForCollection => Action::HoldForCollection,
+            Evidence::Collect(_) => Action::Collect,
+            Evidence::PostalBlock(_) => Action::PostalBlock,
             Evidence::Reject(_) => Action::Reject,
             Evidence::Cancel(_) => Action::Cancel,
         }
@@ -73,8 +84,14 @@ fn refuse(issues: Vec<FieldIssue>) -> ApiResult<()> {
 /// NemID itself is locked early, in the action's match, before either.
 enum Later {
     Nothing,
-    Create { number: String, active: bool },
-    CardPosted(NemidRow),
+    /// A NemID made by this case: pending after the first half, active when issued in full; its
+    /// card posted or held when both halves leave the desk together.
+    Create {
+        number: String,
+        active: bool,
+        card: Option<CardWay>,
+    },
+    Card(NemidRow, CardWay),
     Change(NemidRow, Change, NemidState, Option<chrono::NaiveDate>, Value),
     Service(ServiceStep),
 }
@@ -103,14 +120,26 @@ impl Versioned for Cases {
 
     fn precheck(_: Action, evidence: &Evidence, caller: &Caller) -> ApiResult<()> {
         let (types, today) = (&caller.state.config.domain.photo_id_types, caller.moment.today);
+        let documents = &caller.state.config.domain.secondary_document_types;
         let mut issues = Vec::new();
         match evidence {
-            Evidence::Returned(r) | Evidence::Reject(r) | Evidence::Cancel(r) => {
-                check_text("reason", r, 500, &mut issues)
-            }
-            Evidence::SecondHalf(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
-            Evidence::IdentityCheck(b) => {
-                issues.extend(rules::check_identity_alone(&IdentityEvidence::from(b), types, today))
+            Evidence::Returned(r) | Evidence::Cancel(r) => check_text("reason", r, 500, &mut issues),
+            Evidence::PostalBlock(b) => check_text("reason", &b.reason, 500, &mut issues),
+            Evidence::Reject(b) => refusal::check(&b.reasons, b.explanation.as_deref(), &mut issues),
+            Evidence::SecondHalf(SecondHalfBody { address: Some(a) })
+            | Evidence::PostBoth(SecondHalfBody { address: Some(a) }) => a.check("address", &mut issues),
+            Evidence::IdentityCheck(b) => match b.identity() {
+                Ok(Identity::PhotoId(ev)) => issues.extend(rules::check_identity_alone(&ev, types, today)),
+                Ok(Identity::Documents(docs)) => {
+                    issues.extend(rules::check_secondary_documents(&docs, None, documents))
+                }
+                Err(found) => issues.extend(found),
+            },
+            Evidence::Collect(b) => {
+                rules::check_photo_id("photo_id", &(&b.photo_id).into(), types, today, &mut issues);
+                if !b.photo_matches {
+                    issues.push(FieldIssue::new("photo_matches", "the photo ID must show the person collecting"));
+                }
             }
             Evidence::AccompanyingHolder(h) => {
                 rules::check_photo_id("holder.photo_id", &(&h.photo_id).into(), types, today, &mut issues);
@@ -149,13 +178,22 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         )));
     }
     let (status, kind) = (row.status, row.kind);
-    let Some(to) = transition(status, kind, action) else {
-        let allowed: Vec<String> = allowed_actions(status, kind).iter().map(|a| a.as_str().to_string()).collect();
-        return Err(ApiError::conflict(
-            "action_not_allowed",
-            format!("`{}` is not allowed on a {} case in state {}", action.as_str(), kind.as_str(), status.as_str()),
-        )
-        .with_allowed_actions(allowed));
+    let facts = CaseFacts { status, kind, route: row.identity_route, postal_block: row.postal_block };
+    let Some(to) = transition(facts, action) else {
+        let allowed: Vec<String> = allowed_actions(facts).iter().map(|a| a.as_str().to_string()).collect();
+        let (kind_of_refusal, detail) = match refusal(facts, action) {
+            Some((k, why)) => (k, format!("`{}` is refused: {why}", action.as_str())),
+            None => (
+                "action_not_allowed",
+                format!(
+                    "`{}` is not allowed on a {} case in state {}",
+                    action.as_str(),
+                    kind.as_str(),
+                    status.as_str()
+                ),
+            ),
+        };
+        return Err(ApiError::conflict(kind_of_refusal, detail).with_allowed_actions(allowed));
     };
 
     let now = moment.now;
@@ -170,39 +208,70 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
     let mut later = Later::Nothing;
     let nemid_number;
     let reason;
-    let evidence: Value;
+    let refusal_reasons: Vec<Option<crate::domain::refusal::RefusalReason>>;
+    let decided;
+    let mut evidence: Value;
     match &input {
         Evidence::IdentityCheck(b) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
-            let ev = IdentityEvidence::from(b);
-            refuse(rules::check_identity(&ev, &applicant, &cfg.photo_id_types, moment.today))?;
-            cases::insert_identity_check(
-                conn,
-                &NewIdentityCheck {
-                    case_id: id,
-                    photo_id_type: &b.photo_id.kind,
-                    photo_id_number: b.photo_id.number.trim(),
-                    photo_id_expires_on: b.photo_id.expires_on,
-                    photo_id_issuing_country: &b.photo_id.issuing_country,
-                    checked_at: now,
-                },
-            )?;
+            match b.identity().map_err(ApiError::from)? {
+                Identity::PhotoId(ev) => {
+                    refuse(rules::check_identity(&ev, &applicant, &cfg.photo_id_types, moment.today))?;
+                    let photo_id =
+                        b.photo_id.as_ref().ok_or_else(|| ApiError::internal("photo route without photo ID"))?;
+                    cases::insert_identity_check(
+                        conn,
+                        &NewIdentityCheck {
+                            case_id: id,
+                            photo_id_type: &photo_id.kind,
+                            photo_id_number: photo_id.number.trim(),
+                            photo_id_expires_on: photo_id.expires_on,
+                            photo_id_issuing_country: &photo_id.issuing_country,
+                            checked_at: now,
+                        },
+                    )?;
+                    changes.identity_route = Some(IdentityRoute::PhotoId);
+                    evidence = json!({
+                        "route": IdentityRoute::PhotoId.as_str(),
+                        "photo_id": photo_id.evidence(),
+                        "photo_matches": true,
+                        "health_card_presented": true,
+                        "health_card_shows_applicant": true,
+                    });
+                }
+                Identity::Documents(docs) => {
+                    if matches!(kind, Kind::Express | Kind::NewPassword) {
+                        return Err(ApiError::field(
+                            "route",
+                            match kind {
+                                Kind::Express => {
+                                    "an express case needs the applicant's photo ID: both halves are handed out at the desk"
+                                }
+                                _ => "a new password is handed out at the desk against photo ID only",
+                            },
+                        ));
+                    }
+                    refuse(rules::check_secondary_documents(&docs, Some(&applicant), &cfg.secondary_document_types))?;
+                    changes.identity_route = Some(IdentityRoute::SecondaryDocuments);
+                    let shown: Vec<Value> =
+                        docs.iter().map(|d| json!({"type": d.kind, "shows_cpr": d.shows_cpr})).collect();
+                    evidence = json!({
+                        "route": IdentityRoute::SecondaryDocuments.as_str(),
+                        "documents": shown,
+                        "cpr_shown_is_applicants": true,
+                    });
+                }
+            }
             changes.identity_verified_at = Some(now);
-            evidence = json!({
-                "photo_id": b.photo_id.evidence(),
-                "photo_matches": true,
-                "health_card_presented": true,
-                "health_card_shows_applicant": true,
-            });
         }
         Evidence::FirstHalf => {
             nemid_number = cases::next_nemid_number(conn)?;
-            later = Later::Create { number: nemid_number.clone(), active: false };
+            later = Later::Create { number: nemid_number.clone(), active: false, card: None };
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             evidence = json!({"nemid_number": nemid_number});
         }
-        Evidence::SecondHalf(b) => {
+        Evidence::SecondHalf(b) | Evidence::PostBoth(b) => {
             let nemid = service::still_live(kind, register::of_case(conn, &row)?)?;
             let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
             if let Some(a) = &b.address {
@@ -211,8 +280,18 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
                 changes.city = Some(a.city.trim());
                 changes.country = Some(&a.country);
             }
-            if let Some(nemid) = nemid {
-                later = Later::CardPosted(nemid);
+            let mut both = json!(null);
+            match nemid {
+                Some(nemid) => later = Later::Card(nemid, CardWay::Posted),
+                // Both halves by post: the NemID is made now, pending until activated.
+                None if action == Action::PostBoth && row.nemid_number.is_none() => {
+                    nemid_number = cases::next_nemid_number(conn)?;
+                    later = Later::Create { number: nemid_number.clone(), active: false, card: Some(CardWay::Posted) };
+                    changes.nemid_number = Some(&nemid_number);
+                    changes.first_half_issued_at = Some(now);
+                    both = json!(nemid_number);
+                }
+                None => {}
             }
             changes.second_half_posted_at = Some(now);
             changes.second_half_expected_by = Some(expected_by);
@@ -221,11 +300,54 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
                 "expected_by": expected_by,
                 "posting_window_days": cfg.posting_window_days,
             });
+            if action == Action::PostBoth {
+                evidence["both_halves"] = json!(true);
+                if !both.is_null() {
+                    evidence["nemid_number"] = both;
+                }
+            }
+        }
+        Evidence::HoldForCollection => {
+            let nemid = service::still_live(kind, register::of_case(conn, &row)?)?;
+            let collect_by = moment.today + Days::new(u64::from(cfg.collection_days));
+            let mut both = None;
+            match nemid {
+                Some(nemid) => later = Later::Card(nemid, CardWay::Held),
+                // Identity by secondary documents: both halves wait at the desk.
+                None if row.nemid_number.is_none() => {
+                    nemid_number = cases::next_nemid_number(conn)?;
+                    later = Later::Create { number: nemid_number.clone(), active: false, card: Some(CardWay::Held) };
+                    changes.nemid_number = Some(&nemid_number);
+                    changes.first_half_issued_at = Some(now);
+                    both = Some(nemid_number.clone());
+                }
+                // A first half handed out before the register existed: nothing to hold there.
+                None => {}
+            }
+            changes.held_at = Some(now);
+            changes.collect_by = Some(collect_by);
+            evidence = json!({
+                "postal_block": row.postal_block.map(|p| p.as_str()),
+                "collect_by": collect_by,
+                "collection_days": cfg.collection_days,
+                "both_halves": both.is_some(),
+            });
+            if let Some(n) = both {
+                evidence["nemid_number"] = json!(n);
+            }
+        }
+        Evidence::PostalBlock(b) => {
+            changes.postal_block = Some(b.postal_block);
+            evidence = json!({
+                "postal_block": b.postal_block.map(|p| p.as_str()),
+                "previous_postal_block": row.postal_block.map(|p| p.as_str()),
+                "reason": b.reason.trim(),
+            });
         }
         Evidence::Returned(r) => {
             evidence = json!({"reason": r.trim()});
         }
-        Evidence::Activation => {
+        Evidence::Activation | Evidence::Collect(_) => {
             match service::still_live(kind, register::of_case(conn, &row)?)? {
                 Some(n) if kind.is_service() => {
                     later = Later::Service(ServiceStep::CardActivated(n, json!({"case_id": id})));
@@ -243,7 +365,10 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             }
             changes.completed_at = Some(now);
             changes.closed_at = Some(now);
-            evidence = json!({});
+            evidence = match &input {
+                Evidence::Collect(b) => json!({"photo_id": b.photo_id.evidence(), "photo_matches": true}),
+                _ => json!({}),
+            };
         }
         Evidence::AccompanyingHolder(h) => {
             let applicant = Cpr::parse(&vault.open(&row.applicant_cpr_sealed)?).map_err(ApiError::internal)?;
@@ -322,7 +447,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
         }
         Evidence::IssueInFull => {
             nemid_number = cases::next_nemid_number(conn)?;
-            later = Later::Create { number: nemid_number.clone(), active: true };
+            later = Later::Create { number: nemid_number.clone(), active: true, card: None };
             changes.nemid_number = Some(&nemid_number);
             changes.first_half_issued_at = Some(now);
             changes.completed_at = Some(now);
@@ -342,8 +467,27 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             changes.closed_at = Some(now);
             evidence = json!({"nemid_number": row.nemid_number});
         }
-        Evidence::Reject(r) | Evidence::Cancel(r) => {
-            reason = r.trim().to_string();
+        Evidence::Reject(_) | Evidence::Cancel(_) => {
+            match &input {
+                Evidence::Reject(b) => {
+                    let by = DecidedBy {
+                        name: who.name.clone(),
+                        role: who.role.as_str().to_string(),
+                        office: who.office.as_ref().map(|o| o.code.clone()),
+                    };
+                    let decision = refusal::decide(&b.reasons, b.explanation.as_deref(), &cfg.appeal_guidance, by, now);
+                    reason = match &decision.explanation {
+                        Some(e) => e.clone(),
+                        None => b.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+                    };
+                    refusal_reasons = b.reasons.iter().map(|r| Some(*r)).collect();
+                    decided = decision;
+                    changes.refusal_reasons = Some(refusal_reasons.clone());
+                    changes.refusal = Some(&decided);
+                }
+                Evidence::Cancel(r) => reason = r.trim().to_string(),
+                _ => return Err(ApiError::internal("reject or cancel without its body")),
+            }
             let nemid = register::of_case(conn, &row)?;
             if kind.is_service() {
                 // A service case undoes what it did and nothing else.
@@ -359,7 +503,14 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             }
             changes.closed_at = Some(now);
             changes.close_reason = Some(&reason);
-            evidence = json!({"reason": reason});
+            evidence = match &input {
+                Evidence::Reject(b) => json!({
+                    "reasons": b.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                    "explanation": b.explanation.as_deref().map(str::trim),
+                    "appeal_guidance": cfg.appeal_guidance,
+                }),
+                _ => json!({"reason": reason}),
+            };
         }
     }
 
@@ -386,11 +537,14 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
     // The register after the case: see `Later`.
     match later {
         Later::Nothing => {}
-        Later::Create { number, active } => {
-            register::create(conn, who, &moment, &holder, &number, active)?;
+        Later::Create { number, active, card } => {
+            let nemid = register::create(conn, who, &moment, &holder, &number, active)?;
+            if let Some(way) = card {
+                register::card_sent(conn, who, &moment, &nemid, way)?;
+            }
         }
-        Later::CardPosted(nemid) => {
-            register::card_posted(conn, who, &moment, &nemid)?;
+        Later::Card(nemid, way) => {
+            register::card_sent(conn, who, &moment, &nemid, way)?;
         }
         Later::Change(nemid, change, to, active_since, evidence) => {
             register::change(conn, who, &moment, &nemid, Step { change, to, active_since, evidence: &evidence })?;

@@ -7,12 +7,13 @@ use uuid::Uuid;
 
 use crate::domain::FieldIssue;
 use crate::domain::case;
-use crate::domain::case::{Action, Channel, Kind, ReplacementReason, Status};
+use crate::domain::case::{Action, CaseFacts, Channel, IdentityRoute, Kind, PostalBlock, ReplacementReason, Status};
 use crate::domain::cpr;
 use crate::domain::exemption::ExemptionStatus;
 use crate::domain::nemid;
 use crate::domain::office::Address;
-use crate::domain::rules::{self, PhotoId};
+use crate::domain::refusal::{Refusal, RefusalReason};
+use crate::domain::rules::{self, IdentityEvidence, PhotoId, SecondaryDocument};
 use crate::store::cases::CaseRow;
 use crate::vault::CprVault;
 use crate::vault::VaultError;
@@ -64,8 +65,23 @@ pub struct CaseView {
     pub completed_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub close_reason: Option<String>,
-    /// Posted, and the expected day has passed (derived when read).
+    /// How identity was proven, once it was.
+    #[schema(example = json!(null))]
+    pub identity_route: Option<IdentityRoute>,
+    /// Why post cannot reach the applicant (`null`: it can). Nothing is posted then; the card is
+    /// held for collection at the office.
+    #[schema(example = json!(null))]
+    pub postal_block: Option<PostalBlock>,
+    /// When the card was held for collection, and the day it is to be collected by.
+    pub held_at: Option<DateTime<Utc>>,
+    pub collect_by: Option<NaiveDate>,
+    /// Posted (one half or both), and the expected day has passed (derived when read).
     pub overdue: bool,
+    /// Held for collection, and the collection day has passed (derived when read).
+    pub uncollected: bool,
+    /// The refusal decision of a rejected case.
+    #[schema(example = json!(null))]
+    pub refusal: Option<Refusal>,
     /// `granted` when the case is completed and the applicant holds a granted exemption from
     /// Digital Post, so the clerk can offer to revoke it; on single reads and action answers.
     #[schema(example = json!(null))]
@@ -89,6 +105,7 @@ impl CaseView {
             None => Some(vault.open(&row.applicant_cpr_sealed)?),
         };
         let (status, kind) = (row.status, row.kind);
+        let facts = CaseFacts { status, kind, route: row.identity_route, postal_block: row.postal_block };
         Ok(CaseView {
             id: row.id,
             case_number: row.case_number,
@@ -97,7 +114,7 @@ impl CaseView {
             channel: row.channel,
             kind,
             status,
-            allowed_actions: case::allowed_actions(status, kind),
+            allowed_actions: case::allowed_actions(facts),
             applicant: ApplicantView {
                 cpr: digits.as_deref().filter(|_| full_cpr).map(cpr::format_digits),
                 cpr_masked: digits.as_deref().map(cpr::mask_digits).unwrap_or_else(|| "XXXXXX-XXXX".into()),
@@ -120,7 +137,14 @@ impl CaseView {
             completed_at: row.completed_at,
             closed_at: row.closed_at,
             close_reason: row.close_reason,
-            overdue: status == Status::SecondHalfPosted && rules::is_overdue(row.second_half_expected_by, today),
+            identity_route: row.identity_route,
+            postal_block: row.postal_block,
+            held_at: row.held_at,
+            collect_by: row.collect_by,
+            overdue: matches!(status, Status::SecondHalfPosted | Status::BothHalvesPosted)
+                && rules::is_overdue(row.second_half_expected_by, today),
+            uncollected: status == Status::AwaitingCollection && rules::is_overdue(row.collect_by, today),
+            refusal: row.refusal,
             digital_post_exemption: None,
             version: row.version,
         })
@@ -175,6 +199,11 @@ pub struct NewCaseBody {
     #[serde(default)]
     #[schema(example = json!(null))]
     pub reason: Option<ReplacementReason>,
+    /// Post cannot reach the applicant (name and address protection, or no usable address): the
+    /// code card will be held for collection at this office. Absent or `null`: it can.
+    #[serde(default)]
+    #[schema(example = json!(null))]
+    pub postal_block: Option<PostalBlock>,
 }
 
 impl NewCaseBody {
@@ -243,15 +272,16 @@ impl From<&PhotoIdBody> for PhotoId {
     }
 }
 
+/// An identity check with photo ID and the yellow health card (unblocking a NemID).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "photo_id": {"type": "passport", "number": "P1234567", "expires_on": "2030-01-31", "issuing_country": "DK"},
     "photo_matches": true, "health_card_presented": true, "health_card_cpr": "010190-1234"
 }))]
-pub struct IdentityCheckBody {
+pub struct PhotoIdentityBody {
     pub photo_id: PhotoIdBody,
-    /// The photo shows the applicant.
+    /// The photo shows the person.
     pub photo_matches: bool,
     /// The yellow health card was presented.
     pub health_card_presented: bool,
@@ -260,15 +290,190 @@ pub struct IdentityCheckBody {
     pub health_card_cpr: String,
 }
 
-impl From<&IdentityCheckBody> for crate::domain::rules::IdentityEvidence {
-    fn from(b: &IdentityCheckBody) -> Self {
-        crate::domain::rules::IdentityEvidence {
+impl From<&PhotoIdentityBody> for IdentityEvidence {
+    fn from(b: &PhotoIdentityBody) -> Self {
+        IdentityEvidence {
             photo_id: (&b.photo_id).into(),
             photo_matches: b.photo_matches,
             health_card_presented: b.health_card_presented,
             health_card_cpr: b.health_card_cpr.clone(),
         }
     }
+}
+
+/// A secondary document seen at the desk.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondaryDocumentBody {
+    /// One of the configured types (`SECONDARY_DOCUMENT_TYPES`: `birth_certificate`,
+    /// `baptism_certificate`, `name_certificate`, `health_card`, `tax_assessment` by default).
+    #[serde(rename = "type")]
+    #[schema(example = "birth_certificate", max_length = 40)]
+    pub kind: String,
+    /// The document shows a CPR number.
+    pub shows_cpr: bool,
+    /// The CPR number it shows: required when `shows_cpr`, absent otherwise.
+    #[serde(default)]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = json!(null))]
+    pub cpr: Option<String>,
+}
+
+/// The identity check, by one of two routes. `photo_id` (the default when `route` is absent):
+/// `photo_id`, `photo_matches`, `health_card_presented` and `health_card_cpr`, as before.
+/// `secondary_documents`: `documents` only — at least two, each type once, at least one showing
+/// the applicant's CPR number; nothing is handed out at the desk then (the next step is
+/// `post-both`), and express and new-password cases refuse the route (422). A field of the other
+/// route is refused (422).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "photo_id": {"type": "passport", "number": "P1234567", "expires_on": "2030-01-31", "issuing_country": "DK"},
+    "photo_matches": true, "health_card_presented": true, "health_card_cpr": "010190-1234"
+}))]
+pub struct IdentityCheckBody {
+    /// `photo_id` when absent.
+    #[serde(default)]
+    pub route: Option<IdentityRoute>,
+    /// Photo-ID route: the photo ID shown.
+    #[serde(default)]
+    pub photo_id: Option<PhotoIdBody>,
+    /// Photo-ID route: the photo shows the applicant.
+    #[serde(default)]
+    pub photo_matches: Option<bool>,
+    /// Photo-ID route: the yellow health card was presented.
+    #[serde(default)]
+    pub health_card_presented: Option<bool>,
+    /// Photo-ID route: the CPR number on the health card.
+    #[serde(default)]
+    #[schema(pattern = "^(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2}-?[0-9]{4}$", example = "010190-1234")]
+    pub health_card_cpr: Option<String>,
+    /// Secondary-documents route: exactly the documents seen.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub documents: Option<Vec<SecondaryDocumentBody>>,
+}
+
+/// What an identity check rests on, by route.
+pub enum Identity {
+    PhotoId(IdentityEvidence),
+    Documents(Vec<SecondaryDocument>),
+}
+
+impl IdentityCheckBody {
+    pub fn chosen_route(&self) -> IdentityRoute {
+        self.route.unwrap_or(IdentityRoute::PhotoId)
+    }
+
+    /// The evidence of the body's route, or what is missing or misplaced for it.
+    pub fn identity(&self) -> Result<Identity, Vec<FieldIssue>> {
+        let mut issues = Vec::new();
+        match self.chosen_route() {
+            IdentityRoute::PhotoId => {
+                let need = |present: bool, field: &str, issues: &mut Vec<FieldIssue>| {
+                    if !present {
+                        issues.push(FieldIssue::new(field, "is required for the photo_id route"));
+                    }
+                };
+                need(self.photo_id.is_some(), "photo_id", &mut issues);
+                need(self.photo_matches.is_some(), "photo_matches", &mut issues);
+                need(self.health_card_presented.is_some(), "health_card_presented", &mut issues);
+                need(self.health_card_cpr.is_some(), "health_card_cpr", &mut issues);
+                if self.documents.is_some() {
+                    issues.push(FieldIssue::new("documents", "belongs to the secondary_documents route"));
+                }
+                match (&self.photo_id, self.photo_matches, self.health_card_presented, &self.health_card_cpr) {
+                    (Some(p), Some(m), Some(h), Some(c)) if issues.is_empty() => {
+                        Ok(Identity::PhotoId(IdentityEvidence {
+                            photo_id: p.into(),
+                            photo_matches: m,
+                            health_card_presented: h,
+                            health_card_cpr: c.clone(),
+                        }))
+                    }
+                    _ => Err(issues),
+                }
+            }
+            IdentityRoute::SecondaryDocuments => {
+                for (present, field) in [
+                    (self.photo_id.is_some(), "photo_id"),
+                    (self.photo_matches.is_some(), "photo_matches"),
+                    (self.health_card_presented.is_some(), "health_card_presented"),
+                    (self.health_card_cpr.is_some(), "health_card_cpr"),
+                ] {
+                    if present {
+                        issues.push(FieldIssue::new(
+                            field,
+                            "belongs to the photo_id route; secondary documents are listed in `documents`",
+                        ));
+                    }
+                }
+                match &self.documents {
+                    None => issues.push(FieldIssue::new("documents", "is required for the secondary_documents route")),
+                    Some(_) if !issues.is_empty() => {}
+                    Some(docs) => {
+                        return Ok(Identity::Documents(
+                            docs.iter()
+                                .map(|d| SecondaryDocument {
+                                    kind: d.kind.clone(),
+                                    shows_cpr: d.shows_cpr,
+                                    cpr: d.cpr.clone(),
+                                })
+                                .collect(),
+                        ));
+                    }
+                }
+                Err(issues)
+            }
+        }
+    }
+}
+
+/// Collecting a held card: the photo ID is checked again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "photo_id": {"type": "passport", "number": "P1234567", "expires_on": "2030-01-31", "issuing_country": "DK"},
+    "photo_matches": true
+}))]
+pub struct CollectBody {
+    pub photo_id: PhotoIdBody,
+    /// The photo shows the applicant.
+    pub photo_matches: bool,
+}
+
+/// A correction of whether post can reach the applicant, with what it rests on.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"postal_block": "name_address_protection", "reason": "The CPR register shows name and address protection"}))]
+pub struct PostalBlockBody {
+    /// `null` (or absent): post reaches the applicant.
+    #[serde(default)]
+    pub postal_block: Option<PostalBlock>,
+    /// What the correction rests on (what was seen or said).
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub reason: String,
+}
+
+/// A refusal: its grounds from the fixed list, and the clerk's explanation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reasons": ["identity_not_established"], "explanation": "No photo ID and only one document"}))]
+pub struct RejectBody {
+    /// One or more, each once.
+    #[schema(min_items = 1, max_items = 6)]
+    pub reasons: Vec<RefusalReason>,
+    /// Required with `other`.
+    #[serde(default)]
+    #[schema(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub explanation: Option<String>,
 }
 
 /// An action that records nothing but itself.

@@ -13,7 +13,7 @@ use crate::domain::nemid::{BlockReason, NemidAction, allowed_actions, transition
 use crate::domain::office::check_text;
 use crate::domain::role::Role;
 use crate::domain::rules::{self, IdentityEvidence};
-use crate::http::cases::view::IdentityCheckBody;
+use crate::http::cases::view::PhotoIdentityBody;
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
@@ -43,7 +43,7 @@ pub enum NemidChanged {
 pub enum NemidEvidence {
     Block(BlockReason),
     /// The holder's identity, checked at the desk as in an identity check.
-    Unblock(Box<IdentityCheckBody>),
+    Unblock(Box<PhotoIdentityBody>),
     Revoke(String),
 }
 
@@ -183,14 +183,14 @@ pub async fn block_nemid(act: Act, number: web::Path<String>, body: JsonBody<Blo
                    blocked → active. Refused (409 `service_case_open`) while a new-password case holds the NemID \
                    blocked. Requires If-Match; accepts Idempotency-Key.",
     params(("number" = String, Path, description = "NemID number (nine digits)"), IfMatch, IdempotencyKey),
-    request_body(content = IdentityCheckBody, content_type = "application/json"),
+    request_body(content = PhotoIdentityBody, content_type = "application/json"),
     responses(NemidChanged, ActionErrors)
 )]
 #[post("/nemids/{number}/unblock")]
 pub async fn unblock_nemid(
     act: Act,
     number: web::Path<String>,
-    body: JsonBody<IdentityCheckBody>,
+    body: JsonBody<PhotoIdentityBody>,
 ) -> ApiResult<HttpResponse> {
     let JsonBody(b, digest) = body;
     execute::<Nemids>(command(act, &number, NemidEvidence::Unblock(Box::new(b)), NemidAction::Unblock, digest)?).await

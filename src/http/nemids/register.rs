@@ -225,18 +225,45 @@ pub fn card_activated(
     cards_changed(conn, who, moment, nemid, Change::CardActivated, &evidence)
 }
 
-/// The code card of a case's NemID goes by post: a new card in transit (or, re-posted after a
-/// returned letter, the one already in transit), and a `card_posted` event.
-pub fn card_posted(conn: &mut PgConnection, who: &Principal, moment: &Moment, nemid: &NemidRow) -> ApiResult<NemidRow> {
-    let in_transit = nemids::cards(conn, nemid.id)?.into_iter().find(|c| c.state == CardState::InTransit);
-    let (serial, reposted) = match in_transit {
-        Some(c) => (c.serial, true),
+/// How a code card leaves the desk when it is not handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardWay {
+    /// By post to the address on file: `in_transit`.
+    Posted,
+    /// Kept at the office for the holder to collect: `held`.
+    Held,
+}
+
+/// The code card of a case's NemID goes by post or is held for collection: a new card (or, after
+/// a returned letter, the one that came back), and a `card_posted` or `card_held` event.
+pub fn card_sent(
+    conn: &mut PgConnection,
+    who: &Principal,
+    moment: &Moment,
+    nemid: &NemidRow,
+    way: CardWay,
+) -> ApiResult<NemidRow> {
+    let waiting = nemids::cards(conn, nemid.id)?.into_iter().find(|c| WAITING.contains(&c.state));
+    let (state, change, issue) = match way {
+        CardWay::Posted => (CardState::InTransit, Change::CardPosted, CardIssue::Post),
+        CardWay::Held => (CardState::Held, Change::CardHeld, CardIssue::Handout),
+    };
+    let (serial, again) = match waiting {
+        Some(c) => {
+            if c.state != state {
+                nemids::set_cards(conn, nemid.id, &[c.state], state, moment.now)?;
+            }
+            (c.serial, true)
+        }
         None => {
             let serial = nemids::next_card_serial(conn)?;
-            nemids::insert_card(conn, &serial, nemid.id, CardState::InTransit, CardIssue::Post, moment.now)?;
+            nemids::insert_card(conn, &serial, nemid.id, state, issue, moment.now)?;
             (serial, false)
         }
     };
-    let evidence = json!({"card_serial": serial, "reposted": reposted});
-    cards_changed(conn, who, moment, nemid, Change::CardPosted, &evidence)
+    let evidence = match way {
+        CardWay::Posted => json!({"card_serial": serial, "reposted": again}),
+        CardWay::Held => json!({"card_serial": serial, "returned_card": again}),
+    };
+    cards_changed(conn, who, moment, nemid, change, &evidence)
 }

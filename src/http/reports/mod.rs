@@ -4,11 +4,13 @@
 pub mod csv;
 pub mod durations;
 pub mod overdue;
+pub mod refusals;
 pub mod respond;
 pub mod status;
 pub mod throughput;
 
 pub use durations::durations_report;
 pub use overdue::overdue_report;
+pub use refusals::refusals_report;
 pub use status::status_report;
 pub use throughput::throughput_report;

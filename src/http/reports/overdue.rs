@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::case::Kind;
+use crate::domain::case::{Kind, Status};
 use crate::domain::cpr::mask_digits;
 use crate::domain::role::CASE_READERS;
 use crate::http::context::caller::Caller;
@@ -36,13 +36,40 @@ pub struct OverdueItem {
     pub case_number: String,
     pub office_id: Uuid,
     pub office_code: String,
-    /// `standard` (a posted second half) or `replacement_card` (a posted replacement card).
+    /// `standard` (a posted second half, both halves, or a card held at the desk) or
+    /// `replacement_card` (a posted or held replacement card).
     pub case_kind: Kind,
+    /// `post`: posted, and the expected day has passed. `uncollected`: held for collection, and
+    /// the collection day has passed.
+    pub kind: OverdueKind,
     #[schema(example = "010190-XXXX")]
     pub cpr_masked: String,
-    pub second_half_posted_at: DateTime<Utc>,
-    pub second_half_expected_by: NaiveDate,
+    /// `post` items.
+    pub second_half_posted_at: Option<DateTime<Utc>>,
+    pub second_half_expected_by: Option<NaiveDate>,
+    /// `uncollected` items.
+    pub held_at: Option<DateTime<Utc>>,
+    pub collect_by: Option<NaiveDate>,
+    /// The day it was due: `second_half_expected_by` or `collect_by`.
+    pub due: NaiveDate,
     pub days_overdue: i64,
+}
+
+/// What is late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OverdueKind {
+    Post,
+    Uncollected,
+}
+
+impl OverdueKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OverdueKind::Post => "post",
+            OverdueKind::Uncollected => "uncollected",
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -54,15 +81,19 @@ pub struct OverduePage {
     pub next_cursor: Option<String>,
 }
 
-const HEADER: [&str; 9] = [
+const HEADER: [&str; 13] = [
     "case_id",
     "case_number",
     "office_id",
     "office_code",
     "case_kind",
+    "kind",
     "cpr_masked",
     "second_half_posted_at",
     "second_half_expected_by",
+    "held_at",
+    "collect_by",
+    "due",
     "days_overdue",
 ];
 
@@ -76,13 +107,14 @@ fn decode_cursor(c: &str) -> ApiResult<(NaiveDate, Uuid)> {
 /// Overdue code cards.
 #[utoipa::path(
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Posted cases past their \
-                   expected day, most overdue first, keyset-paginated. With `Accept: text/csv` the page's items as CSV; \
+                   expected day (`kind: post`) and cards held for collection past their collection day (`kind: \
+                   uncollected`), most overdue first, keyset-paginated. With `Accept: text/csv` the page's items as CSV; \
                    the next page is then named by the `Link: <…>; rel=\"next\"` header (also sent with JSON).",
     params(OverdueQuery),
     responses(
         (status = 200, description = "A page of overdue cases", content(
             (OverduePage = "application/json"),
-            (String = "text/csv", example = "case_id,case_number,office_id,office_code,case_kind,cpr_masked,second_half_posted_at,second_half_expected_by,days_overdue\r\n")
+            (String = "text/csv", example = "case_id,case_number,office_id,office_code,case_kind,kind,cpr_masked,second_half_posted_at,second_half_expected_by,held_at,collect_by,due,days_overdue\r\n")
         ), headers(("Link" = String, description = "`<URL>; rel=\"next\"` when another page follows"))),
     )
 )]
@@ -112,17 +144,23 @@ pub async fn overdue_report(
                         office_id: r.office_id,
                         office_code: r.office_code,
                         case_kind: r.kind,
+                        kind: if r.status == Status::AwaitingCollection {
+                            OverdueKind::Uncollected
+                        } else {
+                            OverdueKind::Post
+                        },
                         cpr_masked: mask_digits(&vault.open(&r.applicant_cpr_sealed)?),
                         second_half_posted_at: r.second_half_posted_at,
                         second_half_expected_by: r.second_half_expected_by,
-                        days_overdue: (today - r.second_half_expected_by).num_days(),
+                        held_at: r.held_at,
+                        collect_by: r.collect_by,
+                        due: r.due,
+                        days_overdue: (today - r.due).num_days(),
                     })
                 })
                 .collect::<ApiResult<Vec<OverdueItem>>>()?;
             let next_cursor = if more {
-                items
-                    .last()
-                    .map(|i| pagination::encode(&format!("overdue:{}|{}", i.second_half_expected_by, i.case_id)))
+                items.last().map(|i| pagination::encode(&format!("overdue:{}|{}", i.due, i.case_id)))
             } else {
                 None
             };
@@ -139,9 +177,15 @@ pub async fn overdue_report(
                     i.office_id.to_string(),
                     i.office_code.clone(),
                     i.case_kind.to_string(),
+                    i.kind.as_str().to_string(),
                     i.cpr_masked.clone(),
-                    i.second_half_posted_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                    i.second_half_expected_by.to_string(),
+                    i.second_half_posted_at
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                        .unwrap_or_default(),
+                    i.second_half_expected_by.map(|d| d.to_string()).unwrap_or_default(),
+                    i.held_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).unwrap_or_default(),
+                    i.collect_by.map(|d| d.to_string()).unwrap_or_default(),
+                    i.due.to_string(),
                     i.days_overdue.to_string(),
                 ]
             }),

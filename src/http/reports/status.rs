@@ -34,13 +34,19 @@ pub struct StatusCounts {
     pub identity_verified: i64,
     pub first_half_issued: i64,
     pub second_half_posted: i64,
+    /// Both halves posted (identity proven with secondary documents).
+    pub both_halves_posted: i64,
     pub returned: i64,
+    /// Held for collection at the office.
+    pub awaiting_collection: i64,
     pub holder_verified: i64,
     pub completed: i64,
     pub cancelled: i64,
     pub rejected: i64,
-    /// Posted, and the expected day has passed.
+    /// Posted (one half or both), and the expected day has passed.
     pub overdue: i64,
+    /// Held for collection, and the collection day has passed.
+    pub uncollected: i64,
 }
 
 impl StatusCounts {
@@ -50,7 +56,9 @@ impl StatusCounts {
             Status::IdentityVerified => &mut self.identity_verified,
             Status::FirstHalfIssued => &mut self.first_half_issued,
             Status::SecondHalfPosted => &mut self.second_half_posted,
+            Status::BothHalvesPosted => &mut self.both_halves_posted,
             Status::Returned => &mut self.returned,
+            Status::AwaitingCollection => &mut self.awaiting_collection,
             Status::HolderVerified => &mut self.holder_verified,
             Status::Completed => &mut self.completed,
             Status::Cancelled => &mut self.cancelled,
@@ -66,33 +74,39 @@ impl StatusCounts {
         }
     }
 
-    fn fields_mut(&mut self) -> [&mut i64; 10] {
+    fn fields_mut(&mut self) -> [&mut i64; 13] {
         [
             &mut self.opened,
             &mut self.identity_verified,
             &mut self.first_half_issued,
             &mut self.second_half_posted,
+            &mut self.both_halves_posted,
             &mut self.returned,
+            &mut self.awaiting_collection,
             &mut self.holder_verified,
             &mut self.completed,
             &mut self.cancelled,
             &mut self.rejected,
             &mut self.overdue,
+            &mut self.uncollected,
         ]
     }
 
-    fn fields(&self) -> [i64; 10] {
+    fn fields(&self) -> [i64; 13] {
         [
             self.opened,
             self.identity_verified,
             self.first_half_issued,
             self.second_half_posted,
+            self.both_halves_posted,
             self.returned,
+            self.awaiting_collection,
             self.holder_verified,
             self.completed,
             self.cancelled,
             self.rejected,
             self.overdue,
+            self.uncollected,
         ]
     }
 }
@@ -137,32 +151,36 @@ pub struct StatusReport {
     pub exemptions: Vec<ExemptionCount>,
 }
 
-const HEADER: [&str; 12] = [
+const HEADER: [&str; 15] = [
     "office_id",
     "office_code",
     "opened",
     "identity_verified",
     "first_half_issued",
     "second_half_posted",
+    "both_halves_posted",
     "returned",
+    "awaiting_collection",
     "holder_verified",
     "completed",
     "cancelled",
     "rejected",
     "overdue",
+    "uncollected",
 ];
 
 /// Cases per status now.
 #[utoipa::path(
     description = "Roles: supervisor (all offices, or one), clerk and bank (their own office). Counts of cases per \
-                   status (all nine) per office, plus `overdue`; the same totals per kind of case (`by_kind`: \
+                   status (all eleven) per office, plus `overdue` (posted past the expected day) and `uncollected` (held past \
+                   the collection day); the same totals per kind of case (`by_kind`: \
                    first issuance and each kind of service case); and exemptions from Digital Post by status and \
                    reason. `Accept: text/csv` gives the case rows as CSV (no totals, no kinds, no exemptions).",
     params(StatusQuery),
     responses(
         (status = 200, description = "The report", content(
             (StatusReport = "application/json"),
-            (String = "text/csv", example = "office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,returned,holder_verified,completed,cancelled,rejected,overdue\r\n")
+            (String = "text/csv", example = "office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,both_halves_posted,returned,awaiting_collection,holder_verified,completed,cancelled,rejected,overdue,uncollected\r\n")
         )),
     )
 )]
@@ -191,16 +209,22 @@ pub async fn status_report(
                     row.counts.add(c.status, c.n);
                     kinds.entry(position(c.kind)).or_default().add(c.status, c.n);
                 }
-                let mut overdue: BTreeMap<Uuid, i64> = BTreeMap::new();
+                let mut late: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
                 for r in store::reports::overdue_counts(conn, &scope, today)? {
-                    *overdue.entry(r.office_id).or_default() += r.n;
-                    kinds.entry(position(r.kind)).or_default().overdue += r.n;
+                    let office = late.entry(r.office_id).or_default();
+                    office.0 += r.overdue;
+                    office.1 += r.uncollected;
+                    let kind = kinds.entry(position(r.kind)).or_default();
+                    kind.overdue += r.overdue;
+                    kind.uncollected += r.uncollected;
                 }
                 let mut totals = StatusCounts::default();
                 let rows: Vec<StatusRow> = rows
                     .into_values()
                     .map(|mut r| {
-                        r.counts.overdue = overdue.get(&r.office_id).copied().unwrap_or(0);
+                        let (overdue, uncollected) = late.get(&r.office_id).copied().unwrap_or_default();
+                        r.counts.overdue = overdue;
+                        r.counts.uncollected = uncollected;
                         totals.add_all(&r.counts);
                         r
                     })

@@ -31,18 +31,46 @@ pub fn reason() -> Value {
     json!({"reason": "Requested by the applicant"})
 }
 
+/// The secondary-documents route of the identity check: a birth certificate and the health card.
+pub fn documents(cpr: &str) -> Value {
+    json!({"route": "secondary_documents", "documents": [
+        {"type": "birth_certificate", "shows_cpr": false},
+        {"type": "health_card", "shows_cpr": true, "cpr": cpr}]})
+}
+
+/// A refusal decision's body.
+pub fn refusal(reasons: &[&str]) -> Value {
+    json!({"reasons": reasons, "explanation": "The applicant could not document their identity"})
+}
+
+/// The collection of a held card: photo ID again.
+pub fn collection() -> Value {
+    json!({"photo_id": photo_id(), "photo_matches": true})
+}
+
 /// A valid body for `action`, as far as its shape goes.
 pub fn body_for(action: &str, cpr: &str) -> Value {
     match action {
         "identity-check" => identity(cpr),
         // A holder per applicant (same day and number, born 1980), so no holder reaches 3 in 120 days.
         "accompanying-holder" => holder(&format!("{}80-{}", &cpr[..4], &cpr[7..]), Some("2020-01-01")),
-        "returned" | "reject" | "cancel" => reason(),
+        "returned" | "cancel" => reason(),
+        "reject" => refusal(&["identity_not_established"]),
+        "collect" => collection(),
+        "postal-block" => json!({"postal_block": "no_usable_address", "reason": "Letters come back"}),
         _ => json!({}),
     }
 }
 
-pub const ACTIONS: [&str; 11] = [
+/// `step`'s body; `identity-check-docs` is the identity check by secondary documents.
+pub fn step_of<'a>(step: &'a str, cpr: &str) -> (&'a str, Value) {
+    match step {
+        "identity-check-docs" => ("identity-check", documents(cpr)),
+        s => (s, body_for(s, cpr)),
+    }
+}
+
+pub const ACTIONS: [&str; 15] = [
     "identity-check",
     "first-half",
     "second-half",
@@ -52,9 +80,24 @@ pub const ACTIONS: [&str; 11] = [
     "issue-in-full",
     "card-handout",
     "password-handout",
+    "post-both",
+    "hold-for-collection",
+    "collect",
+    "postal-block",
     "reject",
     "cancel",
 ];
+
+/// The transition table's facts of a case as the API shows it.
+pub fn facts_of(case: &Value) -> nemid_desk::domain::case::CaseFacts {
+    use nemid_desk::domain::case::{CaseFacts, IdentityRoute, Kind, PostalBlock, Status};
+    CaseFacts {
+        status: Status::parse(case["status"].as_str().unwrap()).unwrap(),
+        kind: Kind::parse(case["kind"].as_str().unwrap()).unwrap(),
+        route: case["identity_route"].as_str().map(|r| IdentityRoute::parse(r).unwrap()),
+        postal_block: case["postal_block"].as_str().map(|p| PostalBlock::parse(p).unwrap()),
+    }
+}
 
 impl TestApp {
     /// Opens a case as `tok`; panics unless 201.
@@ -88,6 +131,34 @@ impl TestApp {
         let text = res.text().unwrap();
         assert_eq!(status, 200, "{action}: {text}");
         serde_json::from_str(&text).unwrap()
+    }
+
+    /// Tries `action` on `case`: 200 when the transition table allows it for the case as it
+    /// stands (state, kind, identity route, postal block); otherwise 409 with the refusal's kind
+    /// (`domain::case::refusal`, or `action_not_allowed`) and the allowed actions, and nothing
+    /// changed.
+    pub fn try_action(&self, tok: &Tok, case: &Value, action: &str, body: &Value) {
+        use nemid_desk::domain::case::{Action, allowed_actions, refusal};
+        let facts = facts_of(case);
+        let action_v = *Action::ALL.iter().find(|a| a.as_str() == action).expect("an action");
+        let allowed: Vec<&str> = allowed_actions(facts).iter().map(|a| a.as_str()).collect();
+        let before = self.events(tok, case).len();
+        let res = self.act(tok, case, action, body);
+        let what = format!("{action} on {facts:?}");
+        if allowed.contains(&action) {
+            let status = res.status();
+            assert_eq!(status, 200, "{what}: {}", res.text().unwrap_or_default());
+            return;
+        }
+        assert_eq!(res.status(), 409, "{what}");
+        let p: Value = res.json().unwrap();
+        let kind = refusal(facts, action_v).map(|r| r.0).unwrap_or("action_not_allowed");
+        assert_eq!(p["kind"], kind, "{what}");
+        assert_eq!(p["allowed_actions"], json!(allowed), "{what}");
+        let after = self.case(tok, case);
+        assert_eq!(after["version"], case["version"], "version changed by a refused {what}");
+        assert_eq!(after["status"], case["status"]);
+        assert_eq!(self.events(tok, case).len(), before);
     }
 
     pub fn events(&self, tok: &Tok, case: &Value) -> Vec<Value> {
