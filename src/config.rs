@@ -155,7 +155,7 @@ pub struct DomainConfig {
     /// A card held for collection is to be collected within this many days (default 30).
     pub collection_days: u32,
     /// The appeal guidance a refusal decision states, as this installation words it.
-    pub appeal_guidance: crate::domain::refusal::AppealGuidance,
+    pub appeal_guidance: crate::domain::refusal::Localised,
 }
 
 pub const DEFAULT_APPEAL_GUIDANCE_DA: &str = "Du kan klage over afgørelsen. Klagen sendes til den myndighed, der har \
@@ -360,7 +360,7 @@ impl Config {
             "birth_certificate,health_card",
         )?;
         let collection_days = parse_num(src, "COLLECTION_DAYS", 30u32, 1, 365)?;
-        let appeal_guidance = crate::domain::refusal::AppealGuidance {
+        let appeal_guidance = crate::domain::refusal::Localised {
             da: parse_guidance(src, "APPEAL_GUIDANCE_DA", DEFAULT_APPEAL_GUIDANCE_DA)?,
             en: parse_guidance(src, "APPEAL_GUIDANCE_EN", DEFAULT_APPEAL_GUIDANCE_EN)?,
         };

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::config::{DEFAULT_APPEAL_GUIDANCE_DA, DEFAULT_APPEAL_GUIDANCE_EN};
 use crate::domain::clock::{copenhagen_day, start_of_day};
-use crate::domain::refusal::{self, AppealGuidance, DecidedBy, Refusal, RefusalReason};
+use crate::domain::refusal::{self, DecidedBy, Localised, Refusal, RefusalReason};
 use crate::schema::{case_events, case_number_counters, cases, holder_verifications, identity_checks, offices};
 use crate::vault::CprVault;
 
@@ -455,7 +455,7 @@ fn simulate(world: &mut World<'_>, n: usize, batch: &mut Batch) {
                 c.closed_at = Some(t);
                 c.close_reason = Some("Could not document identity".into());
                 let reasons = [RefusalReason::IdentityNotEstablished];
-                let guidance = AppealGuidance {
+                let guidance = Localised {
                     da: DEFAULT_APPEAL_GUIDANCE_DA.to_string(),
                     en: DEFAULT_APPEAL_GUIDANCE_EN.to_string(),
                 };

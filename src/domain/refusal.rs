@@ -22,32 +22,45 @@ text_enum! {
 }
 
 impl RefusalReason {
-    /// The rule the reason rests on, as the decision states it (docs/DOMAIN.md).
-    pub fn rule(self) -> &'static str {
-        match self {
-            RefusalReason::IdentityNotEstablished => {
+    /// The rule the reason rests on, as the decision states it (docs/DOMAIN.md), in Danish and
+    /// English.
+    pub fn rule(self) -> Localised {
+        let (da, en) = match self {
+            RefusalReason::IdentityNotEstablished => (
+                "Regel 2: Identiteten dokumenteres ved personligt fremmøde med gyldig billedlegitimation og det gule \
+                 sundhedskort, eller med to sekundære dokumenter, hvoraf ét viser CPR-nummeret.",
                 "Rule 2: identity is proven in person with valid photo ID and the yellow health card, or with two \
-                 secondary documents of which one shows the CPR number."
-            }
-            RefusalReason::DocumentsInvalid => {
-                "Rule 2: the documents shown must be valid, unexpired and of an accepted type, and show the applicant."
-            }
-            RefusalReason::UnderAge => "Rule 0: NemID is issued to persons aged 15 or over with a CPR number.",
-            RefusalReason::CannotUseNemidAlone => {
+                 secondary documents of which one shows the CPR number.",
+            ),
+            RefusalReason::DocumentsInvalid => (
+                "Regel 2: De foreviste dokumenter skal være gyldige, ikke udløbne, af en godkendt type og vise ansøgeren.",
+                "Rule 2: the documents shown must be valid, unexpired and of an accepted type, and show the applicant.",
+            ),
+            RefusalReason::UnderAge => (
+                "Regel 0: NemID udstedes til personer på 15 år eller derover med et CPR-nummer.",
+                "Rule 0: NemID is issued to persons aged 15 or over with a CPR number.",
+            ),
+            RefusalReason::CannotUseNemidAlone => (
+                "NemID er personligt og bruges kun af indehaveren selv; en person, der ikke kan bruge det selv, kan \
+                 fritages for Digital Post.",
                 "NemID is personal and used by its holder alone; a person who cannot use it on their own may be \
-                 exempted from Digital Post."
-            }
-            RefusalReason::AlreadyHasNemid => {
-                "A person has one NemID: a first issuance is refused while they have a NemID that is not revoked."
-            }
-            RefusalReason::Other => "The reason stated in the decision.",
-        }
+                 exempted from Digital Post.",
+            ),
+            RefusalReason::AlreadyHasNemid => (
+                "En person har ét NemID: en ny udstedelse afslås, så længe personen har et NemID, der ikke er spærret \
+                 permanent.",
+                "A person has one NemID: a first issuance is refused while they have a NemID that is not revoked.",
+            ),
+            RefusalReason::Other => ("Den begrundelse, afgørelsen angiver.", "The reason stated in the decision."),
+        };
+        Localised { da: da.to_string(), en: en.to_string() }
     }
 }
 
-/// How to appeal a refusal, as the installation words it (`APPEAL_GUIDANCE_DA`, `APPEAL_GUIDANCE_EN`).
+/// A text in Danish and English: a rule, or the appeal guidance as the installation words it
+/// (`APPEAL_GUIDANCE_DA`, `APPEAL_GUIDANCE_EN`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AppealGuidance {
+pub struct Localised {
     pub da: String,
     pub en: String,
 }
@@ -56,7 +69,7 @@ pub struct AppealGuidance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RefusalGround {
     pub reason: RefusalReason,
-    pub rule: String,
+    pub rule: Localised,
 }
 
 /// Who decided.
@@ -77,7 +90,7 @@ pub struct Refusal {
     /// The clerk's own words; required with `other`. Removed by retention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
-    pub appeal_guidance: AppealGuidance,
+    pub appeal_guidance: Localised,
     pub decided_by: DecidedBy,
     pub decided_at: DateTime<Utc>,
     /// `cannot_use_nemid_alone`: the person may be exempted from Digital Post instead
@@ -114,12 +127,12 @@ pub fn check(reasons: &[RefusalReason], explanation: Option<&str>, issues: &mut 
 pub fn decide(
     reasons: &[RefusalReason],
     explanation: Option<&str>,
-    appeal_guidance: &AppealGuidance,
+    appeal_guidance: &Localised,
     decided_by: DecidedBy,
     decided_at: DateTime<Utc>,
 ) -> Refusal {
     Refusal {
-        grounds: reasons.iter().map(|&reason| RefusalGround { reason, rule: reason.rule().to_string() }).collect(),
+        grounds: reasons.iter().map(|&reason| RefusalGround { reason, rule: reason.rule() }).collect(),
         explanation: explanation.map(|e| e.trim().to_string()),
         appeal_guidance: appeal_guidance.clone(),
         decided_by,
@@ -146,7 +159,7 @@ mod tests {
         assert_eq!(fields(&[R::Other], None), ["explanation"]);
         assert!(fields(&[R::Other], Some("Withdrawn")).is_empty());
         assert_eq!(fields(&[R::Other], Some(" ")), ["explanation"]);
-        let g = AppealGuidance { da: "Klag".into(), en: "Appeal".into() };
+        let g = Localised { da: "Klag".into(), en: "Appeal".into() };
         let by = DecidedBy { name: "Kim".into(), role: "clerk".into(), office: Some("KBH01".into()) };
         let d = decide(&[R::CannotUseNemidAlone, R::Other], Some(" x "), &g, by, Utc::now());
         assert!(d.exemption_advised);
@@ -154,7 +167,7 @@ mod tests {
         assert_eq!(d.grounds[0].rule, R::CannotUseNemidAlone.rule());
         assert_eq!(d.explanation.as_deref(), Some("x"));
         for r in RefusalReason::ALL {
-            assert!(!r.rule().is_empty());
+            assert!(!r.rule().da.is_empty() && !r.rule().en.is_empty());
         }
         let back: Refusal = serde_json::from_value(serde_json::to_value(&d).unwrap()).unwrap();
         assert_eq!(back, d);

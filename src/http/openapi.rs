@@ -333,6 +333,10 @@ pub fn add_links(api: &mut utoipa::openapi::OpenApi) {
                     "health_card_presented": true
                 })));
             }
+            // Collecting a held card: the photo ID again.
+            "collect" => {
+                l = l.request_body(Some(json!({"photo_id": photo_id, "photo_matches": true})));
+            }
             "accompanying_holder" => {
                 l = l.request_body(Some(json!({"holder": {
                     "photo_id": photo_id,

@@ -1,5 +1,5 @@
 //! The rules in force at this installation, for front ends that check input before sending it
-//! (the desk offers exactly the photo ID types the server accepts).
+//! (the desk offers exactly the photo ID and secondary document types the server accepts).
 
 use actix_web::{HttpResponse, get};
 use serde::Serialize;
@@ -15,6 +15,12 @@ pub struct DeskSettings {
     /// Photo ID types accepted at identity checks (`PHOTO_ID_TYPES`).
     #[schema(example = json!(["passport", "drivers_licence"]))]
     pub photo_id_types: Vec<String>,
+    /// Secondary documents accepted without photo ID (`SECONDARY_DOCUMENT_TYPES`).
+    #[schema(example = json!(["birth_certificate", "baptism_certificate", "name_certificate", "health_card", "tax_assessment"]))]
+    pub secondary_document_types: Vec<String>,
+    /// Days a card is held for collection (`COLLECTION_DAYS`).
+    #[schema(example = 30)]
+    pub collection_days: u32,
     /// Days a posted code card takes to arrive (`POSTING_WINDOW_DAYS`).
     #[schema(example = 14)]
     pub posting_window_days: u32,
@@ -43,6 +49,8 @@ pub async fn get_settings(caller: Caller) -> ApiResult<HttpResponse> {
     let d = &caller.state.config.domain;
     Ok(HttpResponse::Ok().json(DeskSettings {
         photo_id_types: d.photo_id_types.clone(),
+        secondary_document_types: d.secondary_document_types.clone(),
+        collection_days: d.collection_days,
         posting_window_days: d.posting_window_days,
         min_applicant_age: rules::MIN_APPLICANT_AGE,
         min_holder_age: rules::MIN_HOLDER_AGE,

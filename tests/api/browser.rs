@@ -226,6 +226,8 @@ fn front_ends_read_the_rules_in_force() {
     let app = TestApp::spawn_with(&[
         ("PHOTO_ID_TYPES", "passport,drivers_licence,eu_id_card"),
         ("POSTING_WINDOW_DAYS", "10"),
+        ("SECONDARY_DOCUMENT_TYPES", "birth_certificate,health_card"),
+        ("COLLECTION_DAYS", "14"),
     ]);
     app.office("KBH01", "citizen_service_centre");
     let res = app.get("/api/v1/settings", &Tok::clerk("KBH01"));
@@ -233,6 +235,8 @@ fn front_ends_read_the_rules_in_force() {
     let s: serde_json::Value = res.json().unwrap();
     assert_eq!(s["photo_id_types"], serde_json::json!(["passport", "drivers_licence", "eu_id_card"]));
     assert_eq!(s["posting_window_days"], 10);
+    assert_eq!(s["secondary_document_types"], serde_json::json!(["birth_certificate", "health_card"]));
+    assert_eq!(s["collection_days"], 14);
     assert_eq!((s["min_applicant_age"].as_i64(), s["min_holder_age"].as_i64()), (Some(15), Some(18)));
     assert_eq!(s["holder_active_days"], 30);
     assert_eq!(app.get("/api/v1/settings", &Tok::None).status(), 401);

@@ -268,7 +268,8 @@ fn a_refusal_is_a_decision_with_grounds_rules_and_appeal_guidance() {
     assert_eq!(case["status"], "rejected");
     let d = &case["refusal"];
     assert_eq!(d["grounds"][0]["reason"], "cannot_use_nemid_alone");
-    assert!(d["grounds"][0]["rule"].as_str().unwrap().contains("Digital Post"), "{d}");
+    assert!(d["grounds"][0]["rule"]["en"].as_str().unwrap().contains("Digital Post"), "{d}");
+    assert!(d["grounds"][0]["rule"]["da"].as_str().unwrap().contains("Digital Post"), "{d}");
     assert_eq!(d["appeal_guidance"], json!({"da": "Klag til kommunen inden 4 uger.", "en": "Appeal within 4 weeks."}));
     assert_eq!(d["decided_by"]["office"], "KBH01");
     assert_eq!(d["exemption_advised"], true);

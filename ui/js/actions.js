@@ -12,7 +12,8 @@ function firstControl(root) {
 }
 
 /**
- * `forms[action](record)` gives `{ fields }`; `label(action)` names it; `danger(action)` marks
+ * `forms[action](record)` gives `{ fields, body? }` (`body(values)`: the request body from the
+ * form's values, when they differ); `label(action)` names it; `danger(action)` marks
  * final steps; `prepare(action)` runs before a form opens (e.g. reading settings);
  * `send(action, body, key)` performs it and answers the record after it, which `accept(record)`
  * keeps; `history()` reloads the record's events and `reload()` the record and its events;
@@ -62,6 +63,7 @@ export function actionPanel({ root, forms, label, danger = () => false, prepare 
         }, t('cancel_form'))));
     return onVersionedSubmit(f, {
       also: () => [...root.querySelectorAll('[data-action]')],
+      body: spec.body,
       send: async (body, key) => {
         pending = true;
         try {

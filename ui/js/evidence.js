@@ -4,7 +4,7 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { api } from './api.js';
-import { field, checkbox, select, group } from './forms.js';
+import { field, checkbox, select, group, radios } from './forms.js';
 
 // The photo ID types this installation accepts (GET /api/v1/settings), read once per page load.
 let settings = null;
@@ -29,14 +29,73 @@ export function photoIdFields(prefix) {
       field({ name: `${prefix}.issuing_country`, label: t('form.photo_country'), value: 'DK', attrs: { maxlength: '2', size: '3' } })));
 }
 
-/** The identity check's form: valid photo ID that shows the person, and their health card. */
-export function identityForm() {
+function documentLabel(type) {
+  const key = `form.document.${type}`;
+  const text = t(key);
+  return text === key ? type.replace(/_/g, ' ') : text;
+}
+
+/** The photo ID route's fields: valid photo ID that shows the person, and their health card. */
+function photoRoute() {
+  return [
+    photoIdFields('photo_id'),
+    checkbox({ name: 'photo_matches', label: t('form.photo_matches') }),
+    checkbox({ name: 'health_card_presented', label: t('form.health_card_presented') }),
+    field({ name: 'health_card_cpr', label: t('form.health_card_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
+  ];
+}
+
+/** The secondary documents' fields: each configured type seen or not, and the CPR number it shows. */
+function documentsRoute() {
+  return group('documents', t('form.documents'),
+    h('p', { class: 'hint' }, t('form.documents_hint')),
+    settings.secondary_document_types.map((type) => group(`docs.${type}`, documentLabel(type),
+      checkbox({ name: `docs.${type}.seen`, label: t('form.document_seen') }),
+      checkbox({ name: `docs.${type}.shows_cpr`, label: t('form.document_shows_cpr') }),
+      field({ name: `docs.${type}.cpr`, label: t('form.document_cpr'), hint: t('new.cpr_hint'), optional: true, attrs: { inputmode: 'numeric', maxlength: '11' } }))));
+}
+
+/**
+ * The identity check's form (call `loadSettings` first). With `routes`, the clerk chooses photo
+ * ID or secondary documents (express and new-password cases need photo ID: no choice).
+ */
+export function identityForm(record) {
+  const routes = Boolean(record) && !['express', 'new_password'].includes(record.kind);
+  if (!routes) return { fields: photoRoute() };
+  const photo = h('div', { id: 'route-photo' }, photoRoute());
+  const docs = h('div', { id: 'route-documents', hidden: true }, documentsRoute());
+  const choose = radios({
+    name: 'route', legend: t('form.route'), value: 'photo_id',
+    options: [['photo_id', t('form.route.photo_id')], ['secondary_documents', t('form.route.secondary_documents'), t('form.route.secondary_hint')]],
+    onChange: (e) => {
+      photo.hidden = e.target.value !== 'photo_id';
+      docs.hidden = e.target.value === 'photo_id';
+    },
+  });
+  return {
+    fields: [choose, photo, docs],
+    body: (v) => {
+      if (v.route !== 'secondary_documents') {
+        delete v.docs;
+        return v;
+      }
+      const documents = Object.entries(v.docs || {}).filter(([, d]) => d.seen).map(([type, d]) => {
+        const doc = { type, shows_cpr: d.shows_cpr };
+        if (d.shows_cpr) doc.cpr = d.cpr || '';
+        return doc;
+      });
+      return { route: 'secondary_documents', documents };
+    },
+  };
+}
+
+/** Collecting a held card: the photo ID again. */
+export function collectionForm() {
   return {
     fields: [
+      h('p', {}, t('form.collect_intro')),
       photoIdFields('photo_id'),
-      checkbox({ name: 'photo_matches', label: t('form.photo_matches') }),
-      checkbox({ name: 'health_card_presented', label: t('form.health_card_presented') }),
-      field({ name: 'health_card_cpr', label: t('form.health_card_cpr'), hint: t('new.cpr_hint'), attrs: { inputmode: 'numeric', maxlength: '11' } }),
+      checkbox({ name: 'photo_matches', label: t('form.collect_photo_matches') }),
     ],
   };
 }

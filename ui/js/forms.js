@@ -241,13 +241,13 @@ export function pager(cursors, next, load, focus) {
  * changed the record) calls `stale()`; any other refusal is shown in the form. `also()` names
  * further buttons to disable meanwhile.
  */
-export function onVersionedSubmit(form, { send, done, stale, also = () => [] }) {
+export function onVersionedSubmit(form, { send, done, stale, also = () => [], body: shape = (v) => v }) {
   const keys = idempotency();
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     clearErrors(form);
     if (!checkRequired(form)) return;
-    const body = readForm(form);
+    const body = shape(readForm(form));
     busy(form, async () => {
       try {
         await send(body, keys.for(body));

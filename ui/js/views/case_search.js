@@ -7,9 +7,8 @@ import { t } from '../i18n.js';
 import { api, all } from '../api.js';
 import { field, select, readForm, clearErrors, fieldError, showProblem, busy, pager } from '../forms.js';
 import { parseCpr } from '../cpr.js';
-import { caseTable } from './queue.js';
+import { caseTable, STATUSES } from './queue.js';
 
-const STATUSES = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified', 'completed', 'cancelled', 'rejected'];
 const PAGE = 25;
 const CASE_NUMBER = /^[A-Z0-9][A-Z0-9-]{1,31}-[0-9]{4}-[0-9]{6,}$/;
 

@@ -4,7 +4,7 @@
 import { h, mount, noticeBox, announce } from '../dom.js';
 import { t, fmtDate, copenhagenToday, message } from '../i18n.js';
 import { api, idempotency } from '../api.js';
-import { field, radios, checkbox, group, readForm, showProblem, clearErrors, fieldError, busy } from '../forms.js';
+import { field, radios, checkbox, select, group, readForm, showProblem, clearErrors, fieldError, busy } from '../forms.js';
 import { parseCpr, ageOn, applicantCprProblem } from '../cpr.js';
 import { go } from '../main.js';
 
@@ -37,6 +37,10 @@ export async function newCase(el, ctx) {
       cprField,
       field({ name: 'applicant.name', label: t('new.name'), autocomplete: 'name' })),
     group('applicant.address', t('new.address'), addressFields('applicant.address')),
+    select({
+      name: 'postal_block', label: t('new.postal_block'), hint: t('new.postal_block_hint'), value: '',
+      options: [['', t('postal_block.none')], ['name_address_protection', t('postal_block.name_address_protection')], ['no_usable_address', t('postal_block.no_usable_address')]],
+    }),
     ctx.me.role === 'bank' ? checkbox({ name: 'online_banking_agreement', label: t('new.online_banking') }) : null,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, t('new.submit'))));
 
@@ -70,6 +74,7 @@ export async function newCase(el, ctx) {
     }
     const body = readForm(form);
     if (ctx.me.role !== 'bank') delete body.online_banking_agreement;
+    if (!body.postal_block) delete body.postal_block;
     busy(form, async () => {
       try {
         const { data } = await api('POST', '/api/v1/cases', { body, idempotencyKey: keys.for(body) });

@@ -8,8 +8,10 @@ import { select, checkbox, field, problemText, readForm, showProblem, clearError
 import { parseCpr } from '../cpr.js';
 import { nemidBadge, cardTable } from './nemid.js';
 
-export const OPEN = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified'];
-const ALL = [...OPEN, 'completed', 'cancelled', 'rejected'];
+export const OPEN = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'both_halves_posted', 'returned', 'awaiting_collection', 'holder_verified'];
+/** Every state a case can be in, in lifecycle order. */
+export const STATUSES = [...OPEN, 'completed', 'cancelled', 'rejected'];
+const ALL = STATUSES;
 const PAGE = 25;
 
 // Kept while the clerk moves between screens.
@@ -20,6 +22,9 @@ export function statusBadge(c) {
   return [
     h('span', { class: `badge${c.status === 'completed' ? ' done' : closed ? ' closed' : ''}` }, t(`status.${c.status}`)),
     c.overdue ? [' ', h('span', { class: 'badge overdue' }, t('overdue'))] : null,
+    c.uncollected ? [' ', h('span', { class: 'badge overdue' }, t('uncollected'))] : null,
+    // Only that post cannot reach the applicant, never their address.
+    c.postal_block ? [' ', h('span', { class: 'badge protected' }, t(`postal_block.${c.postal_block}`))] : null,
   ];
 }
 

@@ -6,8 +6,8 @@ import { t, fmtDate, fmtDay, fmtTime, copenhagenToday } from '../i18n.js';
 import { api, all, downloadCsv } from '../api.js';
 import { field, select, problemText, readForm, clearErrors, showProblem, checkRequired, pager } from '../forms.js';
 import { barChart } from '../chart.js';
+import { STATUSES } from './queue.js';
 
-const STATUSES = ['opened', 'identity_verified', 'first_half_issued', 'second_half_posted', 'returned', 'holder_verified', 'completed', 'cancelled', 'rejected'];
 
 const state = { office: '', from: null, to: null };
 
@@ -19,7 +19,7 @@ function q(params) {
 }
 
 function countsTable(report) {
-  const cols = [...STATUSES, 'overdue'];
+  const cols = [...STATUSES, 'overdue', 'uncollected'];
   const row = (label, r, isHead) => h('tr', {},
     isHead ? h('th', { scope: 'row' }, label) : h('td', {}, label),
     cols.map((s) => h('td', { class: 'num', dataset: { status: s } }, String(r[s]))));
@@ -32,7 +32,7 @@ function countsTable(report) {
 
 /** The same totals per kind of case: first issuance and each kind of service case. */
 function kindsTable(report) {
-  const cols = [...STATUSES, 'overdue'];
+  const cols = [...STATUSES, 'overdue', 'uncollected'];
   return tableWrap(t('sup.by_kind'), h('table', { id: 'kind-counts' },
     h('caption', {}, t('sup.by_kind')),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('col.kind')), cols.map((s) => h('th', { scope: 'col', class: 'num' }, t(`status.${s}`))))),
@@ -47,11 +47,12 @@ function overdueTable(page) {
     h('caption', { class: 'visually-hidden' }, t('sup.overdue')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('col.case')), h('th', { scope: 'col' }, t('col.office')), h('th', { scope: 'col' }, t('col.cpr')),
-      h('th', { scope: 'col' }, t('status.second_half_posted')), h('th', { scope: 'col' }, t('col.expected_by')),
+      h('th', { scope: 'col' }, t('col.late')), h('th', { scope: 'col' }, t('col.since')), h('th', { scope: 'col' }, t('col.due')),
       h('th', { scope: 'col', class: 'num' }, t('col.days_overdue')))),
     h('tbody', {}, page.items.map((i) => h('tr', {},
       h('td', {}, h('a', { href: `#/cases/${i.case_id}` }, i.case_number)), h('td', {}, i.office_code), h('td', {}, i.cpr_masked),
-      h('td', {}, fmtTime(i.second_half_posted_at)), h('td', {}, fmtDate(i.second_half_expected_by)),
+      h('td', {}, t(i.kind === 'uncollected' ? 'uncollected' : 'col.late_post')),
+      h('td', {}, fmtTime(i.second_half_posted_at || i.held_at)), h('td', {}, fmtDate(i.due)),
       h('td', { class: 'num' }, String(i.days_overdue)))))));
 }
 
