@@ -87,12 +87,21 @@ def before_call(ctx, case, kwargs):
     # Both identity routes: the link gives the photo-ID route with the applicant's health card;
     # some walks show secondary documents instead (one of them the same health card), so journeys
     # go on through post-both (or, with a postal block from the opening, hold-for-collection).
-    if case.operation.path.endswith("/identity-check") and isinstance(body.get("health_card_cpr"), str) \
-            and random.random() < 0.4:
-        cpr = body["health_card_cpr"]
-        body.clear()
-        body.update({"route": "secondary_documents", "documents": [
-            {"type": random.choice(["birth_certificate", "baptism_certificate", "name_certificate"]), "shows_cpr": False},
-            {"type": "health_card", "shows_cpr": True, "cpr": cpr}]})
+    # The photo-ID walks drop the other route's fields the generator may add.
+    if case.operation.path.endswith("/identity-check") and isinstance(body.get("health_card_cpr"), str):
+        if random.random() < 0.4:
+            cpr = body["health_card_cpr"]
+            body.clear()
+            body.update({"route": "secondary_documents", "documents": [
+                {"type": random.choice(["birth_certificate", "baptism_certificate", "name_certificate"]),
+                 "shows_cpr": False},
+                {"type": "health_card", "shows_cpr": True, "cpr": cpr}]})
+        else:
+            # A photo ID that passes (the fuzzed variants are the other phases' work), so walks
+            # get past the identity check and on to the posting, holding and collecting steps.
+            cpr = body["health_card_cpr"]
+            body.clear()
+            body.update({"photo_id": dict(_PHOTO), "photo_matches": True, "health_card_presented": True,
+                         "health_card_cpr": cpr})
     if case.operation.path.endswith("/accompanying-holder") and isinstance(body.get("holder"), dict):
         body["holder"]["cpr"] = _fresh_cpr(10)
