@@ -174,7 +174,7 @@ CREATE OR REPLACE FUNCTION scrub_evidence(e jsonb) RETURNS jsonb LANGUAGE sql IM
     SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(e)
     WHERE key IN ('kind', 'channel', 'expected_by', 'posting_window_days', 'address_corrected', 'photo_matches',
                   'health_card_presented', 'health_card_shows_applicant', 'both_halves', 'declaration',
-                  'replacement_reason', 'route', 'document_types', 'postal_block', 'collect_by',
+                  'replacement_reason', 'route', 'documents', 'postal_block', 'collect_by',
                   'collection_days', 'reasons');
 $$;
 
