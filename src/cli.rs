@@ -66,6 +66,11 @@ pub enum Command {
         #[arg(long)]
         office: String,
     },
+    /// The development registers the online order reads with REGISTERS=local.
+    Registers {
+        #[command(subcommand)]
+        action: RegistersAction,
+    },
     /// Fill the database with a realistic, reproducible data set (bulk COPY, one transaction).
     Seed {
         /// How many cases.
@@ -119,4 +124,15 @@ mod tests {
         assert_eq!(parse_ttl("0s"), None);
         assert_eq!(parse_ttl("99d"), None);
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistersAction {
+    /// Load people, passports and driving licences from a JSON file
+    /// (`{"persons": [...], "passports": [...], "drivers_licences": [...]}`, docs/OPERATIONS.md):
+    /// every entry checked, bad ones reported by path, all loaded in one transaction or none.
+    Import {
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
 }

@@ -219,6 +219,52 @@ pub struct Config {
     pub cpr: CprKeys,
     pub webhooks: WebhookConfig,
     pub oidc: Option<OidcConfig>,
+    pub online: OnlineConfig,
+}
+
+/// Where the online order looks people and documents up (docs/OPERATIONS.md "Online orders").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistersConfig {
+    /// Online ordering is off: the endpoint answers 503.
+    Off,
+    /// The development registers in the database (`registers import`, `seed`); development only.
+    Local,
+    /// The national registers over HTTPS.
+    Remote(RemoteRegisters),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteRegisters {
+    pub cpr_url: String,
+    pub passport_url: String,
+    pub drivers_licence_url: String,
+    /// A PEM file with the client certificate and its private key, presented to the registers.
+    pub client_identity: Option<PathBuf>,
+    /// A PEM file of the certificate authorities the registers' certificates are checked against
+    /// (besides the built-in roots).
+    pub ca: Option<PathBuf>,
+    pub timeout: Duration,
+}
+
+/// The online order: its registers, office, posting window and abuse limits.
+#[derive(Debug, Clone)]
+pub struct OnlineConfig {
+    pub registers: RegistersConfig,
+    /// The code of the online service's office (kind `online_service`), where its cases are made.
+    pub office_code: String,
+    /// Both letters are expected within this many days (default 10).
+    pub posting_days: u32,
+    pub per_client: crate::domain::online::Limits,
+    pub per_cpr: crate::domain::online::Limits,
+    /// The client address is the last `X-Forwarded-For` entry (behind one trusted proxy), not the
+    /// connection's peer.
+    pub trust_forwarded_for: bool,
+    /// Registers unreachable for this long: the order is given up (`registers_unavailable`).
+    pub retry_window: Duration,
+    /// The first pause after a failed look-up; it doubles with each attempt, up to an hour.
+    pub retry_base: Duration,
+    /// Decided orders (the fraud-review record) are deleted after this many days.
+    pub retention_days: u32,
 }
 
 /// Where values come from; a closure so tests can pass a map instead of the process environment.
@@ -376,6 +422,7 @@ impl Config {
             poll_interval: Duration::from_millis(parse_num(src, "WEBHOOK_POLL_MS", 1000u64, 10, 60_000)?),
             concurrency: parse_num(src, "WEBHOOK_CONCURRENCY", 8usize, 1, 256)?,
         };
+        let online = parse_online(src, app_env)?;
         Ok(Config {
             app_env,
             data_dir,
@@ -413,7 +460,85 @@ impl Config {
             cpr,
             webhooks,
             oidc,
+            online,
         })
+    }
+}
+
+fn parse_online(src: &dyn Source, app_env: AppEnv) -> Result<OnlineConfig, ConfigError> {
+    let urls = ["CPR_REGISTER_URL", "PASSPORT_REGISTER_URL", "DRIVERS_LICENCE_REGISTER_URL"];
+    let remote =
+        || -> Result<RegistersConfig, ConfigError> {
+            let mut found = Vec::new();
+            for var in urls {
+                found.push(parse_url(src, var, app_env, false)?.ok_or_else(|| {
+                    ConfigError::new(var, "is required with REGISTERS=remote: the register's base URL")
+                })?);
+            }
+            let file = |var: &'static str| -> Result<Option<PathBuf>, ConfigError> {
+                match src.get(var) {
+                    None => Ok(None),
+                    Some(p) if std::path::Path::new(&p).is_file() => Ok(Some(PathBuf::from(p))),
+                    Some(p) => Err(ConfigError::new(var, format!("expected a readable PEM file, got `{p}`"))),
+                }
+            };
+            Ok(RegistersConfig::Remote(RemoteRegisters {
+                drivers_licence_url: found.pop().unwrap_or_default(),
+                passport_url: found.pop().unwrap_or_default(),
+                cpr_url: found.pop().unwrap_or_default(),
+                client_identity: file("REGISTER_CLIENT_IDENTITY")?,
+                ca: file("REGISTER_CA")?,
+                timeout: Duration::from_millis(parse_num(src, "REGISTER_TIMEOUT_MS", 5000u64, 100, 60_000)?),
+            }))
+        };
+    let registers = match (src.get("REGISTERS").as_deref().map(str::trim), app_env) {
+        (Some("off"), _) => RegistersConfig::Off,
+        (Some("remote"), _) => remote()?,
+        (Some("local"), AppEnv::Development) | (None, AppEnv::Development) => RegistersConfig::Local,
+        (Some("local"), AppEnv::Production) => {
+            return Err(ConfigError::new(
+                "REGISTERS",
+                "local registers are for development; production uses remote (with CPR_REGISTER_URL, \
+                 PASSPORT_REGISTER_URL, DRIVERS_LICENCE_REGISTER_URL) or off",
+            ));
+        }
+        // Production without registers named: on if they are configured, else off.
+        (None, AppEnv::Production) if urls.iter().any(|v| src.get(v).is_some()) => remote()?,
+        (None, AppEnv::Production) => RegistersConfig::Off,
+        (Some(other), _) => {
+            return Err(ConfigError::new("REGISTERS", format!("expected remote, local or off, got `{other}`")));
+        }
+    };
+    let office_code = src.get("ONLINE_OFFICE").map(|v| v.trim().to_string()).unwrap_or_else(|| "ONLINE".into());
+    if let Err(why) = crate::domain::office::check_code(&office_code) {
+        return Err(ConfigError::new("ONLINE_OFFICE", format!("an office code {why}")));
+    }
+    let limits = |hour: &'static str, day: &'static str, h: u32, d: u32| -> Result<_, ConfigError> {
+        Ok(crate::domain::online::Limits {
+            per_hour: parse_num(src, hour, h, 1, 10_000)?,
+            per_day: parse_num(src, day, d, 1, 100_000)?,
+        })
+    };
+    Ok(OnlineConfig {
+        registers,
+        office_code,
+        posting_days: parse_num(src, "ONLINE_POSTING_DAYS", 10u32, 1, 60)?,
+        per_client: limits("ONLINE_LIMIT_CLIENT_PER_HOUR", "ONLINE_LIMIT_CLIENT_PER_DAY", 5, 20)?,
+        per_cpr: limits("ONLINE_LIMIT_CPR_PER_HOUR", "ONLINE_LIMIT_CPR_PER_DAY", 3, 3)?,
+        trust_forwarded_for: parse_bool(src, "TRUST_FORWARDED_FOR", false)?,
+        retry_window: Duration::from_secs(parse_num(src, "ONLINE_REGISTER_RETRY_HOURS", 24u64, 1, 168)? * 3600),
+        retry_base: Duration::from_millis(parse_num(src, "ONLINE_REGISTER_RETRY_BASE_MS", 5000u64, 10, 600_000)?),
+        retention_days: parse_num(src, "ONLINE_ORDER_RETENTION_DAYS", 365u32, 30, 3650)?,
+    })
+}
+
+/// `true` or `false`.
+fn parse_bool(src: &dyn Source, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match src.get(var).as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(other) => Err(ConfigError::new(var, format!("expected true or false, got `{other}`"))),
     }
 }
 
@@ -770,5 +895,57 @@ mod tests {
         assert_eq!(c.auth.public_keys.len(), 2);
         assert_eq!(c.auth.public_keys[1].algorithm, "EDDSA");
         assert!(cfg(&[("JWT_PUBLIC_KEYS", "a=RS256:/x,a=RS256:/y")]).is_err());
+    }
+
+    #[test]
+    fn online_ordering_is_local_in_development_and_needs_registers_in_production() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.online.registers, RegistersConfig::Local);
+        assert_eq!(c.online.office_code, "ONLINE");
+        assert_eq!(c.online.posting_days, 10);
+        assert_eq!(c.online.per_client, crate::domain::online::Limits { per_hour: 5, per_day: 20 });
+        assert_eq!(c.online.per_cpr, crate::domain::online::Limits { per_hour: 3, per_day: 3 });
+        let prod = [
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("CPR_ENCRYPTION_KEYS", "k"),
+            ("CPR_INDEX_KEY", "k"),
+        ];
+        // Production without registers: off, and local is refused.
+        assert_eq!(cfg(&prod).unwrap().online.registers, RegistersConfig::Off);
+        let mut local = prod.to_vec();
+        local.push(("REGISTERS", "local"));
+        assert_eq!(cfg(&local).unwrap_err().var, "REGISTERS");
+        // One URL named: all three are required, over https.
+        let mut some = prod.to_vec();
+        some.push(("CPR_REGISTER_URL", "https://cpr.example"));
+        assert_eq!(cfg(&some).unwrap_err().var, "PASSPORT_REGISTER_URL");
+        let mut all = some.clone();
+        all.extend([
+            ("PASSPORT_REGISTER_URL", "https://pas.example"),
+            ("DRIVERS_LICENCE_REGISTER_URL", "http://k.example"),
+        ]);
+        assert_eq!(cfg(&all).unwrap_err().var, "DRIVERS_LICENCE_REGISTER_URL");
+        all.pop();
+        all.push(("DRIVERS_LICENCE_REGISTER_URL", "https://k.example"));
+        let RegistersConfig::Remote(r) = cfg(&all).unwrap().online.registers else { panic!("remote expected") };
+        assert_eq!(r.cpr_url, "https://cpr.example");
+        assert_eq!(r.drivers_licence_url, "https://k.example");
+        assert_eq!(r.timeout, Duration::from_secs(5));
+        assert_eq!(cfg(&[("REGISTERS", "sometimes")]).unwrap_err().var, "REGISTERS");
+        assert_eq!(cfg(&[("ONLINE_OFFICE", "-x")]).unwrap_err().var, "ONLINE_OFFICE");
+        assert_eq!(cfg(&[("TRUST_FORWARDED_FOR", "yes")]).unwrap_err().var, "TRUST_FORWARDED_FOR");
+        assert_eq!(
+            cfg(&[
+                ("REGISTER_CLIENT_IDENTITY", "/nope.pem"),
+                ("REGISTERS", "remote"),
+                ("CPR_REGISTER_URL", "http://a"),
+                ("PASSPORT_REGISTER_URL", "http://b"),
+                ("DRIVERS_LICENCE_REGISTER_URL", "http://c")
+            ])
+            .unwrap_err()
+            .var,
+            "REGISTER_CLIENT_IDENTITY"
+        );
     }
 }

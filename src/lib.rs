@@ -12,6 +12,8 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod import;
+pub mod online;
+pub mod registers;
 pub mod retention;
 pub mod rotate;
 pub mod schema;

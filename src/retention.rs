@@ -55,11 +55,17 @@ pub fn run(conn: &mut PgConnection, now: DateTime<Utc>, days: u32, dry_run: bool
     }
 }
 
+/// Decided online orders (the fraud-review record: blind indexes, a keyed client hash, the
+/// outcome) received more than `days` before `now` are deleted.
+pub fn purge_online_orders(conn: &mut PgConnection, now: DateTime<Utc>, days: u32) -> QueryResult<usize> {
+    crate::store::online::purge_decided_before(conn, now - chrono::Duration::days(i64::from(days)))
+}
+
 /// Finished webhook deliveries are kept this long for troubleshooting.
 const WEBHOOK_HISTORY_DAYS: i64 = 30;
 
 /// Runs retention once a day in the background, on one instance at a time.
-pub fn spawn_daily(pool: DbPool, days: u32) {
+pub fn spawn_daily(pool: DbPool, days: u32, online_order_days: u32) {
     std::thread::Builder::new()
         .name("retention".into())
         .spawn(move || {
@@ -87,6 +93,10 @@ pub fn spawn_daily(pool: DbPool, days: u32) {
                                     tracing::info!(webhook_deliveries.purged = n, "old webhook deliveries removed")
                                 }
                                 Err(e) => tracing::warn!(error = %e, "could not remove old webhook deliveries"),
+                            }
+                            match purge_online_orders(&mut conn, Utc::now(), online_order_days) {
+                                Ok(n) => tracing::info!(online_orders.purged = n, "old online orders removed"),
+                                Err(e) => tracing::warn!(error = %e, "could not remove old online orders"),
                             }
                             match run(&mut conn, Utc::now(), days, false) {
                                 Ok(a) => tracing::info!(

@@ -109,6 +109,49 @@ diesel::table! {
         opened_new_password -> Int4,
         completed_replacement_card -> Int4,
         completed_new_password -> Int4,
+        opened_online -> Int4,
+        completed_online -> Int4,
+    }
+}
+
+diesel::table! {
+    dev_cpr_register (cpr_index) {
+        cpr_index -> Text,
+        name -> Text,
+        birth_date -> Date,
+        alive -> Bool,
+        street -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        city -> Nullable<Text>,
+        country -> Nullable<Text>,
+        name_address_protection -> Bool,
+    }
+}
+
+diesel::table! {
+    dev_identity_documents (register, number) {
+        register -> Text,
+        number -> Text,
+        cpr_index -> Text,
+        expires_on -> Date,
+    }
+}
+
+diesel::table! {
+    online_orders (id) {
+        id -> Uuid,
+        received_at -> Timestamptz,
+        cpr_index -> Text,
+        document_type -> Text,
+        client_hash -> Text,
+        outcome -> Nullable<Text>,
+        cpr_sealed -> Nullable<Bytea>,
+        document_number_sealed -> Nullable<Bytea>,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        case_id -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -370,6 +413,7 @@ diesel::joinable!(identity_checks -> cases (case_id));
 diesel::joinable!(nemid_events -> nemids (nemid_id));
 diesel::joinable!(nemids -> cases (case_id));
 diesel::joinable!(nemids -> offices (office_id));
+diesel::joinable!(online_orders -> cases (case_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhooks -> offices (office_id));
@@ -383,6 +427,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     code_cards,
     daily_activity,
     daily_durations,
+    dev_cpr_register,
+    dev_identity_documents,
     exemption_events,
     exemptions,
     feed_counter,
@@ -392,6 +438,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     nemid_events,
     nemids,
     offices,
+    online_orders,
     sign_in_states,
     staff_sessions,
     webhook_attempts,

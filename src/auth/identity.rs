@@ -31,3 +31,36 @@ pub struct OfficeRef {
     pub code: String,
     pub kind: OfficeKind,
 }
+
+/// Who an event names as its actor: a signed-in user, or the system acting on its own (the
+/// online service, retention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor<'a> {
+    pub sub: &'a str,
+    pub name: &'a str,
+    /// A role's name, or `system`.
+    pub role: &'a str,
+    pub office: Option<&'a str>,
+}
+
+/// Anything events can name as their actor.
+pub trait Acts {
+    fn actor(&self) -> Actor<'_>;
+}
+
+impl Acts for Principal {
+    fn actor(&self) -> Actor<'_> {
+        Actor {
+            sub: &self.sub,
+            name: &self.name,
+            role: self.role.as_str(),
+            office: self.office.as_ref().map(|o| o.code.as_str()),
+        }
+    }
+}
+
+impl Acts for Actor<'_> {
+    fn actor(&self) -> Actor<'_> {
+        *self
+    }
+}

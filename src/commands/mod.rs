@@ -6,6 +6,7 @@ pub mod db;
 pub mod import_nemids;
 pub mod migrate;
 pub mod openapi;
+pub mod registers;
 pub mod retention;
 pub mod rotate_keys;
 pub mod seed;
@@ -15,7 +16,7 @@ pub mod token;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RegistersAction};
 use crate::commands::support::bad_config;
 use crate::config::Config;
 use crate::telemetry;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 Command::RotateKeys { batch } => rotate_keys::run(&config, batch),
                 Command::ImportNemids { file, office } => import_nemids::run(&config, &file, &office),
                 Command::Retention { dry_run, now } => retention::run(&config, dry_run, now),
+                Command::Registers { action: RegistersAction::Import { file } } => registers::import(&config, &file),
                 Command::Openapi | Command::Token { .. } | Command::Db { .. } => unreachable!("handled above"),
             }
         }

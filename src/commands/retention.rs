@@ -12,10 +12,24 @@ use crate::retention;
 pub fn run(config: &Config, dry_run: bool, now: Option<DateTime<Utc>>) -> ExitCode {
     let now = now.unwrap_or_else(Utc::now);
     let days = config.domain.retention_days;
-    let result = connect(config, true)
-        .and_then(|mut conn| retention::run(&mut conn, now, days, dry_run).map_err(|e| e.to_string()));
+    let online_days = config.online.retention_days;
+    let result = connect(config, true).and_then(|mut conn| {
+        let a = retention::run(&mut conn, now, days, dry_run).map_err(|e| e.to_string())?;
+        let orders = if dry_run {
+            None
+        } else {
+            Some(retention::purge_online_orders(&mut conn, now, online_days).map_err(|e| e.to_string())?)
+        };
+        Ok((a, orders))
+    });
     match result {
-        Ok(a) => {
+        Ok((a, orders)) => {
+            if let Some(n) = orders {
+                println!(
+                    "deleted {n} decided online orders received before {}",
+                    now - Duration::days(i64::from(online_days))
+                );
+            }
             println!(
                 "{} {} cases and {} exemptions closed before {}",
                 if dry_run { "would anonymise" } else { "anonymised" },

@@ -6,7 +6,11 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::commands::support::{connect, fail, usage, vault};
-use crate::config::{AppEnv, Config};
+use crate::config::{AppEnv, Config, RegistersConfig};
+use crate::online::import;
+
+/// The people `seed` puts into the development registers.
+const EXAMPLE_REGISTERS: &str = include_str!("../../docs/examples/registers.json");
 use crate::domain::clock::copenhagen_day;
 use crate::seed::{self, SeedOptions};
 
@@ -25,10 +29,27 @@ pub fn run(config: &Config, cases: usize, offices: usize, seed: u64, until: Opti
     };
     let started = Instant::now();
     let result = connect(config, true).and_then(|mut conn| {
-        seed::run(&mut conn, &opts, &vault).map_err(|e| format!("seeding failed, nothing was written: {e}"))
+        let s = seed::run(&mut conn, &opts, &vault).map_err(|e| format!("seeding failed, nothing was written: {e}"))?;
+        // The development registers get the people of docs/examples/registers.json, so that an
+        // online order can be tried on a seeded database.
+        let registers = if config.online.registers == RegistersConfig::Local {
+            let (persons, documents) = import::parse(EXAMPLE_REGISTERS, &vault)
+                .map_err(|p| format!("docs/examples/registers.json: {}", p.join("; ")))?;
+            Some(import::load(&mut conn, &persons, &documents).map_err(|e| format!("development registers: {e}"))?)
+        } else {
+            None
+        };
+        Ok((s, registers))
     });
     match result {
-        Ok(s) => {
+        Ok((s, registers)) => {
+            if let Some(r) = registers {
+                println!(
+                    "loaded {} persons, {} passports and {} driving licences into the development registers \
+                     (docs/examples/registers.json)",
+                    r.persons, r.passports, r.drivers_licences
+                );
+            }
             println!(
                 "seeded {} cases with {} events in {} offices, and {} NemIDs in the register, in {:.1} s",
                 s.cases,

@@ -8,16 +8,20 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
+use tokio::sync::Notify;
 
 use crate::auth::keys::effective_secret;
 use crate::auth::oidc::Provider;
 use crate::auth::{KeySet, Verifier};
 use crate::commands::support::{bad_config, fail};
-use crate::config::{AppEnv, Config, ConfigError};
+use crate::config::{AppEnv, Config, ConfigError, RegistersConfig};
 use crate::db::{self, DbPool};
 use crate::http::context::state::{AppState, Db};
 use crate::http::openapi::ApiDoc;
 use crate::http::routes;
+use crate::online;
+use crate::registers;
+use crate::registers::service::OnlineService;
 use crate::retention;
 use crate::store::idempotency;
 use crate::vault::CprVault;
@@ -34,13 +38,14 @@ pub fn run(config: Config) -> ExitCode {
         Err(e) => return fail(&e),
     }
     let pool = db::build_pool(&url, &config.db);
-    retention::spawn_daily(pool.clone(), config.domain.retention_days);
+    retention::spawn_daily(pool.clone(), config.domain.retention_days, config.online.retention_days);
     if let Ok(mut conn) = pool.get() {
         match idempotency::purge_expired(&mut conn) {
             Ok(n) => tracing::info!(idempotency.purged = n, "expired idempotency records removed"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired idempotency records"),
         }
     }
+    online_office(&pool, &config);
     let bind = config.http.bind_addr;
     let listener = match TcpListener::bind(bind) {
         Ok(l) => l,
@@ -61,6 +66,58 @@ pub fn run(config: Config) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("server error: {e}")),
+    }
+}
+
+/// The online service's office: in development with the local registers it is made when missing
+/// (so that `/bestil` works on a fresh database); otherwise its absence is reported, and orders
+/// wait until it exists.
+fn online_office(pool: &DbPool, config: &Config) {
+    use crate::domain::office::OfficeKind;
+    use crate::store::offices::{self, NewOffice};
+    let online = &config.online;
+    if online.registers == RegistersConfig::Off {
+        return;
+    }
+    let Ok(mut conn) = pool.get() else { return };
+    let code = online.office_code.as_str();
+    match offices::find_by_code(&mut conn, code) {
+        Ok(Some(o)) if o.kind == OfficeKind::OnlineService && o.active => {}
+        Ok(Some(_)) => tracing::error!(
+            target: "nemid_desk::startup",
+            office = code,
+            "ONLINE_OFFICE names an office that is inactive or not of kind online_service: online orders wait"
+        ),
+        Ok(None) if config.app_env == AppEnv::Development && online.registers == RegistersConfig::Local => {
+            let made = offices::insert(
+                &mut conn,
+                &NewOffice {
+                    id: uuid::Uuid::now_v7(),
+                    code,
+                    name: "NemID online (development)",
+                    kind: OfficeKind::OnlineService,
+                    bank_name: None,
+                    street: "Landgreven 4",
+                    postal_code: "1301",
+                    city: "København K",
+                    country: "DK",
+                    created_by: "system",
+                    updated_by: "system",
+                },
+            );
+            match made {
+                Ok(_) => tracing::info!(target: "nemid_desk::startup", office = code, "online service office created"),
+                Err(e) => {
+                    tracing::warn!(target: "nemid_desk::startup", error = %e, "could not create the online office")
+                }
+            }
+        }
+        Ok(None) => tracing::error!(
+            target: "nemid_desk::startup",
+            office = code,
+            "ONLINE_OFFICE names no office: create it (kind online_service); online orders wait until it exists"
+        ),
+        Err(e) => tracing::warn!(target: "nemid_desk::startup", error = %e, "could not read the online office"),
     }
 }
 
@@ -96,7 +153,31 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
     let vault = Arc::new(CprVault::from_config(&config)?);
     let db = Db::new(pool, &db::harden_url(url, &config.db), config.db.statement_timeout.as_millis());
     let verifier = Verifier { keys, oidc };
-    Ok(web::Data::new(AppState { config, db, verifier, vault, offices: Default::default(), dev_secret }))
+    let registers = match &config.online.registers {
+        RegistersConfig::Off => None,
+        RegistersConfig::Local => Some(online::local::registers(&db, &vault)),
+        RegistersConfig::Remote(r) => Some(registers::remote::registers(r, &vault)?),
+    };
+    let online = match registers {
+        Some(registers) => {
+            tracing::info!(
+                target: "nemid_desk::startup",
+                registers = registers.kind,
+                office = config.online.office_code.as_str(),
+                "online ordering on"
+            );
+            Some(Arc::new(OnlineService { registers, config: config.online.clone(), wake: Notify::new() }))
+        }
+        None => {
+            tracing::warn!(
+                target: "nemid_desk::startup",
+                "online ordering off: no registers configured (REGISTERS, CPR_REGISTER_URL, PASSPORT_REGISTER_URL, \
+                 DRIVERS_LICENCE_REGISTER_URL); POST /api/v1/online-orders answers 503"
+            );
+            None
+        }
+    };
+    Ok(web::Data::new(AppState { config, db, verifier, vault, offices: Default::default(), dev_secret, online }))
 }
 
 /// Blocking threads per worker, so that all workers together hold as many blocking threads as the
@@ -123,6 +204,9 @@ pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
         state.config.webhooks.clone(),
         state.config.app_env == AppEnv::Production,
     ));
+    if let Some(online) = &state.online {
+        actix_web::rt::spawn(online::worker::run(state.db.clone(), state.vault.clone(), online.clone()));
+    }
     // The document is rendered once; it also tells 405 from 404 for unrouted requests.
     let doc = web::Data::new(ApiDoc::new(&routes::document()));
     let server = HttpServer::new(move || routes::app(state.clone(), doc.clone()))

@@ -25,8 +25,15 @@ text_enum! {
     /// Chosen when the case is opened. First issuance: `standard` posts the code card, `express`
     /// hands out both halves at once with an accompanying NemID holder. Service cases, for someone
     /// who has NemID: `replacement_card` (a new code card) and `new_password` (a new temporary
-    /// password).
-    Kind { Standard = "standard", Express = "express", ReplacementCard = "replacement_card", NewPassword = "new_password" }
+    /// password). `online`: ordered online with a Danish passport or driving licence, both halves
+    /// posted at once (docs/DOMAIN.md "Online order"); made by the online service, never at a desk.
+    Kind {
+        Standard = "standard",
+        Express = "express",
+        ReplacementCard = "replacement_card",
+        NewPassword = "new_password",
+        Online = "online",
+    }
 }
 
 impl Kind {
@@ -63,8 +70,9 @@ text_enum! {
 }
 
 text_enum! {
-    /// `desk` for a citizen service centre, `bank` for a bank branch; from the caller's office.
-    Channel { Desk = "desk", Bank = "bank" }
+    /// `desk` for a citizen service centre, `bank` for a bank branch (from the caller's office),
+    /// `online` for an online order.
+    Channel { Desk = "desk", Bank = "bank", Online = "online" }
 }
 
 /// The actions on an open case, as named in the URL (`POST /cases/{id}/<action>`).
@@ -190,9 +198,11 @@ pub fn transition(facts: CaseFacts, action: Action) -> Option<Status> {
             Some(S::AwaitingCollection)
         }
         (A::Returned, S::SecondHalfPosted, Standard | ReplacementCard) => Some(S::Returned),
-        (A::Returned, S::BothHalvesPosted, Standard) => Some(S::Returned),
+        (A::Returned, S::BothHalvesPosted, Standard | Online) => Some(S::Returned),
         (A::Activation, S::SecondHalfPosted, Standard | ReplacementCard) => Some(S::Completed),
-        (A::Activation, S::BothHalvesPosted, Standard) => Some(S::Completed),
+        (A::Activation, S::BothHalvesPosted, Standard | Online) => Some(S::Completed),
+        // An online order is posted when it is made; a returned letter is posted again.
+        (A::PostBoth, S::Returned, Online) => Some(S::BothHalvesPosted),
         (A::Collect, S::AwaitingCollection, Standard | ReplacementCard) => Some(S::Completed),
         (A::AccompanyingHolder, S::IdentityVerified, Express) => Some(S::HolderVerified),
         (A::IssueInFull, S::HolderVerified, Express) => Some(S::Completed),
@@ -319,6 +329,10 @@ mod tests {
             // Express.
             (A::AccompanyingHolder, S::IdentityVerified, Express, R::Any, P::Any, S::HolderVerified),
             (A::IssueInFull, S::HolderVerified, Express, R::Any, P::Any, S::Completed),
+            // Online: posted when made; returned, posted again, activated.
+            (A::Returned, S::BothHalvesPosted, Online, R::Any, P::Any, S::Returned),
+            (A::PostBoth, S::Returned, Online, R::Any, P::Any, S::BothHalvesPosted),
+            (A::Activation, S::BothHalvesPosted, Online, R::Any, P::Any, S::Completed),
         ];
         for &k in Kind::ALL {
             table.push((A::IdentityCheck, S::Opened, k, R::Any, P::Any, S::IdentityVerified));
@@ -373,13 +387,13 @@ mod tests {
             }
         }
         // Counted by hand over 3 routes (unknown, photo, documents) × 3 postal situations = 9:
-        // identity check 4 kinds × 9; reject 2 states × 4 × 9; cancel 8 open states × 4 × 9;
+        // identity check 5 kinds × 9; reject 2 states × 5 × 9; cancel 8 open states × 5 × 9;
         // postal block 8 × 2 kinds × 9; express 2 × 9; new password 9; replacement card: handout
         // 2 routes × 3, post 2 states × 3 routes, hold 2 × 3 × 2 blocks, returned, activation and
         // collect 3 × 9; standard photo: first half 2 × 3, post 2 × 2, hold 2 × 2 × 2, returned and
         // activation 2 × 9; standard documents: post both 2, hold 2 × 2, returned, activation and
-        // collect 3 × 9.
-        let count = 36 + 72 + 288 + 144 + 18 + 9 + (6 + 6 + 12 + 27) + (6 + 4 + 8 + 18) + (2 + 4 + 27);
+        // collect 3 × 9; online: returned, post both and activation 3 × 9.
+        let count = 45 + 90 + 360 + 144 + 18 + 9 + (6 + 6 + 12 + 27) + (6 + 4 + 8 + 18) + (2 + 4 + 27) + 27;
         assert_eq!(allowed, count);
     }
 

@@ -41,6 +41,7 @@ pub mod cpr;
 pub mod exemption;
 pub mod nemid;
 pub mod office;
+pub mod online;
 pub mod refusal;
 pub mod role;
 pub mod rules;

@@ -11,6 +11,9 @@ text_enum! {
         CitizenServiceCentre = "citizen_service_centre",
         /// A bank branch.
         BankBranch = "bank_branch",
+        /// The online service's central office: online orders become its cases (docs/DOMAIN.md
+        /// "Online order"); it has no desk.
+        OnlineService = "online_service",
     }
 }
 

@@ -34,11 +34,13 @@ pub const NEMID_READERS: &[Role] = &[Role::Clerk, Role::Bank, Role::Supervisor];
 pub const WEBHOOK_MANAGERS: &[Role] = &[Role::Clerk, Role::Bank, Role::Supervisor];
 
 impl Role {
-    /// The office kind this role must belong to, for roles bound to one office.
-    pub fn required_office_kind(self) -> Option<OfficeKind> {
+    /// The office kinds this role may belong to, for roles bound to one office: clerks work at a
+    /// citizen service centre or at the online service (whose clerks handle returned letters of
+    /// online orders), bank staff at a bank branch.
+    pub fn required_office_kind(self) -> Option<&'static [OfficeKind]> {
         match self {
-            Role::Clerk => Some(OfficeKind::CitizenServiceCentre),
-            Role::Bank => Some(OfficeKind::BankBranch),
+            Role::Clerk => Some(&[OfficeKind::CitizenServiceCentre, OfficeKind::OnlineService]),
+            Role::Bank => Some(&[OfficeKind::BankBranch]),
             Role::Supervisor | Role::Admin => None,
         }
     }
@@ -54,8 +56,11 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
-        assert_eq!(Role::Clerk.required_office_kind(), Some(OfficeKind::CitizenServiceCentre));
-        assert_eq!(Role::Bank.required_office_kind(), Some(OfficeKind::BankBranch));
+        assert_eq!(
+            Role::Clerk.required_office_kind(),
+            Some(&[OfficeKind::CitizenServiceCentre, OfficeKind::OnlineService][..])
+        );
+        assert_eq!(Role::Bank.required_office_kind(), Some(&[OfficeKind::BankBranch][..]));
         assert_eq!(Role::Supervisor.required_office_kind(), None);
         assert_eq!(Role::Admin.required_office_kind(), None);
         assert_eq!(CASE_WORKERS, [Role::Clerk, Role::Bank]);

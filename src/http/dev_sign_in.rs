@@ -88,7 +88,7 @@ async fn token(state: web::Data<AppState>, req: HttpRequest, body: JsonBody<DevT
             let code2 = code.clone();
             let row = state.db.run(move |conn| Ok(store::offices::find_by_code(conn, &code2)?)).await?;
             match row {
-                Some(o) if o.active && o.kind == kind => Some(code),
+                Some(o) if o.active && kind.contains(&o.kind) => Some(code),
                 Some(_) => {
                     errors.push(FieldIssue::new("office", "is inactive or not of the kind this role works at"));
                     None

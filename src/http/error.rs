@@ -260,6 +260,26 @@ impl ApiError {
         e
     }
 
+    /// 429: an abuse limit; another request is allowed after `retry_after_secs`.
+    #[track_caller]
+    pub fn too_many_requests(retry_after_secs: i64, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "Too many requests", detail);
+        e.headers.push((header::RETRY_AFTER, retry_after_secs.max(1).to_string()));
+        e
+    }
+
+    /// 503: online ordering is switched off here (no registers configured). Said once at start-up,
+    /// not logged per request.
+    #[track_caller]
+    pub fn online_ordering_off() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "online_ordering_unavailable",
+            "Online ordering is not available",
+            "NemID cannot be ordered online here at the moment; apply at a citizen service centre or your bank",
+        )
+    }
+
     /// 500; `cause` is logged, the client sees only a generic message.
     #[track_caller]
     pub fn internal(cause: impl fmt::Display) -> Self {
@@ -319,6 +339,8 @@ impl ResponseError for ApiError {
                 "request failed: {}",
                 self.title
             );
+        } else if self.kind == "online_ordering_unavailable" {
+            // A setting, reported at start-up.
         } else if self.status.is_server_error() {
             // The one place a server-side failure is logged, with where it was raised.
             tracing::error!(

@@ -24,6 +24,7 @@ pub mod feed;
 pub mod health;
 pub mod nemids;
 pub mod offices;
+pub mod online;
 pub mod privacy;
 pub mod reports;
 pub mod settings;

@@ -41,7 +41,8 @@ use crate::http::webhooks::view::{WebhookEvent, WebhookPayload};
         (name = "feed", description = "The change feed for integrations"),
         (name = "webhooks", description = "Signed event deliveries to integrations, and their history"),
         (name = "privacy", description = "The access log and subject access (GDPR art. 15)"),
-        (name = "reports", description = "Status, overdue posts, throughput and durations (JSON or CSV)")
+        (name = "online", description = "Ordering NemID online (public: no sign-in)"),
+        (name = "reports", description = "Status, overdue posts, throughput, durations, refusals and online orders (JSON or CSV)")
     )
 )]
 pub struct BaseDoc;
@@ -147,8 +148,14 @@ pub fn add_conventions(api: &mut utoipa::openapi::OpenApi) {
         let tag = tag_of(path);
         for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete].into_iter().flatten() {
             op.tags.get_or_insert_with(|| vec![tag.to_string()]);
-            // `security(())` marks the public operations; the others inherit the bearer scheme.
+            // `security(())` marks the public operations; the others inherit the bearer scheme. A
+            // public operation with a body can still be refused for the body.
             if op.security.is_some() {
+                if op.request_body.is_some() {
+                    for (status, answer) in BodyErrors::responses() {
+                        op.responses.responses.entry(status).or_insert(answer);
+                    }
+                }
                 continue;
             }
             // Later sets win over earlier ones; what the operation states itself wins over all.
@@ -285,6 +292,7 @@ fn tag_of(path: &str) -> &'static str {
         "access-log" | "subject-access" => "privacy",
         "reports" => "reports",
         "offices" => "offices",
+        "online-orders" => "online",
         _ => "other",
     }
 }
@@ -569,11 +577,12 @@ mod tests {
         assert_eq!(
             transitions_of(Action::Activation),
             "second_half_posted, both_halves_posted → completed (standard cases); \
-             second_half_posted → completed (replacement_card cases)"
+             second_half_posted → completed (replacement_card cases); both_halves_posted → completed (online cases)"
         );
         assert_eq!(
             transitions_of(Action::PostBoth),
-            "identity_verified, returned → both_halves_posted (standard cases, secondary documents, no postal block)"
+            "identity_verified, returned → both_halves_posted (standard cases, secondary documents, no postal block); \
+             returned → both_halves_posted (online cases)"
         );
         assert!(transitions_of(Action::PostalBlock).ends_with("the state stays (standard and replacement_card cases)"));
     }

@@ -14,7 +14,8 @@ use crate::http::error::ApiError;
 use crate::http::middleware::request_context;
 use crate::http::openapi::{self, ApiDoc};
 use crate::http::{
-    cases, dev_sign_in, exemptions, feed, health, nemids, offices, privacy, reports, settings, sign_in, ui, webhooks,
+    cases, dev_sign_in, exemptions, feed, health, nemids, offices, online, privacy, reports, settings, sign_in, ui,
+    webhooks,
 };
 
 fn routes(cfg: &mut ServiceConfig) {
@@ -73,11 +74,13 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(webhooks::enable_webhook)
         .service(webhooks::list_webhook_deliveries)
         .service(webhooks::redeliver_webhook_delivery)
+        .service(online::order_online)
         .service(privacy::search_access_log)
         .service(privacy::subject_access)
         .service(reports::status_report)
         .service(reports::overdue_report)
         .service(reports::refusals_report)
+        .service(reports::online_orders_report)
         .service(reports::throughput_report)
         .service(reports::durations_report)
         .service(settings::get_settings)

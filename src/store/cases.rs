@@ -73,6 +73,9 @@ pub struct NewCase<'a> {
     pub replacement_reason: Option<ReplacementReason>,
     pub postal_block: Option<PostalBlock>,
     pub opened_at: DateTime<Utc>,
+    /// An online order is posted when it is made.
+    pub second_half_posted_at: Option<DateTime<Utc>>,
+    pub second_half_expected_by: Option<NaiveDate>,
     pub version: i32,
 }
 
@@ -210,10 +213,15 @@ pub fn open_service_case(conn: &mut PgConnection, number: &str, kind: Kind) -> Q
 /// Serialises holder checks for one person across all offices until the transaction ends, so
 /// two desks cannot both take the last of a holder's three slots.
 pub fn lock_holder(conn: &mut PgConnection, holder_index: &str) -> QueryResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended('holder:' || $1, 0))")
-        .bind::<diesel::sql_types::Text, _>(holder_index)
-        .execute(conn)
-        .map(|_| ())
+    crate::store::lock_key(conn, "holder", holder_index)
+}
+
+/// Whether the person has an open case at any office.
+pub fn has_open(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        cases::table.filter(cases::applicant_cpr_index.eq(cpr_index)).filter(cases::closed_at.is_null()),
+    ))
+    .get_result(conn)
 }
 
 /// Days the person accompanied an express case on or after `since`, at any office.

@@ -252,6 +252,10 @@ pub struct ThroughputRow {
     pub completed_replacement_card: i64,
     #[diesel(sql_type = BigInt)]
     pub completed_new_password: i64,
+    #[diesel(sql_type = BigInt)]
+    pub opened_online: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed_online: i64,
 }
 
 /// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`,
@@ -266,7 +270,8 @@ pub fn throughput(
 ) -> QueryResult<Vec<ThroughputRow>> {
     const COLUMNS: &str = "opened, identity_verified, first_half_issued, second_half_posted, completed_standard, \
                            completed_express, returned, cancelled, rejected, opened_replacement_card, \
-                           opened_new_password, completed_replacement_card, completed_new_password";
+                           opened_new_password, completed_replacement_card, completed_new_password, opened_online, \
+                           completed_online";
     let sql = if granularity == "day" {
         format!(
             "SELECT a.day AS period_start, a.office_id, o.code AS office_code,

@@ -13,6 +13,7 @@ use crate::domain::case::{Channel, IdentityRoute, Kind, PostalBlock, Replacement
 use crate::domain::exemption::{Declaration, ExemptionReason, ExemptionStatus};
 use crate::domain::nemid::{CardIssue, CardState, NemidState};
 use crate::domain::office::OfficeKind;
+use crate::domain::online::{DocumentType, OrderOutcome};
 use crate::domain::refusal::{Refusal, RefusalReason};
 use crate::domain::role::Role;
 use crate::domain::webhook::DeliveryStatus;
@@ -51,7 +52,9 @@ text_column!(
     ReplacementReason,
     IdentityRoute,
     PostalBlock,
-    RefusalReason
+    RefusalReason,
+    DocumentType,
+    OrderOutcome
 );
 
 /// A refusal decision in its jsonb column: written and read as the domain's value.

@@ -460,6 +460,25 @@ fn endpoints() -> Vec<Endpoint> {
             expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
         },
         Endpoint {
+            name: "online_orders_report",
+            method: Method::GET,
+            path: |_| "/api/v1/reports/online-orders?from=2026-01-01&to=2026-01-31".into(),
+            body: |_, _| None,
+            expect: |c| gate(c).unwrap_or(if c == Caller::Supervisor { 200 } else { 403 }),
+        },
+        // Public: any token, none or a bad one, is the same order.
+        Endpoint {
+            name: "order_online",
+            method: Method::POST,
+            path: |_| "/api/v1/online-orders".into(),
+            body: |_, n| {
+                Some(
+                    json!({"cpr": format!("{:02}0385-{:04}", n % 28 + 1, n), "document": {"type": "passport", "number": "AB1234567"}}),
+                )
+            },
+            expect: |_| 202,
+        },
+        Endpoint {
             name: "throughput_report",
             method: Method::GET,
             path: |_| "/api/v1/reports/throughput?from=2026-01-01&to=2026-01-31".into(),
@@ -694,7 +713,8 @@ fn endpoints() -> Vec<Endpoint> {
 
 #[test]
 fn every_endpoint_with_every_caller() {
-    let app = TestApp::spawn();
+    // The public order's abuse limits are not what this table is about.
+    let app = TestApp::spawn_with(&[("ONLINE_LIMIT_CLIENT_PER_HOUR", "1000"), ("ONLINE_LIMIT_CLIENT_PER_DAY", "1000")]);
     let kbh = app.office("KBH01", "citizen_service_centre");
     app.office("AAR01", "citizen_service_centre");
     app.office("DANSKE-0417", "bank_branch");

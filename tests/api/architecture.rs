@@ -348,9 +348,20 @@ fn the_layers_only_reach_downwards() {
     bad.extend(check_layer(&g, &["domain"], &[]));
     // The store knows the domain and the schema, nothing that speaks HTTP.
     bad.extend(check_layer(&g, &["store"], &[&["domain"], &["schema"]]));
+    // The registers' interfaces and their production adapter are plumbing: no HTTP of ours.
+    bad.extend(check_layer(&g, &["registers"], &[&["domain"], &["config"], &["vault"]]));
     // The request context and the error type sit below every handler.
-    let below_handlers: &[&[&str]] =
-        &[&["domain"], &["store"], &["schema"], &["auth"], &["config"], &["db"], &["vault"], &["http", "error"]];
+    let below_handlers: &[&[&str]] = &[
+        &["domain"],
+        &["store"],
+        &["schema"],
+        &["auth"],
+        &["config"],
+        &["db"],
+        &["vault"],
+        &["registers"],
+        &["http", "error"],
+    ];
     bad.extend(check_layer(&g, &["http", "context"], below_handlers));
     bad.extend(check_layer(&g, &["http", "error"], &[&["domain"], &["vault"]]));
     // Only the top names the handlers: no module of http but routes and openapi uses the

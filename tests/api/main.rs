@@ -16,6 +16,7 @@ mod identity_routes;
 mod nemids;
 mod offices;
 mod oidc;
+mod online_orders;
 mod openapi_contract;
 mod privacy;
 mod process;

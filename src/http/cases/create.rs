@@ -1,8 +1,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post};
-use chrono::Datelike;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::domain::FieldIssue;
 use crate::domain::case::{Channel, Status};
@@ -11,6 +9,7 @@ use crate::domain::office::{OfficeKind, check_text};
 use crate::domain::role::CASE_WORKERS;
 use crate::domain::rules::check_applicant_age;
 use crate::http::cases::access::replay;
+use crate::http::cases::open::{Opening, open};
 use crate::http::cases::service;
 use crate::http::cases::view::{CaseView, NewCaseBody};
 use crate::http::context::audit;
@@ -22,7 +21,7 @@ use crate::http::context::headers::etag;
 use crate::http::context::idempotency::{self, Answer, Request};
 use crate::http::error::{ApiError, ApiResult, Problem};
 use crate::http::nemids::register;
-use crate::store::{self, cases::NewCase, events::NewEvent};
+use crate::store;
 
 /// Open a case.
 #[utoipa::path(
@@ -77,16 +76,21 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
         let channel = match office.kind {
             OfficeKind::CitizenServiceCentre => Channel::Desk,
             OfficeKind::BankBranch => Channel::Bank,
+            OfficeKind::OnlineService => {
+                return Err(ApiError::forbidden(
+                    "the online service has no desk: its cases are made by online orders, not opened by staff",
+                ));
+            }
         };
         match (channel, body.online_banking_agreement) {
-            (Channel::Bank, Some(true)) | (Channel::Desk, None | Some(false)) => {}
+            (Channel::Bank, Some(true)) | (Channel::Desk | Channel::Online, None | Some(false)) => {}
             (Channel::Bank, _) => {
                 return Err(ApiError::field(
                     "online_banking_agreement",
                     "a bank case requires an online banking agreement: send true",
                 ));
             }
-            (Channel::Desk, Some(true)) => {
+            (Channel::Desk | Channel::Online, Some(true)) => {
                 return Err(ApiError::field(
                     "online_banking_agreement",
                     "only bank branches record an online banking agreement",
@@ -99,40 +103,40 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             Some(n) if body.kind.is_service() => Some(store::nemids::by_number_for_update(conn, n)?),
             _ => None,
         };
-        let year = moment.today.year();
-        let n = store::cases::next_case_number(conn, office.id, year)?;
-        let case_number = format!("{}-{year}-{n:06}", office.code);
         let sealed = vault.seal(&cpr.digits());
         let index = vault.blind(&cpr.digits());
         let a = &body.applicant;
-        let new = NewCase {
-            id: Uuid::now_v7(),
-            case_number: &case_number,
+        let mut evidence = json!({
+            "kind": body.kind.as_str(),
+            "channel": channel.as_str(),
+            "applicant": {"name": a.name.trim()},
+        });
+        if let Some(Some(n)) = &nemid {
+            evidence["nemid_number"] = json!(n.number);
+        }
+        if let Some(r) = body.reason {
+            evidence["replacement_reason"] = json!(r.as_str());
+        }
+        if let Some(p) = body.postal_block {
+            evidence["postal_block"] = json!(p.as_str());
+        }
+        let opening = Opening {
             office_id: office.id,
+            office_code: &office.code,
             channel,
             kind: body.kind,
             status: Status::Opened,
-            applicant_cpr_sealed: &sealed,
-            applicant_cpr_index: &index,
-            applicant_name: a.name.trim(),
-            street: a.address.street.trim(),
-            postal_code: a.address.postal_code.trim(),
-            city: a.address.city.trim(),
-            country: &a.address.country,
-            online_banking_agreement: channel == Channel::Bank,
+            cpr_sealed: &sealed,
+            cpr_index: &index,
+            name: &a.name,
+            address: &a.address,
             nemid_number: nemid.as_ref().and(body.nemid_number.as_deref()),
             replacement_reason: body.reason,
             postal_block: body.postal_block,
-            opened_at: moment.now,
-            version: 1,
+            posted: None,
+            evidence: &evidence,
         };
-        let row = match store::cases::insert(conn, &new) {
-            Ok(r) => r,
-            Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
-                return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let row = open(conn, who, moment, opening)?;
         // First issuance is for people without NemID; the register is the reference. A service
         // case is for the NemID the applicant has. (After the open-case check: someone with a
         // case under way hears about that case.)
@@ -148,37 +152,6 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
                 None
             }
         };
-        let mut evidence = json!({
-            "kind": body.kind.as_str(),
-            "channel": channel.as_str(),
-            "applicant": {"name": a.name.trim()},
-        });
-        if let Some(n) = &nemid {
-            evidence["nemid_number"] = json!(n.number);
-        }
-        if let Some(r) = body.reason {
-            evidence["replacement_reason"] = json!(r.as_str());
-        }
-        if let Some(p) = body.postal_block {
-            evidence["postal_block"] = json!(p.as_str());
-        }
-        store::events::insert(
-            conn,
-            &NewEvent {
-                case_id: row.id,
-                seq: 1,
-                action: "open",
-                from_status: None,
-                to_status: Status::Opened.as_str(),
-                actor_sub: &who.sub,
-                actor_name: &who.name,
-                actor_role: who.role.as_str(),
-                actor_office: Some(&office.code),
-                evidence: &evidence,
-                request_id: &moment.request_id,
-                occurred_at: moment.now,
-            },
-        )?;
         // The register after the case and its event (the lock order in `perform`).
         if let Some(n) = &nemid {
             service::on_open(conn, who, moment, n, row.id, body.reason)?;

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod create;
 pub mod events;
 pub mod get;
+pub mod open;
 pub mod perform;
 pub mod search;
 pub mod service;

@@ -272,7 +272,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"nemid_number": nemid_number});
         }
         Evidence::SecondHalf(b) | Evidence::PostBoth(b) => {
-            let nemid = service::still_live(kind, register::of_case(conn, &row)?)?;
+            let nemid = service::still_live(register::of_case(conn, &row)?)?;
             let expected_by = rules::expected_by(moment.today, cfg.posting_window_days);
             if let Some(a) = &b.address {
                 changes.street = Some(a.street.trim());
@@ -308,7 +308,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             }
         }
         Evidence::HoldForCollection => {
-            let nemid = service::still_live(kind, register::of_case(conn, &row)?)?;
+            let nemid = service::still_live(register::of_case(conn, &row)?)?;
             let collect_by = moment.today + Days::new(u64::from(cfg.collection_days));
             let mut both = None;
             match nemid {
@@ -348,7 +348,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"reason": r.trim()});
         }
         Evidence::Activation | Evidence::Collect(_) => {
-            match service::still_live(kind, register::of_case(conn, &row)?)? {
+            match service::still_live(register::of_case(conn, &row)?)? {
                 Some(n) if kind.is_service() => {
                     later = Later::Service(ServiceStep::CardActivated(n, json!({"case_id": id})));
                 }
@@ -455,7 +455,7 @@ fn perform(conn: &mut PgConnection, who: &Principal, command: Command<Action, Ev
             evidence = json!({"nemid_number": nemid_number, "both_halves": true});
         }
         Evidence::CardHandout | Evidence::PasswordHandout => {
-            let n = service::still_live(kind, register::of_case(conn, &row)?)?
+            let n = service::still_live(register::of_case(conn, &row)?)?
                 .ok_or_else(|| ApiError::internal("a service case without its NemID in the register"))?;
             let register_evidence = json!({"case_id": id});
             later = Later::Service(if action == Action::CardHandout {

@@ -15,11 +15,11 @@ use crate::http::nemids::register::{self, LIVE, Step, WAITING};
 use crate::store::nemids::NemidRow;
 
 /// The NemID of a case, for a step that gives its holder something (a card posted or handed out,
-/// a card activated, a password): a service case's NemID revoked since the case was opened is
-/// refused. First issuance's NemIDs pass as they are.
-pub fn still_live(kind: Kind, nemid: Option<NemidRow>) -> ApiResult<Option<NemidRow>> {
+/// a card activated, a password): a NemID revoked since the case was opened (a service case's,
+/// or a first issuance's revoked in the register meanwhile) is refused.
+pub fn still_live(nemid: Option<NemidRow>) -> ApiResult<Option<NemidRow>> {
     match nemid {
-        Some(n) if kind.is_service() && n.state == NemidState::Revoked => Err(ApiError::conflict(
+        Some(n) if n.state == NemidState::Revoked => Err(ApiError::conflict(
             "nemid_revoked",
             format!("NemID {} has been revoked since the case was opened: cancel the case", n.number),
         )),

@@ -210,6 +210,12 @@ impl NewCaseBody {
     /// The service-case fields: present exactly where the kind needs them.
     pub fn check_service_fields(&self, issues: &mut Vec<FieldIssue>) {
         let kind = self.kind;
+        if kind == Kind::Online {
+            issues.push(FieldIssue::new(
+                "kind",
+                "online cases are made by online orders (POST /api/v1/online-orders), not opened by staff",
+            ));
+        }
         match (&self.nemid_number, kind.is_service()) {
             (None, true) => issues.push(FieldIssue::new("nemid_number", "is required for a service case")),
             (Some(n), true) if !nemid::is_number(n) => {

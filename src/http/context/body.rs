@@ -103,8 +103,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                     strip_position(&inner.to_string())
                 ))),
                 Category::Data => {
-                    let field = if path == "." { String::new() } else { path };
-                    Err(ApiError::validation(vec![FieldIssue::new(field, strip_position(&inner.to_string()))]))
+                    let message = strip_position(&inner.to_string());
+                    let mut field = if path == "." { String::new() } else { path };
+                    // A missing field is reported at its object; name the field itself.
+                    if let Some(name) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+                        field = if field.is_empty() { name.to_string() } else { format!("{field}.{name}") };
+                    }
+                    Err(ApiError::validation(vec![FieldIssue::new(field, message)]))
                 }
             }
         }
@@ -177,6 +182,7 @@ mod tests {
         assert!(e.problem().errors[0].message.contains("unknown field `status`"));
         let e = parse::<Outer>(br#"{"inner":{"n":1}}"#).unwrap_err();
         assert!(e.problem().errors[0].message.contains("missing field `name`"));
+        assert_eq!(e.problem().errors[0].field, "name");
         // serde reads a struct from an array of its fields; a body must be an object (fuzzer find).
         for body in [&br#"["x", {"n": 1}]"#[..], b" [null, null]", b"\"x\"", b"12", b"null"] {
             let e = parse::<Outer>(body).unwrap_err();

@@ -167,7 +167,7 @@ fn session_identity(
 fn resolve_office(
     conn: &mut PgConnection,
     id: &Identity,
-    kind: OfficeKind,
+    kinds: &[OfficeKind],
     offices: &OfficeCache,
 ) -> ApiResult<OfficeRef> {
     let code = id.office_code.as_deref().unwrap_or_default();
@@ -176,7 +176,7 @@ fn resolve_office(
         return Err(ApiError::forbidden("the token's office is not active"));
     }
     let row_kind = row.kind;
-    if row_kind != kind {
+    if !kinds.contains(&row_kind) {
         return Err(ApiError::forbidden(format!(
             "the role `{}` does not work at a {}",
             id.role.as_str(),

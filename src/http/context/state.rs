@@ -14,6 +14,7 @@ use crate::db;
 use crate::db::DbPool;
 use crate::http::context::offices::OfficeCache;
 use crate::http::error::{ApiError, ApiResult};
+use crate::registers::service::OnlineService;
 use crate::vault::CprVault;
 
 pub struct AppState {
@@ -28,6 +29,8 @@ pub struct AppState {
     /// The HS256 secret the development sign-in signs with; `None` in production, and then the
     /// sign-in routes are not mounted.
     pub dev_secret: Option<String>,
+    /// Online ordering: `None` when it is off here (no registers configured).
+    pub online: Option<Arc<OnlineService>>,
 }
 
 /// Runs blocking diesel work off the actix worker threads. Pool checkout blocks too, so it

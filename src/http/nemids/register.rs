@@ -7,7 +7,7 @@ use diesel::pg::PgConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::auth::Principal;
+use crate::auth::identity::Acts;
 use crate::domain::nemid::{CardIssue, CardState, Change, NemidState};
 use crate::http::context::moment::Moment;
 use crate::http::error::{ApiError, ApiResult};
@@ -16,13 +16,14 @@ use crate::store::nemids::{self, NemidRow, NewNemid, NewNemidEvent};
 
 fn event(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     change: Change,
     from: Option<NemidState>,
     evidence: &Value,
 ) -> ApiResult<()> {
+    let actor = who.actor();
     nemids::insert_event(
         conn,
         &NewNemidEvent {
@@ -31,10 +32,10 @@ fn event(
             action: change.as_str(),
             from_state: from.map(NemidState::as_str),
             to_state: nemid.state.as_str(),
-            actor_sub: &who.sub,
-            actor_name: &who.name,
-            actor_role: who.role.as_str(),
-            actor_office: who.office.as_ref().map(|o| o.code.as_str()),
+            actor_sub: actor.sub,
+            actor_name: actor.name,
+            actor_role: actor.role,
+            actor_office: actor.office,
             evidence,
             request_id: &moment.request_id,
             occurred_at: moment.now,
@@ -70,7 +71,7 @@ pub fn nemid_exists(existing: &NemidRow) -> ApiError {
 /// (`active: true`: active from today with its card handed out).
 pub fn create(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     holder: &Holder,
     number: &str,
@@ -124,7 +125,7 @@ pub struct Step<'a> {
 /// Moves `nemid` (locked by the caller, at `nemid.version`) by `step`, with its event.
 pub fn change(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     step: Step,
@@ -165,7 +166,7 @@ pub const LIVE: &[CardState] = &[CardState::InTransit, CardState::Held, CardStat
 /// An event about the NemID's cards: the NemID's state stays, its version moves on.
 fn cards_changed(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     change: Change,
@@ -179,7 +180,7 @@ fn cards_changed(
 /// naming them; `None` (and no event) when there were none.
 pub fn revoke_cards(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     which: &[CardState],
@@ -196,7 +197,7 @@ pub fn revoke_cards(
 /// A new code card handed out at the desk: active at once, and the card it replaces revoked.
 pub fn card_handed_out(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     mut evidence: Value,
@@ -213,7 +214,7 @@ pub fn card_handed_out(
 /// replaces is revoked.
 pub fn card_activated(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     mut evidence: Value,
@@ -238,7 +239,7 @@ pub enum CardWay {
 /// a returned letter, the one that came back), and a `card_posted` or `card_held` event.
 pub fn card_sent(
     conn: &mut PgConnection,
-    who: &Principal,
+    who: &impl Acts,
     moment: &Moment,
     nemid: &NemidRow,
     way: CardWay,

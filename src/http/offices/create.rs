@@ -36,7 +36,10 @@ pub async fn create_office(caller: Caller, body: JsonBody<NewOfficeBody>) -> Api
         (OfficeKind::CitizenServiceCentre, Some(_)) => {
             issues.push(FieldIssue::new("bank_name", "must be absent for a citizen service centre"))
         }
-        (OfficeKind::CitizenServiceCentre, None) => {}
+        (OfficeKind::OnlineService, Some(_)) => {
+            issues.push(FieldIssue::new("bank_name", "must be absent for the online service"))
+        }
+        (OfficeKind::CitizenServiceCentre | OfficeKind::OnlineService, None) => {}
     }
     body.address.check("address", &mut issues);
     if !issues.is_empty() {

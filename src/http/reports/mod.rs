@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod durations;
+pub mod online_orders;
 pub mod overdue;
 pub mod refusals;
 pub mod respond;
@@ -10,6 +11,7 @@ pub mod status;
 pub mod throughput;
 
 pub use durations::durations_report;
+pub use online_orders::online_orders_report;
 pub use overdue::overdue_report;
 pub use refusals::refusals_report;
 pub use status::status_report;

@@ -70,6 +70,11 @@ pub struct ThroughputRow {
     pub completed_replacement_card: i64,
     /// New temporary passwords handed out.
     pub completed_new_password: i64,
+    /// Of `opened`: cases made from online orders (at the online service's office; their both
+    /// halves count in `second_half_posted`).
+    pub opened_online: i64,
+    /// Online cases completed by activation.
+    pub completed_online: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -81,7 +86,7 @@ pub struct ThroughputReport {
     pub rows: Vec<ThroughputRow>,
 }
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 18] = [
     "period_start",
     "office_id",
     "office_code",
@@ -98,6 +103,8 @@ const HEADER: [&str; 16] = [
     "opened_new_password",
     "completed_replacement_card",
     "completed_new_password",
+    "opened_online",
+    "completed_online",
 ];
 
 /// What happened, per period and office.
@@ -106,12 +113,13 @@ const HEADER: [&str; 16] = [
                    period (Copenhagen days) and office: cases opened, identities verified, first halves issued, \
                    second halves posted (re-posts and posted replacement cards included), completions (standard / \
                    express), returned mail, cancellations, rejections; and service cases by kind: opened and \
-                   completed replacement-card and new-password cases (`opened` counts every case). Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
+                   completed replacement-card and new-password cases, opened (both halves posted at once) and completed online \
+                   orders (`opened` counts every case). Ranges over 2 years → 422. `Accept: text/csv` for CSV.",
     params(ThroughputQuery),
     responses(
         (status = 200, description = "The report", content(
             (ThroughputReport = "application/json"),
-            (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected,opened_replacement_card,opened_new_password,completed_replacement_card,completed_new_password\r\n")
+            (String = "text/csv", example = "period_start,office_id,office_code,opened,identity_verified,first_half_issued,second_half_posted,completed_standard,completed_express,returned,cancelled,rejected,opened_replacement_card,opened_new_password,completed_replacement_card,completed_new_password,opened_online,completed_online\r\n")
         )),
         (status = 422, description = "`to` before `from`, or a range over 2 years", body = Problem, content_type = "application/problem+json"),
     )
@@ -149,6 +157,8 @@ pub async fn throughput_report(
                     opened_new_password: r.opened_new_password,
                     completed_replacement_card: r.completed_replacement_card,
                     completed_new_password: r.completed_new_password,
+                    opened_online: r.opened_online,
+                    completed_online: r.completed_online,
                 })
                 .collect();
             Ok(ThroughputReport { from: q.from, to: q.to, granularity, rows })
@@ -175,6 +185,8 @@ pub async fn throughput_report(
                     r.opened_new_password.to_string(),
                     r.completed_replacement_card.to_string(),
                     r.completed_new_password.to_string(),
+                    r.opened_online.to_string(),
+                    r.completed_online.to_string(),
                 ]
             }),
         )

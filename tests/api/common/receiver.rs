@@ -14,6 +14,8 @@ pub struct Received {
     pub headers: HashMap<String, String>,
     pub body: Vec<u8>,
     pub status: u16,
+    /// The request line's path.
+    pub path: String,
 }
 
 impl Received {
@@ -32,7 +34,11 @@ struct State {
     fail_first: usize,
     /// Answer this to everything (after `fail_first`), 200 when unset.
     status: Option<u16>,
+    /// Answers with a status and a JSON body of its choosing (after `fail_first`).
+    reply: Option<Reply>,
 }
+
+type Reply = Arc<dyn Fn(&Received) -> (u16, String) + Send + Sync>;
 
 pub struct Receiver {
     pub url: String,
@@ -64,6 +70,11 @@ impl Receiver {
 
     pub fn fail_first(&self, n: usize) {
         self.state.lock().unwrap().fail_first = n;
+    }
+
+    /// Answers every request (after `fail_first`) with what `reply` says: a status and a body.
+    pub fn reply(&self, reply: impl Fn(&Received) -> (u16, String) + Send + Sync + 'static) {
+        self.state.lock().unwrap().reply = Some(Arc::new(reply));
     }
 
     pub fn answer(&self, status: u16) {
@@ -117,18 +128,27 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     if reader.read_exact(&mut body).is_err() {
         return;
     }
-    let status = {
+    let path = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let (status, answer) = {
         let mut s = state.lock().unwrap();
-        let status = if s.fail_first > 0 {
+        let mut got = Received { headers, body, status: 0, path };
+        let (status, answer) = if s.fail_first > 0 {
             s.fail_first -= 1;
-            500
+            (500, String::new())
+        } else if let Some(reply) = &s.reply {
+            reply(&got)
         } else {
-            s.status.unwrap_or(200)
+            (s.status.unwrap_or(200), String::new())
         };
-        s.received.push(Received { headers, body, status });
-        status
+        got.status = status;
+        s.received.push(got);
+        (status, answer)
     };
     let mut out = stream;
-    let _ = write!(out, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = write!(
+        out,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        answer.len()
+    );
     let _ = out.flush();
 }

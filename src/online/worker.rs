@@ -1,0 +1,237 @@
+//! The online order worker: runs inside every server process, claims waiting orders
+//! (`store::online::claim`, `FOR UPDATE SKIP LOCKED` with a lease, so several instances never
+//! decide one order at the same time), looks the person and the document up — both registers,
+//! for every order, whatever the first answer — and decides the order in one transaction: a case
+//! with both halves posted, or a refusal nobody is told about. A register that cannot answer
+//! leaves the order waiting for another attempt; nothing is half-done.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use diesel::pg::PgConnection;
+use futures_util::future::{Either, join, select};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::identity::Actor;
+use crate::domain::case::{Channel, Kind, Status};
+use crate::domain::clock::copenhagen_day;
+use crate::domain::cpr::Cpr;
+use crate::domain::office::OfficeKind;
+use crate::domain::online::{DocumentRecord, OrderFacts, OrderOutcome, Person, decide, normalise_document_number};
+use crate::domain::rules::expected_by;
+use crate::http::cases::open::{Opening, open};
+use crate::http::context::moment::Moment;
+use crate::http::context::state::Db;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::nemids::register::{self, CardWay, Holder};
+use crate::registers::RegisterError;
+use crate::registers::service::OnlineService;
+use crate::store;
+use crate::store::online::OrderRow;
+use crate::vault::CprVault;
+
+/// Orders decided at once by one instance.
+const BATCH: i64 = 8;
+/// An idle worker looks for due orders this often (and at once when an order arrives).
+const POLL: Duration = Duration::from_secs(1);
+
+/// The actor the online service's events name.
+fn actor(office_code: &str) -> Actor<'_> {
+    Actor { sub: "online-order", name: "Online order", role: "system", office: Some(office_code) }
+}
+
+/// Runs until the actix system it was spawned on stops.
+pub async fn run(db: Db, vault: Arc<CprVault>, online: Arc<OnlineService>) {
+    // Long enough that look-ups (bounded by their timeouts) end before another instance may
+    // take the order over.
+    let lease = 60.0;
+    loop {
+        let claimed = db.run(move |conn| Ok(store::online::claim(conn, BATCH, lease)?)).await;
+        match claimed {
+            Ok(orders) if !orders.is_empty() => {
+                for order in orders {
+                    let id = order.id;
+                    if let Err(e) = handle(&db, &vault, &online, order).await {
+                        tracing::warn!(order.id = %id, error = %e, "online order: could not be decided; tried again later");
+                    }
+                }
+            }
+            Ok(_) => {
+                let sleep = actix_web::rt::time::sleep(POLL);
+                let woken = online.wake.notified();
+                futures_util::pin_mut!(sleep, woken);
+                match select(sleep, woken).await {
+                    Either::Left(_) | Either::Right(_) => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "online order worker: cannot claim orders");
+                actix_web::rt::time::sleep(POLL).await;
+            }
+        }
+    }
+}
+
+/// The registers' answers for one order.
+struct Answers {
+    person: Option<Person>,
+    document: Option<DocumentRecord>,
+}
+
+async fn handle(db: &Db, vault: &CprVault, online: &OnlineService, order: OrderRow) -> ApiResult<()> {
+    let (Some(cpr_sealed), Some(number_sealed)) = (&order.cpr_sealed, &order.document_number_sealed) else {
+        return Err(ApiError::internal("a waiting order without its sealed values"));
+    };
+    let cpr = Cpr::parse(&vault.open(cpr_sealed)?).map_err(ApiError::internal)?;
+    let number = String::from_utf8(vault.open_bytes(number_sealed)?).map_err(ApiError::internal)?;
+    let number = normalise_document_number(&number).map_err(ApiError::internal)?;
+    // Both registers, always, and at the same time: an order that fails early takes as long
+    // and asks as much as one that matches.
+    let registers = &online.registers;
+    let (person, document) =
+        join(registers.cpr.person(&cpr), registers.documents(order.document_type).document(&number)).await;
+    let now = Utc::now();
+    match (person, document) {
+        (Ok(person), Ok(document)) => {
+            let answers = Answers { person, document };
+            let cfg = online.config.clone();
+            let outcome =
+                db.run(move |conn| conn.transaction(|conn| decide_order(conn, &cfg, &order, &answers, now))).await?;
+            if let Some(outcome) = outcome {
+                tracing::info!(order.outcome = outcome.as_str(), "online order decided");
+            }
+            Ok(())
+        }
+        (Err(e), _) | (_, Err(e)) => postpone(db, online, &order, e, now).await,
+    }
+}
+
+/// A register did not answer: the order waits, with a growing pause, until the retry window is
+/// over; then it is given up as `registers_unavailable`.
+async fn postpone(
+    db: &Db,
+    online: &OnlineService,
+    order: &OrderRow,
+    e: RegisterError,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let id = order.id;
+    let window = chrono::Duration::from_std(online.config.retry_window).map_err(ApiError::internal)?;
+    tracing::warn!(order.id = %id, attempt = order.attempts, error = %e, "online order: a register did not answer");
+    if now - order.received_at >= window {
+        db.run(move |conn| Ok(store::online::decide(conn, id, OrderOutcome::RegistersUnavailable, None, now)?)).await?;
+        tracing::warn!(order.id = %id, "online order given up: the registers stayed unavailable");
+        return Ok(());
+    }
+    let base = i64::try_from(online.config.retry_base.as_millis()).unwrap_or(i64::MAX);
+    let pause =
+        chrono::Duration::milliseconds(base.saturating_mul(1 << (order.attempts - 1).clamp(0, 16)).min(3_600_000));
+    let reason = e.to_string();
+    db.run(move |conn| Ok(store::online::postpone(conn, id, now + pause, &reason)?)).await?;
+    Ok(())
+}
+
+/// Decides a waiting order in the caller's transaction: `None` when another instance decided it
+/// meanwhile. Orders for one person are serialised here, so concurrent identical orders make
+/// one case (the second sees the first's open case).
+fn decide_order(
+    conn: &mut PgConnection,
+    cfg: &crate::config::OnlineConfig,
+    order: &OrderRow,
+    answers: &Answers,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<OrderOutcome>> {
+    store::lock_key(conn, "online-order-person", &order.cpr_index)?;
+    let Some(order) = store::online::waiting_for_update(conn, order.id)? else { return Ok(None) };
+    let today = copenhagen_day(now);
+    let facts = OrderFacts {
+        cpr_index: &order.cpr_index,
+        person: answers.person.as_ref(),
+        document: answers.document.as_ref(),
+        has_live_nemid: store::nemids::live_for_person(conn, &order.cpr_index)?.is_some(),
+        has_open_case: store::cases::has_open(conn, &order.cpr_index)?,
+        today,
+    };
+    let outcome = decide(&facts);
+    let case_id = match (outcome, &answers.person) {
+        (OrderOutcome::CaseMade, Some(person)) => Some(make_case(conn, cfg, &order, person, now)?),
+        _ => None,
+    };
+    store::online::decide(conn, order.id, outcome, case_id, now)?;
+    Ok(Some(outcome))
+}
+
+/// The case of a matching order: both halves posted to the CPR address at once, a pending NemID
+/// with its card in transit. Then `returned`, re-posting and `activation` as for posted cards.
+fn make_case(
+    conn: &mut PgConnection,
+    cfg: &crate::config::OnlineConfig,
+    order: &OrderRow,
+    person: &Person,
+    now: DateTime<Utc>,
+) -> ApiResult<Uuid> {
+    let office = store::offices::find_by_code(conn, &cfg.office_code)?
+        .filter(|o| o.active && o.kind == OfficeKind::OnlineService)
+        .ok_or_else(|| {
+            ApiError::unavailable(format!(
+                "the online service's office {} (ONLINE_OFFICE) does not exist, is inactive or is not of kind online_service",
+                cfg.office_code
+            ))
+        })?;
+    let address = person.address.as_ref().ok_or_else(|| ApiError::internal("a matching order without an address"))?;
+    let cpr_sealed =
+        order.cpr_sealed.as_deref().ok_or_else(|| ApiError::internal("a waiting order without its CPR"))?;
+    let moment = Moment {
+        now,
+        today: copenhagen_day(now),
+        request_id: format!("online-order-{}", order.id),
+        endpoint: "online order".into(),
+    };
+    let who = actor(&office.code);
+    let due = expected_by(moment.today, cfg.posting_days);
+    let nemid_number = store::cases::next_nemid_number(conn)?;
+    let evidence = json!({
+        "kind": Kind::Online.as_str(),
+        "channel": Channel::Online.as_str(),
+        "both_halves": true,
+        "document_type": order.document_type.as_str(),
+        "nemid_number": nemid_number,
+        "expected_by": due,
+        "posting_window_days": cfg.posting_days,
+    });
+    let row = open(
+        conn,
+        &who,
+        &moment,
+        Opening {
+            office_id: office.id,
+            office_code: &office.code,
+            channel: Channel::Online,
+            kind: Kind::Online,
+            status: Status::BothHalvesPosted,
+            cpr_sealed,
+            cpr_index: &order.cpr_index,
+            name: &person.name,
+            address,
+            nemid_number: Some(&nemid_number),
+            replacement_reason: None,
+            postal_block: None,
+            posted: Some((now, due)),
+            evidence: &evidence,
+        },
+    )?;
+    let holder = Holder {
+        case_id: row.id,
+        office_id: office.id,
+        cpr_sealed,
+        cpr_index: &order.cpr_index,
+        name: &row.applicant_name,
+    };
+    let nemid = register::create(conn, &who, &moment, &holder, &nemid_number, false)?;
+    register::card_sent(conn, &who, &moment, &nemid, CardWay::Posted)?;
+    tracing::info!(case.id = %row.id, case.kind = "online", "case made from an online order");
+    Ok(row.id)
+}
