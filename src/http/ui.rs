@@ -1,6 +1,6 @@
 //! The desk's browser front end: plain HTML, CSS and JavaScript modules from `ui/`, embedded in
 //! the binary at compile time so that one binary serves API and pages (no build step, no
-//! separate server). The front end uses only the public API.
+//! separate server). The front end uses only the public API. `/bestil` is the public order page.
 
 use crate::http::context::state::AppState;
 use crate::http::error::ApiError;
@@ -28,6 +28,8 @@ macro_rules! assets {
 /// on disk fails the build).
 const ASSETS: &[Asset] = assets! {
     "index.html" => "text/html; charset=utf-8",
+    "order.html" => "text/html; charset=utf-8",
+    "js/order.js" => "text/javascript; charset=utf-8",
     "app.css" => "text/css; charset=utf-8",
     "favicon.svg" => "image/svg+xml",
     "js/main.js" => "text/javascript; charset=utf-8",
@@ -53,6 +55,7 @@ const ASSETS: &[Asset] = assets! {
 /// Routes of the front end: `/` and `/ui/...`. They are not part of the API document.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
+        .route("/bestil", web::get().to(order_page))
         .route("/ui/config.json", web::get().to(config))
         .route("/ui/{path:.*}", web::get().to(asset));
 }
@@ -76,6 +79,11 @@ async fn config(state: web::Data<AppState>) -> HttpResponse {
 
 async fn index(req: HttpRequest) -> HttpResponse {
     serve(&req, "index.html")
+}
+
+/// The public order page (docs/DOMAIN.md "Online order"): no sign-in, Danish and English.
+async fn order_page(req: HttpRequest) -> HttpResponse {
+    serve(&req, "order.html")
 }
 
 async fn asset(req: HttpRequest, path: web::Path<String>) -> HttpResponse {

@@ -12,6 +12,7 @@ use crate::domain::FieldIssue;
 use crate::domain::cpr::Cpr;
 use crate::domain::office::{Address, check_text};
 use crate::domain::online::{DocumentType, Person, normalise_document_number};
+use crate::http::context::body::strip_position;
 use crate::store::online::{self as store, DevDocument, DevPerson};
 use crate::vault::CprVault;
 
@@ -68,7 +69,10 @@ pub fn parse(text: &str, vault: &CprVault) -> Result<(Vec<DevPerson>, Vec<DevDoc
     let de = &mut serde_json::Deserializer::from_str(text);
     let file: RegisterFile = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        vec![format!("{}: {}", if path == "." { "the file".into() } else { path }, e.inner())]
+        // Without serde's position, and with long digit runs blanked: a mistyped CPR number is
+        // not echoed.
+        let why = strip_position(&e.inner().to_string());
+        vec![format!("{}: {why}", if path == "." { "the file".into() } else { path })]
     })?;
     let mut issues = Vec::new();
     let mut persons = Vec::new();

@@ -19,7 +19,7 @@ use crate::auth::identity::Actor;
 use crate::domain::case::{Channel, Kind, Status};
 use crate::domain::clock::copenhagen_day;
 use crate::domain::cpr::Cpr;
-use crate::domain::office::OfficeKind;
+use crate::domain::office::{OfficeKind, check_text};
 use crate::domain::online::{DocumentRecord, OrderFacts, OrderOutcome, Person, decide, normalise_document_number};
 use crate::domain::rules::expected_by;
 use crate::http::cases::open::{Opening, open};
@@ -27,7 +27,6 @@ use crate::http::context::moment::Moment;
 use crate::http::context::state::Db;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::nemids::register::{self, CardWay, Holder};
-use crate::registers::RegisterError;
 use crate::registers::service::OnlineService;
 use crate::store;
 use crate::store::online::OrderRow;
@@ -53,9 +52,12 @@ pub async fn run(db: Db, vault: Arc<CprVault>, online: Arc<OnlineService>) {
         match claimed {
             Ok(orders) if !orders.is_empty() => {
                 for order in orders {
-                    let id = order.id;
-                    if let Err(e) = handle(&db, &vault, &online, order).await {
-                        tracing::warn!(order.id = %id, error = %e, "online order: could not be decided; tried again later");
+                    // Whatever kept the order from being decided — a register, an answer that is
+                    // not a record, the database — it waits and is tried again, within the window.
+                    if let Err(why) = handle(&db, &vault, &online, &order).await
+                        && let Err(e) = postpone(&db, &online, &order, &why, Utc::now()).await
+                    {
+                        tracing::warn!(order.id = %order.id, error = %e, "online order: could not be postponed");
                     }
                 }
             }
@@ -81,46 +83,60 @@ struct Answers {
     document: Option<DocumentRecord>,
 }
 
-async fn handle(db: &Db, vault: &CprVault, online: &OnlineService, order: OrderRow) -> ApiResult<()> {
+/// Looks the order up and decides it; the error says why it could not be decided now.
+async fn handle(db: &Db, vault: &CprVault, online: &OnlineService, order: &OrderRow) -> Result<(), String> {
     let (Some(cpr_sealed), Some(number_sealed)) = (&order.cpr_sealed, &order.document_number_sealed) else {
-        return Err(ApiError::internal("a waiting order without its sealed values"));
+        return Err("a waiting order without its sealed values".into());
     };
-    let cpr = Cpr::parse(&vault.open(cpr_sealed)?).map_err(ApiError::internal)?;
-    let number = String::from_utf8(vault.open_bytes(number_sealed)?).map_err(ApiError::internal)?;
-    let number = normalise_document_number(&number).map_err(ApiError::internal)?;
+    let cpr = vault.open(cpr_sealed).map_err(|e| e.to_string()).and_then(|d| Cpr::parse(&d).map_err(String::from))?;
+    let number = vault
+        .open_bytes(number_sealed)
+        .map_err(|e| e.to_string())
+        .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+        .and_then(|n| normalise_document_number(&n).map_err(String::from))?;
     // Both registers, always, and at the same time: an order that fails early takes as long
     // and asks as much as one that matches.
     let registers = &online.registers;
     let (person, document) =
         join(registers.cpr.person(&cpr), registers.documents(order.document_type).document(&number)).await;
     let now = Utc::now();
-    match (person, document) {
-        (Ok(person), Ok(document)) => {
-            let answers = Answers { person, document };
-            let cfg = online.config.clone();
-            let outcome =
-                db.run(move |conn| conn.transaction(|conn| decide_order(conn, &cfg, &order, &answers, now))).await?;
-            if let Some(outcome) = outcome {
-                tracing::info!(order.outcome = outcome.as_str(), "online order decided");
-            }
-            Ok(())
-        }
-        (Err(e), _) | (_, Err(e)) => postpone(db, online, &order, e, now).await,
+    let (person, document) = (person.map_err(|e| e.to_string())?, document.map_err(|e| e.to_string())?);
+    if let Some(p) = &person {
+        check_person(p)?;
+    }
+    let answers = Answers { person, document };
+    let cfg = online.config.clone();
+    let order = order.clone();
+    let outcome = db
+        .run(move |conn| conn.transaction(|conn| decide_order(conn, &cfg, &order, &answers, now)))
+        .await
+        .map_err(|e| format!("{}: {}", e.kind(), e.problem().detail))?;
+    if let Some(outcome) = outcome {
+        tracing::info!(order.outcome = outcome.as_str(), "online order decided");
+    }
+    Ok(())
+}
+
+/// A person as the CPR register answered must fit a case (a name and an address within the
+/// limits every case keeps); otherwise the answer is no record, and the order waits.
+fn check_person(p: &Person) -> Result<(), String> {
+    let mut issues = Vec::new();
+    check_text("name", &p.name, 200, &mut issues);
+    if let Some(a) = &p.address {
+        a.check("address", &mut issues);
+    }
+    match issues.first() {
+        None => Ok(()),
+        Some(i) => Err(format!("cpr: an answer that is not a record: {}: {}", i.field, i.message)),
     }
 }
 
-/// A register did not answer: the order waits, with a growing pause, until the retry window is
-/// over; then it is given up as `registers_unavailable`.
-async fn postpone(
-    db: &Db,
-    online: &OnlineService,
-    order: &OrderRow,
-    e: RegisterError,
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
+/// The order could not be decided now: it waits, with a doubling pause, until the retry window
+/// is over; then it is given up as `registers_unavailable`.
+async fn postpone(db: &Db, online: &OnlineService, order: &OrderRow, why: &str, now: DateTime<Utc>) -> ApiResult<()> {
     let id = order.id;
     let window = chrono::Duration::from_std(online.config.retry_window).map_err(ApiError::internal)?;
-    tracing::warn!(order.id = %id, attempt = order.attempts, error = %e, "online order: a register did not answer");
+    tracing::warn!(order.id = %id, attempt = order.attempts, error = why, "online order: not decided now; tried again later");
     if now - order.received_at >= window {
         db.run(move |conn| Ok(store::online::decide(conn, id, OrderOutcome::RegistersUnavailable, None, now)?)).await?;
         tracing::warn!(order.id = %id, "online order given up: the registers stayed unavailable");
@@ -129,7 +145,7 @@ async fn postpone(
     let base = i64::try_from(online.config.retry_base.as_millis()).unwrap_or(i64::MAX);
     let pause =
         chrono::Duration::milliseconds(base.saturating_mul(1 << (order.attempts - 1).clamp(0, 16)).min(3_600_000));
-    let reason = e.to_string();
+    let reason = why.to_string();
     db.run(move |conn| Ok(store::online::postpone(conn, id, now + pause, &reason)?)).await?;
     Ok(())
 }
@@ -176,7 +192,7 @@ fn make_case(
     let office = store::offices::find_by_code(conn, &cfg.office_code)?
         .filter(|o| o.active && o.kind == OfficeKind::OnlineService)
         .ok_or_else(|| {
-            ApiError::unavailable(format!(
+            ApiError::internal(format!(
                 "the online service's office {} (ONLINE_OFFICE) does not exist, is inactive or is not of kind online_service",
                 cfg.office_code
             ))

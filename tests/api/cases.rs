@@ -85,7 +85,8 @@ fn standard_journey_with_its_audit_trail() {
     assert_eq!(events[1]["evidence"]["photo_id"]["type"], "passport");
     assert_eq!(events[2]["evidence"]["nemid_number"], nemid);
     let trail = serde_json::to_string(&events).unwrap();
-    assert!(!trail.contains("4321"), "a full CPR number in the audit trail");
+    // The full number in either spelling (a bare "4321" also turns up in random ids now and then).
+    assert!(!trail.contains("1708934321") && !trail.contains("170893-4321"), "a full CPR number in the audit trail");
 
     // The log of the whole journey holds no CPR number, masked or not.
     let log = logs::text();

@@ -221,3 +221,50 @@ fn a_private_cluster_is_durable_and_stops_with_the_server_that_started_it() {
     assert!(!answers(pg_port), "db stop stopped it");
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[test]
+fn registers_import_checks_every_entry_and_loads_all_or_nothing() {
+    let db = TestDb::new();
+    let dir = crate::common::app::tempdir::TempDir::new();
+    let run = |file: &str| {
+        bin()
+            .env("DATABASE_URL", &db.url)
+            .env("DATA_DIR", dir.path())
+            .args(["registers", "import", file])
+            .output()
+            .unwrap()
+    };
+    let bad = format!("{}/bad.json", dir.path());
+    std::fs::write(
+        &bad,
+        r#"{"persons": [{"cpr": "010190-1234", "name": "Anne"}, {"cpr": "311399-1234", "name": ""}],
+            "passports": [{"number": "AB-1", "cpr": "010190-1234", "expires_on": "2035-01-01"}]}"#,
+    )
+    .unwrap();
+    let out = run(&bad);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for problem in ["persons[1].cpr", "persons[1].name", "passports[0].number", "nothing was imported"] {
+        assert!(stderr.contains(problem), "{problem} in {stderr}");
+    }
+    assert!(!stderr.contains("311399"), "no CPR number in the report: {stderr}");
+    assert_eq!(db.query_one("SELECT count(*) FROM dev_cpr_register"), 0);
+    let out = run("docs/examples/registers.json");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 5 persons, 5 passports and 2 driving licences"));
+    // Again: replaced, not doubled.
+    assert!(run("docs/examples/registers.json").status.success());
+    assert_eq!(db.query_one("SELECT count(*) FROM dev_cpr_register"), 5);
+    assert_eq!(db.query_one("SELECT count(*) FROM dev_identity_documents"), 7);
+    // Production reads the national registers: the import is refused.
+    let out = bin()
+        .env("DATABASE_URL", &db.url)
+        .env("APP_ENV", "production")
+        .env("JWT_SECRET", "0123456789abcdef0123456789abcdef")
+        .env("CPR_ENCRYPTION_KEYS", crate::common::app::TEST_CPR_KEYS)
+        .env("CPR_INDEX_KEY", crate::common::app::TEST_CPR_INDEX_KEY)
+        .args(["registers", "import", "docs/examples/registers.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -26,6 +26,7 @@ const TEXTS = {
     'role.bank': 'Bankmedarbejder',
     'role.supervisor': 'Leder',
     'role.admin': 'Administrator',
+    'role.system': 'System',
 
     'signin.title': 'Log ind',
     'signin.dev_lead': 'Udviklingstilstand: vælg en rolle og et kontor. I drift kommer adgangen fra kommunens identitetsudbyder.',
@@ -70,6 +71,7 @@ const TEXTS = {
     'off.active': 'Aktivt',
     'off.kind.citizen_service_centre': 'Borgerservice',
     'off.kind.bank_branch': 'Bankfilial',
+    'off.kind.online_service': 'Online-bestilling',
     'nav.offices': 'Kontorer',
     'queue.title': 'Arbejdskø',
     'queue.lead': 'Kontorets sager, nyeste først.',
@@ -155,6 +157,7 @@ const TEXTS = {
     'case.not_found': 'Sagen findes ikke, eller du har ikke adgang til den.',
     'channel.desk': 'Borgerservice',
     'channel.bank': 'Bank',
+    'channel.online': 'Online',
 
     'action.identity-check': 'Kontrollér identitet',
     'action.first-half': 'Udlever første halvdel',
@@ -278,6 +281,7 @@ const TEXTS = {
 
     'kind.replacement_card': 'Nyt nøglekort',
     'kind.new_password': 'Ny midlertidig adgangskode',
+    'kind.online': 'Bestilt online',
     'action.card-handout': 'Udlever nyt nøglekort',
     'action.password-handout': 'Udlever ny midlertidig adgangskode',
     'form.confirm_card_handout': 'Udlever det nye nøglekort til borgeren. Det virker med det samme, og det gamle kort spærres.',
@@ -335,6 +339,7 @@ const TEXTS = {
     'nemid.event.create': 'Oprettet',
     'nemid.event.import': 'Overført',
     'nemid.event.card_posted': 'Nøglekort sendt',
+    'nemid.event.card_held': 'Nøglekort holdt til afhentning',
     'nemid.event.activate': 'Aktiveret',
     'nemid.event.block': 'Spærret',
     'nemid.event.unblock': 'Spærring ophævet',
@@ -437,6 +442,7 @@ const TEXTS = {
     'role.bank': 'Bank staff',
     'role.supervisor': 'Supervisor',
     'role.admin': 'Administrator',
+    'role.system': 'System',
 
     'signin.title': 'Sign in',
     'signin.dev_lead': 'Development mode: pick a role and an office. In production access comes from the municipality\'s identity provider.',
@@ -481,6 +487,7 @@ const TEXTS = {
     'off.active': 'Active',
     'off.kind.citizen_service_centre': 'Citizen service centre',
     'off.kind.bank_branch': 'Bank branch',
+    'off.kind.online_service': 'Online ordering',
     'nav.offices': 'Offices',
     'queue.title': 'Work queue',
     'queue.lead': 'The office\'s cases, newest first.',
@@ -566,6 +573,7 @@ const TEXTS = {
     'case.not_found': 'The case does not exist or you have no access to it.',
     'channel.desk': 'Citizen service',
     'channel.bank': 'Bank',
+    'channel.online': 'Online',
 
     'action.identity-check': 'Check identity',
     'action.first-half': 'Hand out first half',
@@ -689,6 +697,7 @@ const TEXTS = {
 
     'kind.replacement_card': 'Replacement code card',
     'kind.new_password': 'New temporary password',
+    'kind.online': 'Ordered online',
     'action.card-handout': 'Hand out the new code card',
     'action.password-handout': 'Hand out the new temporary password',
     'form.confirm_card_handout': 'Hand the new code card to the citizen. It works at once, and the old card is revoked.',
@@ -746,6 +755,7 @@ const TEXTS = {
     'nemid.event.create': 'Created',
     'nemid.event.import': 'Imported',
     'nemid.event.card_posted': 'Code card posted',
+    'nemid.event.card_held': 'Code card held for collection',
     'nemid.event.activate': 'Activated',
     'nemid.event.block': 'Blocked',
     'nemid.event.unblock': 'Unblocked',

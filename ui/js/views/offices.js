@@ -16,7 +16,8 @@ function officeForm(onCreated) {
     field({ name: 'name', label: t('off.name') }),
     radios({
       name: 'kind', legend: t('off.kind'), value: 'citizen_service_centre',
-      options: [['citizen_service_centre', t('off.kind.citizen_service_centre')], ['bank_branch', t('off.kind.bank_branch')]],
+      options: [['citizen_service_centre', t('off.kind.citizen_service_centre')], ['bank_branch', t('off.kind.bank_branch')],
+        ['online_service', t('off.kind.online_service')]],
       onChange: (e) => { bank.hidden = e.target.value !== 'bank_branch'; },
     }),
     bank,

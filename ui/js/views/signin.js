@@ -10,7 +10,8 @@ import { field, select, textarea, readForm, showProblem, busy, clearErrors, fiel
 import { go } from '../main.js';
 
 const ROLES = ['clerk', 'bank', 'supervisor', 'admin'];
-const KIND_OF = { clerk: 'citizen_service_centre', bank: 'bank_branch' };
+// Clerks work at a citizen service centre or at the online service; bank staff at a branch.
+const KINDS_OF = { clerk: ['citizen_service_centre', 'online_service'], bank: ['bank_branch'] };
 
 export async function signIn(el, ctx, mode, params) {
   if (mode === 'identity_provider') {
@@ -48,9 +49,9 @@ function devForm(el, ctx, offices) {
   });
   function renderOffices() {
     const role = form.querySelector('[data-field="role"]').value;
-    const kind = KIND_OF[role];
-    if (!kind) { mount(officeWrap); return; }
-    const mine = offices.filter((o) => o.kind === kind);
+    const kinds = KINDS_OF[role];
+    if (!kinds) { mount(officeWrap); return; }
+    const mine = offices.filter((o) => kinds.includes(o.kind));
     mount(officeWrap, mine.length
       ? select({ name: 'office', label: t('signin.office'), hint: t('signin.office_hint'), options: mine.map((o) => [o.code, `${o.code} — ${o.name}`]) })
       : h('p', { class: 'notice warn' }, t('signin.no_offices')));

@@ -67,7 +67,8 @@ function perDay(report) {
   for (const r of report.rows) {
     if (!(r.period_start in opened)) continue;
     opened[r.period_start] += r.opened;
-    completed[r.period_start] += r.completed_standard + r.completed_express + r.completed_replacement_card + r.completed_new_password;
+    completed[r.period_start] += r.completed_standard + r.completed_express + r.completed_replacement_card + r.completed_new_password
+      + r.completed_online;
   }
   return { days, opened: days.map((d) => opened[d]), completed: days.map((d) => completed[d]) };
 }
