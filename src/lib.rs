@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod import;
+pub mod letters;
 pub mod online;
 pub mod registers;
 pub mod retention;
