@@ -19,6 +19,7 @@ pub mod views;
 
 pub mod cases;
 pub mod dev_sign_in;
+pub mod documents;
 pub mod exemptions;
 pub mod feed;
 pub mod health;

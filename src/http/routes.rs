@@ -36,6 +36,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(cases::list_cases)
         .service(cases::get_case)
         .service(cases::list_case_events)
+        .service(cases::case_document)
         .service(cases::identity_check)
         .service(cases::first_half)
         .service(cases::second_half)

@@ -460,6 +460,17 @@ fn endpoints() -> Vec<Endpoint> {
             expect: |c| gate(c).unwrap_or(if c == Caller::Admin { 403 } else { 200 }),
         },
         Endpoint {
+            name: "case_document",
+            method: Method::GET,
+            path: |f| {
+                let case = f.fresh_case();
+                let case = f.app.step(&Tok::clerk("KBH01"), &case, "reject", &json!({"reasons": ["under_age"]}));
+                format!("/api/v1/cases/{}/documents/refusal", case["id"].as_str().unwrap())
+            },
+            body: |_, _| None,
+            expect: case_reader,
+        },
+        Endpoint {
             name: "online_orders_report",
             method: Method::GET,
             path: |_| "/api/v1/reports/online-orders?from=2026-01-01&to=2026-01-31".into(),

@@ -7,6 +7,7 @@ mod architecture;
 mod auth;
 mod browser;
 mod cases;
+mod documents;
 mod errors;
 mod exemptions;
 mod feed;

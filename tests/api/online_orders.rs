@@ -163,6 +163,25 @@ fn a_matching_and_a_non_matching_order_get_the_same_answer_and_only_the_match_be
     let nemid = app.nemid(&sup, &number);
     assert_eq!(nemid["state"], "pending");
     assert_eq!(nemid["cards"][0]["state"], "in_transit");
+    // The two letters as the posting service prints them: to the CPR address, no secret the
+    // product does not hold, no CPR number.
+    for kind in ["online-letter-1", "online-letter-2"] {
+        let res = app.get(&format!("/api/v1/cases/{id}/documents/{kind}"), &sup);
+        assert_eq!(res.status(), 200, "{kind}");
+        assert_eq!(res.headers()["content-type"], "application/pdf");
+        let text = crate::documents::text_of(&res.bytes().unwrap(), kind);
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("Anne Online") && text.contains("Vestergade 12") && text.contains("7100 Vejle"),
+            "{text}"
+        );
+        assert!(text.contains(&number), "the user id: {text}");
+        assert!(
+            !text.contains("010190-1234") && !text.contains("0101901234") && !text.contains("010190-XXXX"),
+            "{text}"
+        );
+    }
+    assert_eq!(app.get(&format!("/api/v1/cases/{id}/documents/receipt"), &sup).status(), 404);
     let events = app.events(&sup, &case);
     assert_eq!(events[0]["action"], "open");
     assert_eq!(events[0]["to_status"], "both_halves_posted");

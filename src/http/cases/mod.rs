@@ -3,6 +3,7 @@
 pub mod access;
 pub mod actions;
 pub mod create;
+pub mod documents;
 pub mod events;
 pub mod get;
 pub mod open;
@@ -16,6 +17,7 @@ pub use actions::{
     issue_in_full, password_handout, post_both, postal_block, reject, returned, second_half,
 };
 pub use create::create_case;
+pub use documents::case_document;
 pub use events::list_case_events;
 pub use get::get_case;
 pub use search::{list_cases, search_cases};
