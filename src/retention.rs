@@ -55,17 +55,27 @@ pub fn run(conn: &mut PgConnection, now: DateTime<Utc>, days: u32, dry_run: bool
     }
 }
 
-/// Decided online orders (the fraud-review record: blind indexes, a keyed client hash, the
-/// outcome) received more than `days` before `now` are deleted.
-pub fn purge_online_orders(conn: &mut PgConnection, now: DateTime<Utc>, days: u32) -> QueryResult<usize> {
-    crate::store::online::purge_decided_before(conn, now - chrono::Duration::days(i64::from(days)))
+/// Online orders: those still waiting after `retry_window` are given up (their sealed CPR and
+/// document numbers removed, whether or not a worker runs anywhere), and decided ones (the
+/// fraud-review record: blind indexes, a keyed client hash, the outcome) received more than
+/// `days` before `now` are deleted. Returns (given up, deleted).
+pub fn purge_online_orders(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    days: u32,
+    retry_window: Duration,
+) -> QueryResult<(usize, usize)> {
+    let window = chrono::Duration::from_std(retry_window).unwrap_or(chrono::Duration::days(7));
+    let given_up = crate::store::online::give_up_waiting_before(conn, now - window, now)?;
+    let deleted = crate::store::online::purge_decided_before(conn, now - chrono::Duration::days(i64::from(days)))?;
+    Ok((given_up, deleted))
 }
 
 /// Finished webhook deliveries are kept this long for troubleshooting.
 const WEBHOOK_HISTORY_DAYS: i64 = 30;
 
 /// Runs retention once a day in the background, on one instance at a time.
-pub fn spawn_daily(pool: DbPool, days: u32, online_order_days: u32) {
+pub fn spawn_daily(pool: DbPool, days: u32, online_order_days: u32, online_retry_window: Duration) {
     std::thread::Builder::new()
         .name("retention".into())
         .spawn(move || {
@@ -94,8 +104,12 @@ pub fn spawn_daily(pool: DbPool, days: u32, online_order_days: u32) {
                                 }
                                 Err(e) => tracing::warn!(error = %e, "could not remove old webhook deliveries"),
                             }
-                            match purge_online_orders(&mut conn, Utc::now(), online_order_days) {
-                                Ok(n) => tracing::info!(online_orders.purged = n, "old online orders removed"),
+                            match purge_online_orders(&mut conn, Utc::now(), online_order_days, online_retry_window) {
+                                Ok((given_up, n)) => tracing::info!(
+                                    online_orders.given_up = given_up,
+                                    online_orders.purged = n,
+                                    "old online orders given up and removed"
+                                ),
                                 Err(e) => tracing::warn!(error = %e, "could not remove old online orders"),
                             }
                             match run(&mut conn, Utc::now(), days, false) {

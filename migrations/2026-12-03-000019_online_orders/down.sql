@@ -1,8 +1,10 @@
--- Undoes 000019. Refused once online cases exist: they have no place in the earlier schema.
+-- Undoes 000019. Refused once online cases, the online office or online orders exist: they have no
+-- place in the earlier schema, and the orders are the fraud-review record.
 DO $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM cases WHERE kind = 'online') OR EXISTS (SELECT 1 FROM offices WHERE kind = 'online_service') THEN
-        RAISE EXCEPTION 'online cases or an online-service office exist; they cannot be kept by the earlier schema';
+    IF EXISTS (SELECT 1 FROM cases WHERE kind = 'online') OR EXISTS (SELECT 1 FROM offices WHERE kind = 'online_service')
+       OR EXISTS (SELECT 1 FROM online_orders) THEN
+        RAISE EXCEPTION 'online cases, an online-service office or online orders (the fraud-review record) exist; the earlier schema cannot keep them';
     END IF;
 END;
 $$;

@@ -18,15 +18,19 @@ pub fn run(config: &Config, dry_run: bool, now: Option<DateTime<Utc>>) -> ExitCo
         let orders = if dry_run {
             None
         } else {
-            Some(retention::purge_online_orders(&mut conn, now, online_days).map_err(|e| e.to_string())?)
+            Some(
+                retention::purge_online_orders(&mut conn, now, online_days, config.online.retry_window)
+                    .map_err(|e| e.to_string())?,
+            )
         };
         Ok((a, orders))
     });
     match result {
         Ok((a, orders)) => {
-            if let Some(n) = orders {
+            if let Some((given_up, n)) = orders {
                 println!(
-                    "deleted {n} decided online orders received before {}",
+                    "gave up {given_up} online orders still waiting after the retry window; deleted {n} decided online \
+                     orders received before {}",
                     now - Duration::days(i64::from(online_days))
                 );
             }

@@ -38,7 +38,12 @@ pub fn run(config: Config) -> ExitCode {
         Err(e) => return fail(&e),
     }
     let pool = db::build_pool(&url, &config.db);
-    retention::spawn_daily(pool.clone(), config.domain.retention_days, config.online.retention_days);
+    retention::spawn_daily(
+        pool.clone(),
+        config.domain.retention_days,
+        config.online.retention_days,
+        config.online.retry_window,
+    );
     if let Ok(mut conn) = pool.get() {
         match idempotency::purge_expired(&mut conn) {
             Ok(n) => tracing::info!(idempotency.purged = n, "expired idempotency records removed"),

@@ -298,6 +298,11 @@ impl ApiError {
         self
     }
 
+    /// What went wrong inside, for logs that are not a response's (a background job's).
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -353,7 +358,8 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status);
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        // A setting is no outage: nothing to retry soon.
+        if self.status == StatusCode::SERVICE_UNAVAILABLE && self.kind != "online_ordering_unavailable" {
             res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECS.to_string()));
         }
         for (name, value) in &self.headers {

@@ -58,6 +58,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(exemptions::decide_exemption)
         .service(exemptions::revoke_exemption)
         .service(exemptions::list_exemption_events)
+        .service(exemptions::exemption_document)
         // `/nemids/search` before `/nemids/{number}`-shaped routes of the same method.
         .service(nemids::search_nemids)
         .service(nemids::get_nemid)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::pg::PgConnection;
-use futures_util::future::{Either, join, select};
+use futures_util::future::{Either, join, join_all, select};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,22 +44,24 @@ fn actor(office_code: &str) -> Actor<'_> {
 
 /// Runs until the actix system it was spawned on stops.
 pub async fn run(db: Db, vault: Arc<CprVault>, online: Arc<OnlineService>) {
-    // Long enough that look-ups (bounded by their timeouts) end before another instance may
-    // take the order over.
-    let lease = 60.0;
+    // The claimed orders are handled at the same time, each's two look-ups at the same time, so
+    // a batch takes one look-up timeout; the lease outlasts it twice over before another
+    // instance may take an order over (and a stale claim's writes are refused: `attempts`).
+    let lease = 2.0 * online.lookup_timeout().as_secs_f64() + 30.0;
     loop {
         let claimed = db.run(move |conn| Ok(store::online::claim(conn, BATCH, lease)?)).await;
         match claimed {
             Ok(orders) if !orders.is_empty() => {
-                for order in orders {
-                    // Whatever kept the order from being decided — a register, an answer that is
-                    // not a record, the database — it waits and is tried again, within the window.
-                    if let Err(why) = handle(&db, &vault, &online, &order).await
-                        && let Err(e) = postpone(&db, &online, &order, &why, Utc::now()).await
+                join_all(orders.iter().map(|order| async {
+                    // Whatever kept the order from being decided — a register, the database, a
+                    // missing office — it waits and is tried again, within the window.
+                    if let Err(why) = handle(&db, &vault, &online, order).await
+                        && let Err(e) = postpone(&db, &online, order, &why, Utc::now()).await
                     {
                         tracing::warn!(order.id = %order.id, error = %e, "online order: could not be postponed");
                     }
-                }
+                }))
+                .await;
             }
             Ok(_) => {
                 let sleep = actix_web::rt::time::sleep(POLL);
@@ -100,8 +102,8 @@ async fn handle(db: &Db, vault: &CprVault, online: &OnlineService, order: &Order
     let (person, document) =
         join(registers.cpr.person(&cpr), registers.documents(order.document_type).document(&number)).await;
     let now = Utc::now();
-    let (person, document) = (person.map_err(|e| e.to_string())?, document.map_err(|e| e.to_string())?);
-    if let Some(p) = &person {
+    let (mut person, document) = (person.map_err(|e| e.to_string())?, document.map_err(|e| e.to_string())?);
+    if let Some(p) = &mut person {
         check_person(p)?;
     }
     let answers = Answers { person, document };
@@ -110,25 +112,29 @@ async fn handle(db: &Db, vault: &CprVault, online: &OnlineService, order: &Order
     let outcome = db
         .run(move |conn| conn.transaction(|conn| decide_order(conn, &cfg, &order, &answers, now)))
         .await
-        .map_err(|e| format!("{}: {}", e.kind(), e.problem().detail))?;
+        .map_err(|e| format!("{}: {}", e.kind(), e.cause().unwrap_or(&e.problem().detail)))?;
     if let Some(outcome) = outcome {
         tracing::info!(order.outcome = outcome.as_str(), "online order decided");
     }
     Ok(())
 }
 
-/// A person as the CPR register answered must fit a case (a name and an address within the
-/// limits every case keeps); otherwise the answer is no record, and the order waits.
-fn check_person(p: &Person) -> Result<(), String> {
+/// A person as the CPR register answered must fit a case. A name beyond a case's limits is no
+/// answer (the order waits); an address a letter cannot be written to is no postal address
+/// (the order is refused as such).
+fn check_person(p: &mut Person) -> Result<(), String> {
     let mut issues = Vec::new();
     check_text("name", &p.name, 200, &mut issues);
+    if let Some(i) = issues.first() {
+        return Err(format!("cpr: an answer that is not a record: {}: {}", i.field, i.message));
+    }
     if let Some(a) = &p.address {
         a.check("address", &mut issues);
+        if !issues.is_empty() {
+            p.address = None;
+        }
     }
-    match issues.first() {
-        None => Ok(()),
-        Some(i) => Err(format!("cpr: an answer that is not a record: {}: {}", i.field, i.message)),
-    }
+    Ok(())
 }
 
 /// The order could not be decided now: it waits, with a doubling pause, until the retry window
@@ -138,7 +144,11 @@ async fn postpone(db: &Db, online: &OnlineService, order: &OrderRow, why: &str, 
     let window = chrono::Duration::from_std(online.config.retry_window).map_err(ApiError::internal)?;
     tracing::warn!(order.id = %id, attempt = order.attempts, error = why, "online order: not decided now; tried again later");
     if now - order.received_at >= window {
-        db.run(move |conn| Ok(store::online::decide(conn, id, OrderOutcome::RegistersUnavailable, None, now)?)).await?;
+        let attempts = order.attempts;
+        db.run(move |conn| {
+            Ok(store::online::decide(conn, id, attempts, OrderOutcome::RegistersUnavailable, None, now)?)
+        })
+        .await?;
         tracing::warn!(order.id = %id, "online order given up: the registers stayed unavailable");
         return Ok(());
     }
@@ -146,7 +156,8 @@ async fn postpone(db: &Db, online: &OnlineService, order: &OrderRow, why: &str, 
     let pause =
         chrono::Duration::milliseconds(base.saturating_mul(1 << (order.attempts - 1).clamp(0, 16)).min(3_600_000));
     let reason = why.to_string();
-    db.run(move |conn| Ok(store::online::postpone(conn, id, now + pause, &reason)?)).await?;
+    let attempts = order.attempts;
+    db.run(move |conn| Ok(store::online::postpone(conn, id, attempts, now + pause, &reason)?)).await?;
     Ok(())
 }
 
@@ -161,7 +172,12 @@ fn decide_order(
     now: DateTime<Utc>,
 ) -> ApiResult<Option<OrderOutcome>> {
     store::lock_key(conn, "online-order-person", &order.cpr_index)?;
-    let Some(order) = store::online::waiting_for_update(conn, order.id)? else { return Ok(None) };
+    let claimed = order.attempts;
+    // Still waiting, and still ours: another instance that took it over after our lease ran out
+    // counted another attempt.
+    let Some(order) = store::online::waiting_for_update(conn, order.id)?.filter(|o| o.attempts == claimed) else {
+        return Ok(None);
+    };
     let today = copenhagen_day(now);
     let facts = OrderFacts {
         cpr_index: &order.cpr_index,
@@ -176,7 +192,7 @@ fn decide_order(
         (OrderOutcome::CaseMade, Some(person)) => Some(make_case(conn, cfg, &order, person, now)?),
         _ => None,
     };
-    store::online::decide(conn, order.id, outcome, case_id, now)?;
+    store::online::decide(conn, order.id, claimed, outcome, case_id, now)?;
     Ok(Some(outcome))
 }
 

@@ -12,3 +12,14 @@ pub struct OnlineService {
     /// Notified after an order is stored, so the worker decides it at once.
     pub wake: Notify,
 }
+
+impl OnlineService {
+    /// How long one look-up may take: the production registers' timeout; the development ones
+    /// answer from the database.
+    pub fn lookup_timeout(&self) -> std::time::Duration {
+        match &self.config.registers {
+            crate::config::RegistersConfig::Remote(r) => r.timeout,
+            _ => std::time::Duration::from_secs(10),
+        }
+    }
+}

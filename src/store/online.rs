@@ -42,6 +42,8 @@ pub struct NewOrder<'a> {
     pub document_number_sealed: Option<&'a [u8]>,
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// 1 for a rate-limited attempt (later ones within a minute are added to it), else 0.
+    pub attempts: i32,
 }
 
 pub fn insert(conn: &mut PgConnection, new: &NewOrder<'_>) -> QueryResult<()> {
@@ -94,6 +96,27 @@ pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResul
     .load(conn)
 }
 
+/// A client's further attempt for the same CPR number while it is over the limit is added to its
+/// latest rate-limited attempt of the last minute, if there is one (returns whether), so that a
+/// flood writes a row a minute, not a row a request; the report counts them all.
+pub fn add_rate_limited(
+    conn: &mut PgConnection,
+    client_hash: &str,
+    cpr_index: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let n = diesel::sql_query(
+        "UPDATE online_orders SET attempts = attempts + 1 WHERE id = (
+             SELECT id FROM online_orders WHERE client_hash = $1 AND cpr_index = $2 AND outcome = 'rate_limited'
+               AND received_at > $3 ORDER BY received_at DESC LIMIT 1)",
+    )
+    .bind::<Text, _>(client_hash)
+    .bind::<Text, _>(cpr_index)
+    .bind::<diesel::sql_types::Timestamptz, _>(since)
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
 /// The order, locked, if it is still waiting.
 pub fn waiting_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<OrderRow>> {
     online_orders::table
@@ -105,32 +128,72 @@ pub fn waiting_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Opti
         .optional()
 }
 
-/// Decides a waiting order: its outcome, its case if one was made; the sealed values go.
+/// Decides a waiting order still held by the claim that counted `attempts`: its outcome, its
+/// case if one was made; the sealed values go. Returns how many rows changed (0: another
+/// instance has taken it over, or it is decided).
 pub fn decide(
     conn: &mut PgConnection,
     id: Uuid,
+    attempts: i32,
     outcome: OrderOutcome,
     case_id: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::update(online_orders::table.filter(online_orders::id.eq(id)).filter(online_orders::outcome.is_null()))
-        .set((
-            online_orders::outcome.eq(Some(outcome)),
-            online_orders::case_id.eq(case_id),
-            online_orders::decided_at.eq(Some(at)),
-            online_orders::cpr_sealed.eq(None::<Vec<u8>>),
-            online_orders::document_number_sealed.eq(None::<Vec<u8>>),
-            online_orders::next_attempt_at.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
+    diesel::update(
+        online_orders::table
+            .filter(online_orders::id.eq(id))
+            .filter(online_orders::outcome.is_null())
+            .filter(online_orders::attempts.eq(attempts)),
+    )
+    .set((
+        online_orders::outcome.eq(Some(outcome)),
+        online_orders::case_id.eq(case_id),
+        online_orders::decided_at.eq(Some(at)),
+        online_orders::cpr_sealed.eq(None::<Vec<u8>>),
+        online_orders::document_number_sealed.eq(None::<Vec<u8>>),
+        online_orders::next_attempt_at.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
 }
 
-/// A look-up failed: the order waits until `next`, with the reason.
-pub fn postpone(conn: &mut PgConnection, id: Uuid, next: DateTime<Utc>, error: &str) -> QueryResult<usize> {
+/// The order could not be decided: it waits until `next`, with the reason — if the claim that
+/// counted `attempts` still holds it.
+pub fn postpone(
+    conn: &mut PgConnection,
+    id: Uuid,
+    attempts: i32,
+    next: DateTime<Utc>,
+    error: &str,
+) -> QueryResult<usize> {
     let error: String = error.chars().take(500).collect();
-    diesel::update(online_orders::table.filter(online_orders::id.eq(id)).filter(online_orders::outcome.is_null()))
-        .set((online_orders::next_attempt_at.eq(Some(next)), online_orders::last_error.eq(Some(error))))
-        .execute(conn)
+    diesel::update(
+        online_orders::table
+            .filter(online_orders::id.eq(id))
+            .filter(online_orders::outcome.is_null())
+            .filter(online_orders::attempts.eq(attempts)),
+    )
+    .set((online_orders::next_attempt_at.eq(Some(next)), online_orders::last_error.eq(Some(error))))
+    .execute(conn)
+}
+
+/// Orders still waiting that were received before `before` are given up (`registers_unavailable`,
+/// their sealed values removed), whether or not any server's worker runs: nothing waits forever.
+pub fn give_up_waiting_before(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        online_orders::table.filter(online_orders::outcome.is_null()).filter(online_orders::received_at.lt(before)),
+    )
+    .set((
+        online_orders::outcome.eq(Some(OrderOutcome::RegistersUnavailable)),
+        online_orders::decided_at.eq(Some(now)),
+        online_orders::cpr_sealed.eq(None::<Vec<u8>>),
+        online_orders::document_number_sealed.eq(None::<Vec<u8>>),
+        online_orders::next_attempt_at.eq(None::<DateTime<Utc>>),
+    ))
+    .execute(conn)
 }
 
 /// Decided orders received before `before` are deleted (retention of the fraud-review record).
@@ -155,7 +218,8 @@ pub struct DayOutcome {
 /// Orders received on the Copenhagen days `from..=to`, counted by day and outcome.
 pub fn by_day(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<DayOutcome>> {
     diesel::sql_query(
-        "SELECT (received_at AT TIME ZONE 'Europe/Copenhagen')::date AS day, outcome, count(*) AS n
+        "SELECT (received_at AT TIME ZONE 'Europe/Copenhagen')::date AS day, outcome,
+                sum(CASE WHEN outcome = 'rate_limited' THEN greatest(attempts, 1) ELSE 1 END)::bigint AS n
          FROM online_orders
          WHERE received_at >= ($1::date::timestamp AT TIME ZONE 'Europe/Copenhagen')
            AND received_at < (($2::date + 1)::timestamp AT TIME ZONE 'Europe/Copenhagen')

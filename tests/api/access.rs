@@ -511,6 +511,26 @@ fn endpoints() -> Vec<Endpoint> {
             expect: |c| gate(c).unwrap_or(if c == Caller::Supervisor { 200 } else { 403 }),
         },
         Endpoint {
+            name: "exemption_document",
+            method: Method::GET,
+            path: |f| {
+                let ex = f.fresh_exemption();
+                let id = ex["id"].as_str().unwrap().to_string();
+                let res = tokens::auth(
+                    f.app.request(Method::POST, &format!("/api/v1/exemptions/{id}/decision")),
+                    &Tok::supervisor(),
+                )
+                .header("if-match", "\"1\"")
+                .json(&json!({"outcome": "granted"}))
+                .send()
+                .unwrap();
+                assert_eq!(res.status(), 200);
+                format!("/api/v1/exemptions/{id}/documents/decision")
+            },
+            body: |_, _| None,
+            expect: |c| exemption_reader(c, 200),
+        },
+        Endpoint {
             name: "revoke_exemption",
             method: Method::POST,
             path: |f| format!("/api/v1/exemptions/{}/revoke", f.exemption["id"].as_str().unwrap()),

@@ -157,3 +157,56 @@ fn a_held_card_has_a_collection_notice_and_its_collection_a_receipt() {
     let receipt = words(&text_of(&pdf(&app, &clerk, &case, "receipt", None), "receipt-collected"));
     assert!(receipt.contains("Nøglekortet, hentet på kontoret"), "{receipt}");
 }
+
+#[test]
+fn an_exemption_decision_and_its_revocation_are_letters() {
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let res = app.post(
+        "/api/v1/exemptions",
+        &clerk,
+        &json!({"citizen": {"cpr": CPR, "name": "Else Ørsted"}, "reason": "language", "declaration": "in_person"}),
+    );
+    assert_eq!(res.status(), 201);
+    let ex: Value = res.json().unwrap();
+    let id = ex["id"].as_str().unwrap();
+    let get =
+        |kind: &str, lang: &str| app.get(&format!("/api/v1/exemptions/{id}/documents/{kind}?lang={lang}"), &clerk);
+    assert_eq!(get("decision", "da").status(), 404, "not decided yet");
+    let act = |path: &str, version: i64, body: Value, tok: &Tok| {
+        crate::common::tokens::auth(app.request(reqwest::Method::POST, &format!("/api/v1/exemptions/{id}/{path}")), tok)
+            .header("if-match", format!("\"{version}\""))
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    let res = act("decision", 1, json!({"outcome": "granted"}), &Tok::supervisor());
+    assert_eq!(res.status(), 200);
+    let res = get("decision", "da");
+    assert_eq!(res.status(), 200);
+    let text = words(&text_of(&res.bytes().unwrap(), "exemption-decision"));
+    no_full_cpr(&text);
+    for fact in [
+        "Afgørelse: fritagelse for Digital Post",
+        "Else Ørsted",
+        "170893-XXXX",
+        "Sprog",
+        "Klagevejledning",
+        "version 2",
+    ] {
+        assert!(text.contains(fact), "{fact} in: {text}");
+    }
+    assert_eq!(get("revocation", "da").status(), 404);
+    let res = act("revoke", 2, json!({"reason": "Enrolled in Digital Post"}), &clerk);
+    assert_eq!(res.status(), 200);
+    let res = get("revocation", "en");
+    assert_eq!(res.status(), 200);
+    let text = words(&text_of(&res.bytes().unwrap(), "exemption-revocation"));
+    assert!(
+        text.contains("Revocation of exemption from Digital Post") && text.contains("Enrolled in Digital Post"),
+        "{text}"
+    );
+    // The decision stays readable after the revocation.
+    assert_eq!(get("decision", "en").status(), 200);
+}

@@ -308,6 +308,99 @@ fn concurrent_identical_orders_make_one_case() {
 }
 
 #[test]
+fn two_servers_deciding_one_persons_orders_make_one_case() {
+    let app = online_app(&NO_LIMITS);
+    let other = app.another_process_with(&NO_LIMITS);
+    let bases = [app.base.clone(), other.base.clone()];
+    // Both servers' workers decide: the orders arrive at both at once.
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let base = bases[i % 2].clone();
+                let client = app.client.clone();
+                s.spawn(move || {
+                    client
+                        .post(format!("{base}/api/v1/online-orders"))
+                        .json(&json!({"cpr": ANNE, "document": {"type": "passport", "number": "AB1234567"}}))
+                        .send()
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(answers.iter().all(|s| *s == 202), "{answers:?}");
+    wait_decided(&app, 8);
+    assert_eq!(app.db.query_one("SELECT count(*) FROM cases"), 1);
+    assert_eq!(outcome_count(&app, "case_made"), 1);
+    assert_eq!(outcome_count(&app, "open_case"), 7);
+}
+
+#[test]
+fn a_burst_against_the_limit_lets_exactly_the_limit_through_and_is_recorded_compactly() {
+    let app = online_app(&[
+        ("ONLINE_LIMIT_CLIENT_PER_HOUR", "1000"),
+        ("ONLINE_LIMIT_CLIENT_PER_DAY", "1000"),
+        ("ONLINE_LIMIT_CPR_PER_HOUR", "3"),
+    ]);
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..12)
+            .map(|i| {
+                let app = &app;
+                s.spawn(move || order(app, ANNE, "passport", &format!("ZZ00000{i:02}")).status().as_u16())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(answers.iter().filter(|s| **s == 202).count(), 3, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == 429).count(), 9, "{answers:?}");
+    // Nine refused attempts within a minute: one record that counts them.
+    assert_eq!(app.db.query_one("SELECT count(*) FROM online_orders WHERE outcome = 'rate_limited'"), 1);
+    assert_eq!(
+        app.db.query_one("SELECT sum(attempts)::bigint AS count FROM online_orders WHERE outcome = 'rate_limited'"),
+        9
+    );
+    wait_decided(&app, 4);
+    let day = today().to_string();
+    let report: Value =
+        app.get(&format!("/api/v1/reports/online-orders?from={day}&to={day}"), &Tok::supervisor()).json().unwrap();
+    assert_eq!(report["totals"]["rate_limited"], 9);
+    assert_eq!(report["totals"]["attempts"], 12);
+}
+
+#[test]
+fn an_order_the_registers_never_answer_is_given_up_and_its_numbers_removed() {
+    let cpr = Receiver::start();
+    cpr.answer(503);
+    let base = cpr.url.trim_end_matches("/hooks").to_string();
+    let mut env: Vec<(&str, &str)> = NO_LIMITS.to_vec();
+    env.extend([
+        ("REGISTERS", "remote"),
+        ("CPR_REGISTER_URL", base.as_str()),
+        ("PASSPORT_REGISTER_URL", base.as_str()),
+        ("DRIVERS_LICENCE_REGISTER_URL", base.as_str()),
+        ("ONLINE_REGISTER_RETRY_BASE_MS", "60000"),
+    ]);
+    let app = TestApp::spawn_with(&env);
+    app.office("ONLINE", "online_service");
+    assert_eq!(order(&app, ANNE, "passport", "AB1234567").status(), 202);
+    cpr.wait_for(2, Duration::from_secs(10));
+    let waiting = "SELECT count(*) FROM online_orders WHERE outcome IS NULL AND cpr_sealed IS NOT NULL";
+    assert_eq!(app.db.query_one(waiting), 1, "it waits for the registers, its numbers sealed");
+    // A day later (the retry window), the daily run gives it up, worker or not.
+    let later = Utc::now() + chrono::Duration::hours(25);
+    let (given_up, deleted) =
+        nemid_desk::retention::purge_online_orders(&mut app.db.conn(), later, 365, Duration::from_secs(24 * 3600))
+            .unwrap();
+    assert_eq!((given_up, deleted), (1, 0));
+    assert_eq!(app.db.query_one(waiting), 0);
+    assert_eq!(outcome_count(&app, "registers_unavailable"), 1);
+    assert_eq!(app.db.query_one("SELECT count(*) FROM online_orders WHERE cpr_sealed IS NOT NULL"), 0);
+}
+
+#[test]
 fn online_ordering_is_off_without_registers() {
     let app = TestApp::spawn_with(&[("REGISTERS", "off")]);
     let p = problem(order(&app, ANNE, "passport", "AB1234567"), 503);

@@ -1,5 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use std::net::IpAddr;
+
 use chrono::Duration;
 use uuid::Uuid;
 
@@ -27,9 +29,10 @@ use crate::store::online::{self as store, NewOrder};
         (status = 429, description = "Too many orders from this address or for this CPR number", body = Problem,
             content_type = "application/problem+json",
             headers(("Retry-After" = u32, description = "Seconds until another order is allowed"))),
-        (status = 503, description = "Online ordering is off here, or the database is not reachable", body = Problem,
+        (status = 503, description = "Online ordering is off here (`online_ordering_unavailable`, no Retry-After), or \
+            the database is not reachable", body = Problem,
             content_type = "application/problem+json",
-            headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))),
+            headers(("Retry-After" = u32, description = "When the database is not reachable: seconds to wait before retrying"))),
     ),
     security(())
 )]
@@ -71,6 +74,9 @@ pub async fn order_online(
                     wait = wait.max(retry_after(&Recent { times: &times }, limits, now));
                 }
                 let limited = wait.is_some();
+                if limited && store::add_rate_limited(conn, &client_hash, &cpr_index, now - Duration::minutes(1))? {
+                    return Ok::<_, ApiError>(wait);
+                }
                 let (cpr_sealed, number_sealed) = if limited {
                     (None, None)
                 } else {
@@ -89,6 +95,7 @@ pub async fn order_online(
                         document_number_sealed: number_sealed.as_deref(),
                         next_attempt_at: (!limited).then_some(now),
                         decided_at: limited.then_some(now),
+                        attempts: i32::from(limited),
                     },
                 )?;
                 Ok::<_, ApiError>(wait)
@@ -96,8 +103,9 @@ pub async fn order_online(
         })
         .await
         .and_then(|wait| match wait {
+            // Rounded up: a client that waits exactly as told is not refused again.
             Some(d) => Err(ApiError::too_many_requests(
-                d.num_seconds(),
+                (d.num_milliseconds() + 999) / 1000,
                 "too many orders from this address or for this CPR number; try again later",
             )),
             None => Ok(()),
@@ -106,21 +114,50 @@ pub async fn order_online(
     Ok(HttpResponse::build(StatusCode::ACCEPTED).json(OnlineOrderReceived::new(online.config.posting_days)))
 }
 
-/// The client's address: the connection's peer, or — behind a trusted proxy
-/// (`TRUST_FORWARDED_FOR`) — the last `X-Forwarded-For` entry, the one that proxy added.
+/// The client the limits count: the connection's peer, or — behind a trusted proxy
+/// (`TRUST_FORWARDED_FOR`) — the last `X-Forwarded-For` entry, the one that proxy added. An
+/// IPv6 client is its /64 (one host commonly has all of it), an IPv4-mapped address its IPv4.
 fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(last) = req
-            .headers()
+    let forwarded = || {
+        req.headers()
             .get_all("x-forwarded-for")
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .last()
-        && let Ok(ip) = last.parse::<std::net::IpAddr>()
-    {
-        return ip.to_string();
+            .and_then(|v| v.parse::<IpAddr>().ok())
+    };
+    let ip = if trust_forwarded_for { forwarded() } else { None }.or_else(|| req.peer_addr().map(|a| a.ip()));
+    match ip {
+        Some(ip) => client_key(ip),
+        None => "unknown".into(),
     }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_prefix() {
+        let key = |s: &str| client_key(s.parse().unwrap());
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+    }
 }
