@@ -41,6 +41,7 @@ const ASSETS: &[Asset] = assets! {
     "js/forms.js" => "text/javascript; charset=utf-8",
     "js/actions.js" => "text/javascript; charset=utf-8",
     "js/evidence.js" => "text/javascript; charset=utf-8",
+    "js/documents.js" => "text/javascript; charset=utf-8",
     "js/views/signin.js" => "text/javascript; charset=utf-8",
     "js/views/queue.js" => "text/javascript; charset=utf-8",
     "js/views/new_case.js" => "text/javascript; charset=utf-8",

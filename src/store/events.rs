@@ -49,6 +49,14 @@ pub fn insert(conn: &mut PgConnection, new: &NewEvent<'_>) -> QueryResult<usize>
 }
 
 /// A case's events, oldest first.
+/// Whether the case has an event with one of `actions`.
+pub fn any_of(conn: &mut PgConnection, case_id: Uuid, actions: &[&str]) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        case_events::table.filter(case_events::case_id.eq(case_id)).filter(case_events::action.eq_any(actions)),
+    ))
+    .get_result(conn)
+}
+
 pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<EventRow>> {
     case_events::table
         .filter(case_events::case_id.eq(case_id))

@@ -49,7 +49,33 @@ pub fn text_of(bytes: &[u8], name: &str) -> String {
         .status()
         .expect("pdftoppm");
     assert!(png.success(), "pdftoppm failed on {name}");
+    conforms(&file, name);
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// What can be checked of the PDF/A-2a claim with poppler (veraPDF is in no package registry
+/// here): tagged, the PDF/A identification in the XMP metadata, every font embedded, the title
+/// and language set.
+fn conforms(file: &std::path::Path, name: &str) {
+    let run = |args: &[&str]| {
+        let out = Command::new(args[0]).args(&args[1..]).arg(file).output().expect(args[0]);
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let info = run(&["pdfinfo"]);
+    assert!(info.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")), "{name} is not tagged: {info}");
+    assert!(info.lines().any(|l| l.starts_with("Title:") && l.len() > 20), "{name} has no title: {info}");
+    let meta = run(&["pdfinfo", "-meta"]);
+    assert!(meta.contains("<pdfaid:part>2</pdfaid:part><pdfaid:conformance>A</pdfaid:conformance>"), "{name}: {meta}");
+    assert!(meta.contains("<dc:language><rdf:Bag><rdf:li>"), "{name} names no language");
+    let fonts = run(&["pdffonts"]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "{name}: no fonts");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name type [type] encoding emb sub uni object id
+        let emb = cols[cols.len() - 5];
+        assert_eq!(emb, "yes", "{name}: a font not embedded: {row}");
+    }
 }
 
 fn no_full_cpr(text: &str) {

@@ -147,7 +147,14 @@ test('a clerk registers an exemption request and a supervisor decides it', async
   assert.ok(found.body.items.some((x) => x.citizen.name === name), 'granted');
   await card.waitFor({ state: 'detached' });
   // Now among the granted ones, which a supervisor may revoke too.
-  await page.getByRole('row', { name: new RegExp(name) }).getByRole('button', { name: `Tilbagekald: ${name}` }).waitFor();
+  const grantedRow = page.getByRole('row', { name: new RegExp(name) });
+  await grantedRow.getByRole('button', { name: `Tilbagekald: ${name}` }).waitFor();
+  // The decision is a letter: offered in the row, downloaded as a PDF.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    grantedRow.getByRole('button', { name: `Hent afgørelse (PDF): ${name}` }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^exemption-decision-v2\.pdf$/);
   await accessible(page, 'exemptions (supervisor, after a decision)');
   assert.deepEqual(page.problems(), []);
 

@@ -109,7 +109,12 @@ export function idempotency() {
 
 /** Saves what `path` answers as CSV under `filename` (the browser's download). */
 export async function downloadCsv(path, filename) {
-  const { data } = await api('GET', path, { accept: 'text/csv' });
+  return download(path, filename, 'text/csv');
+}
+
+/** Saves what `path` answers (of type `accept`) under `filename`: the browser's download. */
+export async function download(path, filename, accept) {
+  const { data } = await api('GET', path, { accept });
   const url = URL.createObjectURL(data);
   const a = document.createElement('a');
   a.href = url;

@@ -8,7 +8,7 @@ use crate::auth::Principal;
 use crate::domain::case::Status;
 use crate::domain::exemption::ExemptionStatus;
 use crate::domain::role::Role;
-use crate::http::cases::view::CaseView;
+use crate::http::cases::view::{CaseView, HANDOUTS, available};
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::moment::Moment;
 use crate::http::error::{ApiError, ApiResult};
@@ -43,7 +43,10 @@ pub fn full_view(
     vault: &CprVault,
 ) -> ApiResult<CaseView> {
     let exempt = row.status == Status::Completed && exemptions::granted_for(conn, &row.applicant_cpr_index)?;
+    let handed_out = crate::store::events::any_of(conn, row.id, &HANDOUTS)?;
+    let documents = available(&row, handed_out);
     let mut v = CaseView::new(row, office_code, today, true, vault)?;
+    v.documents = Some(documents);
     if exempt {
         v.digital_post_exemption = Some(ExemptionStatus::Granted);
     }

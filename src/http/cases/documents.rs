@@ -4,15 +4,14 @@
 //! bytes: the document's id and date are the version's.
 
 use actix_web::{HttpResponse, get, web};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::case::{Kind, Status};
+use crate::domain::case::Status;
 use crate::domain::cpr::mask_digits;
 use crate::domain::refusal::RefusalReason;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::access::load_visible;
+use crate::http::cases::view::{CaseDocument, HANDOUTS, available};
 use crate::http::context::audit::{self, Subject};
 use crate::http::context::caller::Caller;
 use crate::http::documents::{DocumentQuery, Lang, PdfFile, dated, day, make, respond, sender, time};
@@ -23,63 +22,6 @@ use crate::store::cases::CaseRow;
 use crate::store::events::EventRow;
 use crate::store::offices::OfficeRow;
 use crate::vault::CprVault;
-
-/// The documents a case can have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum CaseDocument {
-    /// What was handed out at the desk and when, what comes by post (or where to collect it).
-    Receipt,
-    /// A refused case's decision: grounds, rules, appeal guidance, who decided and when.
-    Refusal,
-    /// A card held for collection at the office, and by when.
-    CollectionNotice,
-    /// An online order's first letter: the NemID number (user id); the temporary password is
-    /// printed by the posting service.
-    #[serde(rename = "online-letter-1")]
-    OnlineLetter1,
-    /// An online order's second letter: the code card.
-    #[serde(rename = "online-letter-2")]
-    OnlineLetter2,
-}
-
-impl CaseDocument {
-    pub const ALL: [CaseDocument; 5] = [
-        CaseDocument::Receipt,
-        CaseDocument::Refusal,
-        CaseDocument::CollectionNotice,
-        CaseDocument::OnlineLetter1,
-        CaseDocument::OnlineLetter2,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseDocument::Receipt => "receipt",
-            CaseDocument::Refusal => "refusal",
-            CaseDocument::CollectionNotice => "collection-notice",
-            CaseDocument::OnlineLetter1 => "online-letter-1",
-            CaseDocument::OnlineLetter2 => "online-letter-2",
-        }
-    }
-}
-
-/// What was handed out at the desk, from the events.
-const HANDOUTS: [&str; 5] = ["first-half", "issue-in-full", "card-handout", "password-handout", "collect"];
-
-/// The documents `row` has now.
-pub fn available(row: &CaseRow, events: &[EventRow]) -> Vec<CaseDocument> {
-    CaseDocument::ALL
-        .into_iter()
-        .filter(|d| match d {
-            CaseDocument::Receipt => events.iter().any(|e| HANDOUTS.contains(&e.action.as_str())),
-            CaseDocument::Refusal => row.refusal.is_some(),
-            CaseDocument::CollectionNotice => row.held_at.is_some() && row.collect_by.is_some(),
-            CaseDocument::OnlineLetter1 | CaseDocument::OnlineLetter2 => {
-                row.kind == Kind::Online && row.nemid_number.is_some()
-            }
-        })
-        .collect()
-}
 
 /// A document of a case.
 #[utoipa::path(
@@ -112,7 +54,8 @@ pub async fn case_document(
         .run(CASE_READERS, move |conn, who, moment| {
             let (row, _) = load_visible(conn, who, id)?;
             let events = store::events::for_case(conn, id)?;
-            if !available(&row, &events).contains(&kind) {
+            let handed_out = events.iter().any(|e| HANDOUTS.contains(&e.action.as_str()));
+            if !available(&row, handed_out).contains(&kind) {
                 return Err(ApiError::not_found(format!("this case has no {} (yet)", kind.as_str())));
             }
             let office = store::offices::find(conn, row.office_id)?.ok_or_else(|| ApiError::internal("case office"))?;

@@ -86,6 +86,10 @@ pub struct CaseView {
     /// Digital Post, so the clerk can offer to revoke it; on single reads and action answers.
     #[schema(example = json!(null))]
     pub digital_post_exemption: Option<ExemptionStatus>,
+    /// The documents the case has now (`GET /api/v1/cases/{id}/documents/{kind}`); in the
+    /// single-case view only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<CaseDocument>>,
     /// Equals the number of events; the ETag is this number, quoted.
     pub version: i32,
 }
@@ -146,6 +150,7 @@ impl CaseView {
             uncollected: status == Status::AwaitingCollection && rules::is_overdue(row.collect_by, today),
             refusal: row.refusal,
             digital_post_exemption: None,
+            documents: None,
             version: row.version,
         })
     }
@@ -526,4 +531,61 @@ pub struct HolderBody {
 }))]
 pub struct AccompanyingHolderBody {
     pub holder: HolderBody,
+}
+
+/// The documents a case can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CaseDocument {
+    /// What was handed out at the desk and when, what comes by post (or where to collect it).
+    Receipt,
+    /// A refused case's decision: grounds, rules, appeal guidance, who decided and when.
+    Refusal,
+    /// A card held for collection at the office, and by when.
+    CollectionNotice,
+    /// An online order's first letter: the NemID number (user id); the temporary password is
+    /// printed by the posting service.
+    #[serde(rename = "online-letter-1")]
+    OnlineLetter1,
+    /// An online order's second letter: the code card.
+    #[serde(rename = "online-letter-2")]
+    OnlineLetter2,
+}
+
+impl CaseDocument {
+    pub const ALL: [CaseDocument; 5] = [
+        CaseDocument::Receipt,
+        CaseDocument::Refusal,
+        CaseDocument::CollectionNotice,
+        CaseDocument::OnlineLetter1,
+        CaseDocument::OnlineLetter2,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseDocument::Receipt => "receipt",
+            CaseDocument::Refusal => "refusal",
+            CaseDocument::CollectionNotice => "collection-notice",
+            CaseDocument::OnlineLetter1 => "online-letter-1",
+            CaseDocument::OnlineLetter2 => "online-letter-2",
+        }
+    }
+}
+
+/// What is handed out at the desk: the events after which a case has a receipt.
+pub const HANDOUTS: [&str; 5] = ["first-half", "issue-in-full", "card-handout", "password-handout", "collect"];
+
+/// The documents `row` has now; `handed_out`: it has one of the `HANDOUTS` events.
+pub fn available(row: &CaseRow, handed_out: bool) -> Vec<CaseDocument> {
+    CaseDocument::ALL
+        .into_iter()
+        .filter(|d| match d {
+            CaseDocument::Receipt => handed_out,
+            CaseDocument::Refusal => row.refusal.is_some(),
+            CaseDocument::CollectionNotice => row.held_at.is_some() && row.collect_by.is_some(),
+            CaseDocument::OnlineLetter1 | CaseDocument::OnlineLetter2 => {
+                row.kind == Kind::Online && row.nemid_number.is_some()
+            }
+        })
+        .collect()
 }

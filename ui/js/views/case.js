@@ -5,6 +5,7 @@
 import { h, mount, noticeBox, announce } from '../dom.js';
 import { t, fmtTime, fmtDate, copenhagenToday, lang } from '../i18n.js';
 import { api, ApiError, idempotency } from '../api.js';
+import { documentButton } from '../documents.js';
 import { field, checkbox, textarea, select, group, problemText, readForm, showProblem, clearErrors, busy } from '../forms.js';
 import { actionPanel } from '../actions.js';
 import { loadSettings, photoIdFields, identityForm, collectionForm } from '../evidence.js';
@@ -104,6 +105,25 @@ function eventLabel(action) {
   const text = t(key);
   if (text !== key) return text;
   return action === 'open' || action === 'opened' ? t('event.open') : action;
+}
+
+/** What is handed out at the desk: after one of these, the receipt is offered at once. */
+const HANDOUTS = ['first-half', 'issue-in-full', 'card-handout', 'password-handout', 'collect'];
+
+/** The case's documents (PDF, from the server), each a button that downloads it; a receipt
+ * offered first, and announced, right after a handout. */
+function documentsSection(c, events, lang) {
+  const docs = c.documents ?? [];
+  if (!docs.length) return null;
+  const last = events.at(-1);
+  const justHandedOut = docs.includes('receipt') && last && HANDOUTS.includes(last.action);
+  const button = (kind, primary) => documentButton(`/api/v1/cases/${c.id}/documents/${kind}?lang=${lang}`,
+    `${c.case_number}-${kind}-v${c.version}.pdf`, kind, { primary });
+  return h('section', { 'aria-labelledby': 'docs-h' },
+    h('h2', { id: 'docs-h' }, t('doc.title')),
+    justHandedOut ? h('div', { class: 'notice ok', id: 'receipt-offer' },
+      h('p', {}, t('doc.receipt_offer')), button('receipt', true)) : null,
+    h('div', { class: 'actions' }, docs.filter((d) => !(justHandedOut && d === 'receipt')).map((d) => button(d, false))));
 }
 
 function timeline(events) {
@@ -219,6 +239,7 @@ export async function casePage(el, ctx, id) {
         h('div', {},
           h('section', { 'aria-labelledby': 'facts-h' }, h('h2', { id: 'facts-h' }, t('case.facts')), facts(c)),
           c.refusal ? decision(c) : null,
+          documentsSection(c, events, lang()),
           exemptionOffer(c, ctx),
           h('section', { 'aria-labelledby': 'next-h' },
             h('h2', { id: 'next-h' }, t('case.next')),

@@ -2,8 +2,9 @@
 // follow their office's requests; supervisors decide the pending ones.
 
 import { h, mount, noticeBox, announce, tableWrap } from '../dom.js';
-import { t, fmtTime } from '../i18n.js';
+import { t, fmtTime, lang as currentLang } from '../i18n.js';
 import { api, idempotency } from '../api.js';
+import { documentButton } from '../documents.js';
 import { field, checkbox, radios, select, textarea, group, readForm, showProblem, busy, problemText, checkRequired, clearErrors, pager, onVersionedSubmit } from '../forms.js';
 
 const REASONS = ['language', 'cognitive_disability', 'physical_disability', 'no_digital_access', 'other'];
@@ -86,6 +87,18 @@ function revokeForm(x, done) {
   });
 }
 
+/** An exemption's documents: the decision once decided, the revocation once revoked. */
+function exemptionDocuments(x) {
+  const docs = [];
+  const lang = currentLang();
+  for (const [kind, when] of [['decision', x.decided_at], ['revocation', x.revoked_at]]) {
+    if (!when) continue;
+    docs.push(documentButton(`/api/v1/exemptions/${x.id}/documents/${kind}?lang=${lang}`, `exemption-${kind}-v${x.version}.pdf`, kind,
+      { label: `${t('doc.get', { name: t(`doc.${kind}`) })}: ${x.citizen.name}` }), ' ');
+  }
+  return docs;
+}
+
 function officeList(items, reload) {
   if (!items.length) return h('p', { class: 'empty' }, t('ex.none_listed'));
   const body = h('tbody');
@@ -94,7 +107,7 @@ function officeList(items, reload) {
       h('td', {}, x.citizen.name), h('td', {}, x.citizen.cpr_masked), h('td', {}, t(`ex.reason.${x.reason}`)),
       h('td', {}, h('span', { class: `badge${x.status === 'granted' ? ' done' : x.status === 'pending' ? '' : ' closed'}` }, t(`ex.status.${x.status}`))),
       h('td', {}, fmtTime(x.registered_at)), h('td', {}, x.decision_reason || x.revoke_reason || ''),
-      h('td', {}, x.allowed_actions.includes('revoke')
+      h('td', {}, ...exemptionDocuments(x), x.allowed_actions.includes('revoke')
         ? h('button', {
           type: 'button',
           class: 'secondary',
