@@ -441,8 +441,13 @@ fn a_redelivery_starts_its_backoff_again() {
     // The redelivery fails once more; the retry is scheduled at the base delay again (50–100 ms),
     // where before it waited a second or more. On a loaded machine the test may look only after
     // a further failure or two: the n-th failure since the redelivery waits 50–100 ms × 2^(n-1).
+    // Only a state in which the latest claimed attempt is also recorded: `attempts` counts an
+    // attempt when it is claimed, so between the claim and the record the last logged attempt
+    // and `next_attempt_at` belong to different attempts (this test failed that way, rarely).
     let d = wait_deliveries(&app, &clerk, &hook, |d| {
-        d[0]["attempts"].as_i64().unwrap() > tries && d[0]["status"] == "pending"
+        let attempts = d[0]["attempts"].as_i64().unwrap();
+        let logged = d[0]["attempt_log"].as_array().and_then(|l| l.last()).and_then(|a| a["attempt"].as_i64());
+        attempts > tries && d[0]["status"] == "pending" && logged == Some(attempts)
     });
     let since = d[0]["attempts"].as_i64().unwrap() - tries;
     let last: chrono::DateTime<chrono::Utc> =
