@@ -392,11 +392,24 @@ impl From<DieselError> for ApiError {
             {
                 ApiError::unavailable(&e)
             }
-            // 57014: statement_timeout fired; 57P01..57P03: the server is shutting down / starting.
+            // 57014: statement_timeout fired; 57P01..57P03: the server is shutting down / starting;
+            // and libpq's words for a connection that went away under a query (the server's end
+            // terminated between two statements of one request).
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if info.message().contains("canceling statement due to statement timeout")
-                    || info.message().contains("terminating connection") =>
+                    || info.message().contains("terminating connection")
+                    || info.message().contains("server closed the connection")
+                    || info.message().contains("no connection to the server")
+                    || info.message().contains("could not receive data from server")
+                    || info.message().contains("could not send data to server") =>
             {
+                ApiError::unavailable(&e)
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => ApiError::unavailable(&e),
+            // The connection died at COMMIT, or its transaction state was lost with it: whether the
+            // commit took is unknown, so the client retries (with its Idempotency-Key, which
+            // replays a commit that did take).
+            DieselError::RollbackErrorOnCommit { .. } | DieselError::BrokenTransactionManager => {
                 ApiError::unavailable(&e)
             }
             _ => ApiError::internal(&e),
