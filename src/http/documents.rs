@@ -43,6 +43,7 @@ impl Lang {
 #[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
     /// `da` (the default) or `en`.
+    #[param(inline)]
     pub lang: Option<Lang>,
 }
 

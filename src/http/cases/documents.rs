@@ -33,7 +33,7 @@ use crate::vault::CprVault;
                    `online-letter-1` and `online-letter-2` for an online order. No full CPR number is printed.",
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("kind" = CaseDocument, Path, description = "Which document"),
+        ("kind" = inline(CaseDocument), Path, description = "Which document"),
         DocumentQuery
     ),
     responses(

@@ -46,7 +46,7 @@ impl ExemptionDocument {
                    printed on it. No full CPR number is printed.",
     params(
         ("id" = Uuid, Path, description = "Exemption id"),
-        ("kind" = ExemptionDocument, Path, description = "Which document"),
+        ("kind" = inline(ExemptionDocument), Path, description = "Which document"),
         DocumentQuery
     ),
     responses(
