@@ -123,19 +123,14 @@ pub struct Limits {
     pub per_day: u32,
 }
 
-/// The times of the orders counted against one key (a client or a CPR number) in the last day,
-/// oldest first; rate-limited attempts are not among them.
-pub struct Recent<'a> {
-    pub times: &'a [DateTime<Utc>],
-}
-
-/// `None`: one more order is allowed now. `Some(d)`: refused, and another is allowed after `d`
-/// (at least one second).
-pub fn retry_after(recent: &Recent, limits: Limits, now: DateTime<Utc>) -> Option<Duration> {
+/// `recent`: the times of the orders counted against one key (a client or a CPR number) in the
+/// last day, oldest first; rate-limited attempts are not among them. `None`: one more order is
+/// allowed now. `Some(d)`: refused, and another is allowed after `d` (at least one second).
+pub fn retry_after(recent: &[DateTime<Utc>], limits: Limits, now: DateTime<Utc>) -> Option<Duration> {
     let windows = [(Duration::hours(1), limits.per_hour), (Duration::days(1), limits.per_day)];
     let mut wait: Option<Duration> = None;
     for (window, limit) in windows {
-        let inside: Vec<&DateTime<Utc>> = recent.times.iter().filter(|t| **t > now - window).collect();
+        let inside: Vec<&DateTime<Utc>> = recent.iter().filter(|t| **t > now - window).collect();
         if inside.len() >= limit as usize {
             // The window frees a place when the oldest order that keeps it full leaves it.
             let oldest = inside[inside.len() - limit as usize];
@@ -227,15 +222,15 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-12-03T12:00:00Z").unwrap().with_timezone(&Utc);
         let limits = Limits { per_hour: 2, per_day: 3 };
         let ago = |m: i64| now - Duration::minutes(m);
-        assert_eq!(retry_after(&Recent { times: &[] }, limits, now), None);
-        assert_eq!(retry_after(&Recent { times: &[ago(50)] }, limits, now), None);
+        assert_eq!(retry_after(&[], limits, now), None);
+        assert_eq!(retry_after(&[ago(50)], limits, now), None);
         // Two in the last hour: the next is allowed when the older leaves the hour.
-        assert_eq!(retry_after(&Recent { times: &[ago(50), ago(10)] }, limits, now), Some(Duration::minutes(10)));
+        assert_eq!(retry_after(&[ago(50), ago(10)], limits, now), Some(Duration::minutes(10)));
         // Three today, none in the last hour: the day's oldest decides.
         let day = [ago(23 * 60), ago(5 * 60), ago(2 * 60)];
-        assert_eq!(retry_after(&Recent { times: &day }, limits, now), Some(Duration::minutes(60)));
+        assert_eq!(retry_after(&day, limits, now), Some(Duration::minutes(60)));
         // Both full: the longer wait.
         let both = [ago(23 * 60 + 30), ago(30), ago(20)];
-        assert_eq!(retry_after(&Recent { times: &both }, limits, now), Some(Duration::minutes(30)));
+        assert_eq!(retry_after(&both, limits, now), Some(Duration::minutes(30)));
     }
 }

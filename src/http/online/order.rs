@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::FieldIssue;
 use crate::domain::cpr::Cpr;
-use crate::domain::online::{OrderOutcome, Recent, normalise_document_number, retry_after};
+use crate::domain::online::{OrderOutcome, normalise_document_number, retry_after};
 use crate::http::context::body::JsonBody;
 use crate::http::context::moment::Moment;
 use crate::http::context::state::AppState;
@@ -71,7 +71,7 @@ pub async fn order_online(
                 for (key, by_client, limits) in [(&client_hash, true, per_client), (&cpr_index, false, per_cpr)] {
                     store::lock_key(conn, key)?;
                     let times = store::recent(conn, by_client, key, now - Duration::days(1))?;
-                    wait = wait.max(retry_after(&Recent { times: &times }, limits, now));
+                    wait = wait.max(retry_after(&times, limits, now));
                 }
                 let limited = wait.is_some();
                 if limited && store::add_rate_limited(conn, &client_hash, &cpr_index, now - Duration::minutes(1))? {
