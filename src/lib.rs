@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod fold;
 pub mod http;
 pub mod import;
 pub mod letters;

@@ -38,10 +38,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    case_number_counters (office_id, year) {
+    case_number_years (office_id, year) {
         office_id -> Uuid,
         year -> Int4,
-        last -> Int4,
+        base -> Int8,
     }
 }
 
@@ -208,13 +208,6 @@ diesel::table! {
         revoke_reason -> Nullable<Text>,
         version -> Int4,
         anonymised_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    feed_counter (singleton) {
-        singleton -> Bool,
-        last -> Int8,
     }
 }
 
@@ -400,7 +393,7 @@ diesel::joinable!(access_log -> cases (case_id));
 diesel::joinable!(access_log -> exemptions (exemption_id));
 diesel::joinable!(access_log -> nemids (nemid_id));
 diesel::joinable!(case_events -> cases (case_id));
-diesel::joinable!(case_number_counters -> offices (office_id));
+diesel::joinable!(case_number_years -> offices (office_id));
 diesel::joinable!(case_status_counts -> offices (office_id));
 diesel::joinable!(cases -> offices (office_id));
 diesel::joinable!(code_cards -> nemids (nemid_id));
@@ -421,7 +414,7 @@ diesel::joinable!(webhooks -> offices (office_id));
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     case_events,
-    case_number_counters,
+    case_number_years,
     case_status_counts,
     cases,
     code_cards,
@@ -431,7 +424,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     dev_identity_documents,
     exemption_events,
     exemptions,
-    feed_counter,
     holder_verifications,
     idempotency_keys,
     identity_checks,

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::config::{DEFAULT_APPEAL_GUIDANCE_DA, DEFAULT_APPEAL_GUIDANCE_EN};
 use crate::domain::clock::{copenhagen_day, start_of_day};
 use crate::domain::refusal::{self, DecidedBy, Localised, Refusal, RefusalReason};
-use crate::schema::{case_events, case_number_counters, cases, holder_verifications, identity_checks, offices};
+use crate::schema::{case_events, cases, holder_verifications, identity_checks, offices};
 use crate::vault::CprVault;
 
 #[derive(Debug, Clone)]
@@ -197,12 +197,25 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             n: i64,
         }
         let next_nemid: i64 = diesel::sql_query("SELECT nextval('nemid_number_seq') AS n").get_result::<N>(conn)?.n;
-        let counters: HashMap<(Uuid, i32), i32> = case_number_counters::table
-            .select((case_number_counters::office_id, case_number_counters::year, case_number_counters::last))
-            .load::<(Uuid, i32, i32)>(conn)?
-            .into_iter()
-            .map(|(o, y, l)| ((o, y), l))
-            .collect();
+        // The last number of each office and year so far: the largest its cases carry.
+        #[derive(QueryableByName)]
+        struct Last {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            office_id: Uuid,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            year: i32,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            last: i32,
+        }
+        let counters: HashMap<(Uuid, i32), i32> = diesel::sql_query(
+            "SELECT office_id, substring(case_number FROM '-(\\d{4})-\\d+$')::int AS year,
+                    max(substring(case_number FROM '-(\\d+)$')::int) AS last
+             FROM cases GROUP BY 1, 2",
+        )
+        .load::<Last>(conn)?
+        .into_iter()
+        .map(|l| ((l.office_id, l.year), l.last))
+        .collect();
         let open_cprs: HashSet<String> = cases::table
             .filter(cases::status.ne_all(["completed", "cancelled", "rejected"]))
             .select(cases::applicant_cpr_index)
@@ -218,8 +231,11 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             })
             .collect();
 
+        // Feed positions as the trigger would give them (migration 20): this transaction's id,
+        // then its own count of events.
         let mut feed_position: i64 =
-            diesel::sql_query("SELECT last AS n FROM feed_counter FOR UPDATE").get_result::<N>(conn)?.n;
+            diesel::sql_query("SELECT pg_current_xact_id()::text::bigint << 24 AS n").get_result::<N>(conn)?.n;
+        let first_position = feed_position;
         let mut summary = SeedSummary { offices: offices.len(), ..Default::default() };
         let mut batch = Batch::default();
         let mut world = World { rng, opts, vault, anchor, offices: &offices, holders, counters, next_nemid, open_cprs };
@@ -233,19 +249,15 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
         }
         let World { counters, next_nemid, .. } = world;
         for ((office_id, year), last) in &counters {
-            diesel::insert_into(case_number_counters::table)
-                .values((
-                    case_number_counters::office_id.eq(office_id),
-                    case_number_counters::year.eq(year),
-                    case_number_counters::last.eq(last),
-                ))
-                .on_conflict((case_number_counters::office_id, case_number_counters::year))
-                .do_update()
-                .set(case_number_counters::last.eq(last))
+            diesel::sql_query("SELECT reserve_case_numbers($1, $2, $3)")
+                .bind::<diesel::sql_types::Uuid, _>(office_id)
+                .bind::<diesel::sql_types::Integer, _>(year)
+                .bind::<diesel::sql_types::Integer, _>(last)
                 .execute(conn)?;
         }
-        diesel::sql_query("UPDATE feed_counter SET last = $1")
-            .bind::<diesel::sql_types::BigInt, _>(feed_position)
+        // Events the triggers write later in this transaction continue the count.
+        diesel::sql_query("SELECT set_config('nemid.feed_n', $1, true)")
+            .bind::<diesel::sql_types::Text, _>((feed_position - first_position).to_string())
             .execute(conn)?;
         diesel::sql_query("SELECT setval('nemid_number_seq', $1)")
             .bind::<diesel::sql_types::BigInt, _>(next_nemid)
@@ -344,9 +356,16 @@ fn ensure_offices(conn: &mut PgConnection, opts: &SeedOptions) -> QueryResult<Ve
 
 /// Writes a batch; its events take the next feed positions (the trigger that would is off).
 fn flush(conn: &mut PgConnection, b: &mut Batch, feed_position: &mut i64) -> QueryResult<()> {
+    let transaction = *feed_position >> 24;
     for e in &mut b.events {
         *feed_position += 1;
         e.feed_position = *feed_position;
+    }
+    if *feed_position >> 24 != transaction {
+        // The 2^24th event of one transaction would take the next transaction id's positions.
+        return Err(diesel::result::Error::QueryBuilderError(
+            "a seed writes at most 16,777,215 events in its transaction; seed fewer cases".into(),
+        ));
     }
     diesel::copy_from(cases::table).from_insertable(std::mem::take(&mut b.cases)).execute(conn)?;
     diesel::copy_from(case_events::table).from_insertable(std::mem::take(&mut b.events)).execute(conn)?;

@@ -16,7 +16,10 @@ use crate::auth::{KeySet, Verifier};
 use crate::commands::support::{bad_config, fail};
 use crate::config::{AppEnv, Config, ConfigError, RegistersConfig};
 use crate::db::{self, DbPool};
-use crate::http::context::state::{AppState, Db};
+use crate::fold;
+use crate::http::context::access_log::AccessLog;
+use crate::http::context::database::Db;
+use crate::http::context::state::AppState;
 use crate::http::openapi::ApiDoc;
 use crate::http::routes;
 use crate::online;
@@ -182,7 +185,17 @@ pub fn state(config: Config, pool: DbPool, url: &str) -> Result<web::Data<AppSta
             None
         }
     };
-    Ok(web::Data::new(AppState { config, db, verifier, vault, offices: Default::default(), dev_secret, online }))
+    let access_log = AccessLog::start(db.clone());
+    Ok(web::Data::new(AppState {
+        config,
+        db,
+        access_log,
+        verifier,
+        vault,
+        offices: Default::default(),
+        dev_secret,
+        online,
+    }))
 }
 
 /// Blocking threads per worker, so that all workers together hold as many blocking threads as the
@@ -202,6 +215,8 @@ pub fn build(state: web::Data<AppState>, listener: TcpListener) -> std::io::Resu
     if let Some(provider) = &state.verifier.oidc {
         actix_web::rt::spawn(provider.clone().run());
     }
+    // Report deltas are folded into the summaries in the background.
+    actix_web::rt::spawn(fold::run(state.db.clone()));
     // The webhook outbox is sent from every server instance; claims keep them apart.
     actix_web::rt::spawn(worker::run(
         state.db.clone(),

@@ -135,7 +135,7 @@ pub fn build_pool(url: &str, cfg: &DbConfig) -> DbPool {
         .min_idle(Some(cfg.pool_size.min(2)))
         .connection_timeout(cfg.connect_timeout)
         // No `SELECT 1` before every use: a dead connection is found by the request that fails
-        // on it and repaired then (`repair`, called by `http::context::state::Db::run`).
+        // on it and repaired then (`repair`, called by `http::context::database::Db::run`).
         .test_on_check_out(false)
         .idle_timeout(Some(Duration::from_secs(300)))
         .connection_customizer(Box::new(SessionSettings { statement_timeout_ms: cfg.statement_timeout.as_millis() }))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::domain::cpr::Cpr;
 use crate::domain::office::Address;
 use crate::domain::online::{DocumentRecord, DocumentType, Person};
-use crate::http::context::state::Db;
+use crate::http::context::database::Db;
 use crate::registers::{CprRegister, DocumentRegister, Lookup, RegisterError, Registers};
 use crate::store::online::{self as store, DevPerson};
 use crate::vault::CprVault;

@@ -47,6 +47,11 @@ pub fn record(conn: &mut PgConnection, new: &NewAccess<'_>) -> QueryResult<usize
         .map(|_| 1)
 }
 
+/// Several records in one statement (the access-log writer's batch).
+pub fn record_many(conn: &mut PgConnection, new: &[NewAccess<'_>]) -> QueryResult<usize> {
+    diesel::insert_into(access_log::table).values(new).execute(conn)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Search {
     pub case_id: Option<Uuid>,

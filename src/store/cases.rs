@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::case::{Channel, IdentityRoute, Kind, PostalBlock, ReplacementReason, Status};
 use crate::domain::refusal::Refusal;
-use crate::schema::{case_number_counters, cases, holder_verifications, identity_checks, offices};
+use crate::schema::{cases, holder_verifications, identity_checks, offices};
 use crate::store::cached::Cached;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -105,16 +105,20 @@ pub struct CaseChanges<'a> {
     pub refusal: Option<&'a Refusal>,
 }
 
-/// The next number in the office's series for `year`; serialised per office and year by the row lock.
+/// The next number in the office's series for `year`: the office's own sequence less the year's
+/// base (SQL `next_case_number`, migration 20), so openings share no row. A rolled-back opening
+/// leaves a gap.
 pub fn next_case_number(conn: &mut PgConnection, office_id: Uuid, year: i32) -> QueryResult<i32> {
-    use case_number_counters::dsl as c;
-    diesel::insert_into(c::case_number_counters)
-        .values((c::office_id.eq(office_id), c::year.eq(year), c::last.eq(1)))
-        .on_conflict((c::office_id, c::year))
-        .do_update()
-        .set(c::last.eq(c::last + 1))
-        .returning(c::last)
-        .get_result(conn)
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        n: i32,
+    }
+    diesel::sql_query("SELECT next_case_number($1, $2) AS n")
+        .bind::<diesel::sql_types::Uuid, _>(office_id)
+        .bind::<diesel::sql_types::Integer, _>(year)
+        .get_result::<Number>(conn)
+        .map(|r| r.n)
 }
 
 #[derive(QueryableByName)]

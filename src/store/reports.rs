@@ -1,6 +1,8 @@
-//! Report queries. Status and throughput read the summary tables kept by triggers
-//! (`case_status_counts`, `daily_activity`); the overdue list and durations read `cases` through
-//! partial indexes made for them.
+//! Report queries. Status, throughput and durations read the summary tables
+//! (`case_status_counts`, `daily_activity`, `daily_durations`) together with the delta rows the
+//! triggers append to their `*_deltas` twins, in one statement, so a report is exact whether or
+//! not the background fold (`fold_deltas`) has merged them yet. The overdue list reads `cases`
+//! through partial indexes made for it.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -35,7 +37,9 @@ pub struct StatusCount {
 pub fn status_counts(conn: &mut PgConnection, s: &Scope) -> QueryResult<Vec<StatusCount>> {
     diesel::sql_query(
         "SELECT c.office_id, o.code AS office_code, c.kind, c.status, sum(c.n)::bigint AS n
-         FROM case_status_counts c JOIN offices o ON o.id = c.office_id
+         FROM (SELECT office_id, kind, channel, status, n FROM case_status_counts
+               UNION ALL SELECT office_id, kind, channel, status, n FROM case_status_deltas) c
+         JOIN offices o ON o.id = c.office_id
          WHERE ($1::uuid IS NULL OR c.office_id = $1) AND ($2::text IS NULL OR c.kind = $2)
            AND ($3::text IS NULL OR c.channel = $3)
          GROUP BY c.office_id, o.code, c.kind, c.status
@@ -259,8 +263,8 @@ pub struct ThroughputRow {
 }
 
 /// Activity per period (`day`, `week` or `month`, Copenhagen days) and office, `from`..=`to`,
-/// in no particular order. Days are the summary's own rows; weeks and months are aggregated by
-/// office id before the join to the office codes, so the grouping hashes in memory.
+/// in no particular order: the summary rows and the deltas not yet folded, aggregated by office
+/// id before the join to the office codes, so the grouping hashes in memory.
 pub fn throughput(
     conn: &mut PgConnection,
     office_id: Option<Uuid>,
@@ -272,26 +276,20 @@ pub fn throughput(
                            completed_express, returned, cancelled, rejected, opened_replacement_card, \
                            opened_new_password, completed_replacement_card, completed_new_password, opened_online, \
                            completed_online";
-    let sql = if granularity == "day" {
-        format!(
-            "SELECT a.day AS period_start, a.office_id, o.code AS office_code,
-                    {}
-             FROM daily_activity a JOIN offices o ON o.id = a.office_id
-             WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)",
-            COLUMNS.split(", ").map(|c| format!("a.{c}::bigint AS {c}")).collect::<Vec<_>>().join(", ")
-        )
-    } else {
-        format!(
-            "WITH p AS (
-                 SELECT date_trunc('{}', a.day::timestamp)::date AS period_start, a.office_id, {}
-                 FROM daily_activity a
-                 WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)
-                 GROUP BY 1, 2)
-             SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id",
-            if granularity == "week" { "week" } else { "month" },
-            COLUMNS.split(", ").map(|c| format!("sum(a.{c})::bigint AS {c}")).collect::<Vec<_>>().join(", ")
-        )
+    let period = match granularity {
+        "day" => "a.day",
+        "week" => "date_trunc('week', a.day::timestamp)::date",
+        _ => "date_trunc('month', a.day::timestamp)::date",
     };
+    let sql = format!(
+        "WITH p AS (
+             SELECT {period} AS period_start, a.office_id, {}
+             FROM (SELECT * FROM daily_activity UNION ALL SELECT * FROM daily_activity_deltas) a
+             WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)
+             GROUP BY 1, 2)
+         SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id",
+        COLUMNS.split(", ").map(|c| format!("sum(a.{c})::bigint AS {c}")).collect::<Vec<_>>().join(", ")
+    );
     diesel::sql_query(sql).bind::<Date, _>(from).bind::<Date, _>(to).bind::<Nullable<SqlUuid>, _>(office_id).load(conn)
 }
 
@@ -322,7 +320,7 @@ pub fn durations(
     diesel::sql_query(
         "SELECT opened_to_first_half, posted_to_completed, express_opened_to_completed,
                 posted_completed, completed_within_window
-         FROM daily_durations
+         FROM (SELECT * FROM daily_durations UNION ALL SELECT * FROM daily_duration_deltas) d
          WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR office_id = $3) AND ($4::text IS NULL OR kind = $4)",
     )
     .bind::<Date, _>(from)
@@ -335,4 +333,16 @@ pub fn durations(
 /// Appends the float8 values packed in `bytes` (PostgreSQL `float8send`) to `out`.
 pub fn unpack_seconds(bytes: &[u8], out: &mut Vec<f64>) {
     out.extend(bytes.chunks_exact(8).map(|c| f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])));
+}
+
+/// Merges the delta rows every committed change appended into the summary rows (SQL
+/// `fold_report_deltas`, one transaction); the number of delta rows folded. One folder at a time:
+/// a concurrent call returns 0 at once.
+pub fn fold_deltas(conn: &mut PgConnection) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Folded {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT fold_report_deltas() AS n").get_result::<Folded>(conn).map(|f| f.n)
 }

@@ -248,6 +248,8 @@ pub fn redeliver(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> Query
 ///
 /// Only the head of each subscription's queue (its pending delivery with the smallest feed
 /// position) is ever due, so one subscription receives its events in feed order, one at a time.
+/// A head is only taken below `feed_horizon()` (see `store::feed`): a delivery of a transaction
+/// that commits later can then never belong before one already sent.
 /// The heads are found per subscription (one probe of the queue index each), so a long queue
 /// behind a failing receiver costs nothing per poll. `FOR UPDATE … SKIP LOCKED` lets several
 /// server instances claim at once without waiting on, or taking, each other's rows; a row
@@ -259,7 +261,7 @@ pub fn claim(conn: &mut PgConnection, limit: i64, lease_secs: f64) -> QueryResul
              SELECT h.id, h.next_attempt_at, h.feed_position FROM webhooks w
              CROSS JOIN LATERAL (
                  SELECT d.id, d.next_attempt_at, d.lease_until, d.feed_position FROM webhook_deliveries d
-                 WHERE d.webhook_id = w.id AND d.status = 'pending'
+                 WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.feed_position < feed_horizon()
                  ORDER BY d.feed_position LIMIT 1) h
              WHERE w.active AND w.deleted_at IS NULL
                AND (w.office_id IS NULL OR EXISTS (SELECT 1 FROM offices o WHERE o.id = w.office_id AND o.active))

@@ -14,7 +14,7 @@ use futures_util::future::join_all;
 use rand::Rng;
 
 use crate::config::WebhookConfig;
-use crate::http::context::state::Db;
+use crate::http::context::database::Db;
 use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::http::feed::view::{FeedItem, cursor_after};

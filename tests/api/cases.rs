@@ -649,3 +649,62 @@ fn supervisors_find_a_case_by_its_number_across_offices() {
     let p = problem(app.post("/api/v1/cases/search", &Tok::supervisor(), &json!({"case_number": "not a number"})), 422);
     assert_eq!(p["errors"][0]["field"], "case_number");
 }
+
+/// Openings at one office share no row: 16 at once get 16 distinct numbers of the office's
+/// series for the year, in the OFFICE-YEAR-NNNNNN shape; the status counts see every one of them
+/// at once (summary plus deltas), and still after the background fold has merged the deltas.
+#[test]
+fn concurrent_openings_get_distinct_numbers_and_exact_counts_before_and_after_the_fold() {
+    let (app, clerk) = setup();
+    let Tok::Raw(token) = &clerk else { unreachable!() };
+    let threads: Vec<_> = (0..16)
+        .map(|i| {
+            let (base, token) = (app.base.clone(), token.clone());
+            std::thread::spawn(move || {
+                let cpr = format!("{:02}0190-{:04}", i + 1, 1000 + i);
+                let res = reqwest::blocking::Client::new()
+                    .post(format!("{base}/api/v1/cases"))
+                    .bearer_auth(&token)
+                    .json(&json!({"kind": "standard", "applicant": applicant(&cpr)}))
+                    .send()
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                res.json::<Value>().unwrap()["case_number"].as_str().unwrap().to_string()
+            })
+        })
+        .collect();
+    let mut numbers: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    numbers.sort();
+    let year = nemid_desk::domain::clock::copenhagen_day(chrono::Utc::now()).format("%Y").to_string();
+    let shape = regex_lite_shape(&year);
+    assert!(numbers.iter().all(|n| shape(n)), "{numbers:?}");
+    let expected: Vec<String> = (1..=16).map(|n| format!("KBH01-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected, "distinct, and without gaps when no opening failed");
+
+    let opened = |app: &TestApp| {
+        let r: Value = app.get("/api/v1/reports/status", &Tok::supervisor()).json().unwrap();
+        r["totals"]["opened"].as_i64().unwrap()
+    };
+    assert_eq!(opened(&app), 16, "exact before the fold");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.db.query_one("SELECT count(*) FROM case_status_deltas") > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(app.db.query_one("SELECT count(*) FROM case_status_deltas"), 0, "the fold ran");
+    assert_eq!(app.db.query_one("SELECT count(*) FROM daily_activity_deltas"), 0, "the fold ran");
+    assert_eq!(
+        app.db.query_one("SELECT coalesce(sum(n), 0)::bigint AS count FROM case_status_counts WHERE status = 'opened'"),
+        16
+    );
+    assert_eq!(opened(&app), 16, "exact after the fold");
+}
+
+/// `OFFICE-YEAR-NNNNNN` for KBH01 in `year`.
+fn regex_lite_shape(year: &str) -> impl Fn(&str) -> bool + '_ {
+    move |n: &str| {
+        n.strip_prefix("KBH01-")
+            .and_then(|r| r.strip_prefix(year))
+            .and_then(|r| r.strip_prefix('-'))
+            .is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+    }
+}

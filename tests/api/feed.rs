@@ -166,3 +166,79 @@ fn a_bank_feed_carries_only_its_own_office() {
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
     problem(app.get("/api/v1/events", &Tok::admin()), 403);
 }
+
+/// Events of a transaction held open stay out of the feed, and so do the events of every
+/// transaction that started after it and committed meanwhile; once it commits, the reader gets
+/// its event first and then the others, each exactly once, in feed order.
+#[test]
+fn a_transaction_held_open_holds_back_later_commits_and_none_is_skipped() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let sup = raw(&Tok::supervisor());
+    let first = app.open_case(&clerk, "010190-1234", "standard");
+    let first_id = first["id"].as_str().unwrap().to_string();
+
+    // A writer that takes its transaction id now and commits last.
+    let mut held = app.db.conn();
+    held.batch_execute(&format!(
+        "BEGIN;
+         UPDATE cases SET status = 'cancelled', version = 2, closed_at = now() WHERE id = '{first_id}';
+         INSERT INTO case_events (case_id, seq, action, from_status, to_status, actor_sub, actor_name, actor_role, request_id)
+         VALUES ('{first_id}', 2, 'cancel', 'opened', 'cancelled', 'test', 'Held Open', 'supervisor', 'held-open');"
+    ))
+    .unwrap();
+    // Two later writers commit while it is open.
+    let later: Vec<String> = ["020190-1234", "030190-1234"]
+        .iter()
+        .map(|cpr| app.open_case(&clerk, cpr, "standard")["id"].as_str().unwrap().to_string())
+        .collect();
+
+    // The reader gets the first event, and nothing after it while the writer is open.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.is_empty() && Instant::now() < deadline {
+        let p = page(&app.base, &sup, cursor.as_deref(), "&wait=1");
+        for it in p["items"].as_array().unwrap() {
+            seen.push((it["case_id"].as_str().unwrap().to_string(), it["action"].as_str().unwrap().to_string()));
+        }
+        cursor = p["next_cursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, vec![(first_id.clone(), "open".to_string())]);
+    for _ in 0..3 {
+        let p = page(&app.base, &sup, cursor.as_deref(), "");
+        assert_eq!(p["items"], json!([]), "later commits are held back while an earlier writer is open");
+        assert_eq!(p["next_cursor"].as_str(), cursor.as_deref());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    held.batch_execute("COMMIT").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.len() < 4 && Instant::now() < deadline {
+        let p = page(&app.base, &sup, cursor.as_deref(), "&wait=1");
+        for it in p["items"].as_array().unwrap() {
+            seen.push((it["case_id"].as_str().unwrap().to_string(), it["action"].as_str().unwrap().to_string()));
+        }
+        cursor = p["next_cursor"].as_str().map(str::to_string);
+    }
+    let open = |id: &str| (id.to_string(), "open".to_string());
+    assert_eq!(
+        seen,
+        vec![open(&first_id), (first_id.clone(), "cancel".to_string()), open(&later[0]), open(&later[1])],
+        "the held writer's event first (its transaction began first), then the later ones, none twice"
+    );
+    #[derive(QueryableByName)]
+    struct Case {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        case_id: uuid::Uuid,
+    }
+    let in_feed_order: Vec<String> = diesel::sql_query("SELECT case_id FROM case_events ORDER BY feed_position")
+        .load::<Case>(&mut app.db.conn())
+        .unwrap()
+        .into_iter()
+        .map(|c| c.case_id.to_string())
+        .collect();
+    assert_eq!(in_feed_order, seen.iter().map(|s| s.0.clone()).collect::<Vec<_>>());
+}

@@ -12,7 +12,7 @@ use crate::domain::refusal::RefusalReason;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::access::load_visible;
 use crate::http::cases::view::{CaseDocument, HANDOUTS, available};
-use crate::http::context::audit::{self, Subject};
+use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
 use crate::http::documents::{DocumentQuery, Lang, PdfFile, dated, day, make, respond, sender, time};
 use crate::http::error::{ApiError, ApiResult};
@@ -51,7 +51,7 @@ pub async fn case_document(
     let lang = query.into_inner().lang.unwrap_or_default();
     let vault = caller.state.vault.clone();
     let made = caller
-        .run(CASE_READERS, move |conn, who, moment| {
+        .read(CASE_READERS, move |conn, who, moment, seen| {
             let (row, _) = load_visible(conn, who, id)?;
             let events = store::events::for_case(conn, id)?;
             let handed_out = events.iter().any(|e| HANDOUTS.contains(&e.action.as_str()));
@@ -59,7 +59,7 @@ pub async fn case_document(
                 return Err(ApiError::not_found(format!("this case has no {} (yet)", kind.as_str())));
             }
             let office = store::offices::find(conn, row.office_id)?.ok_or_else(|| ApiError::internal("case office"))?;
-            audit::record(conn, who, moment, Subject::Case { id, cpr_index: &row.applicant_cpr_index })?;
+            seen.add(who, moment, Subject::Case { id, cpr_index: &row.applicant_cpr_index });
             // The version's own time: the last event's.
             let created = events.iter().rev().find(|e| e.seq == row.version).map_or(row.opened_at, |e| e.occurred_at);
             let letter = compose(kind, lang, &row, &events, &office, &vault, created)?;

@@ -4,7 +4,6 @@ use uuid::Uuid;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::access::{full_view, load_visible};
 use crate::http::cases::view::CaseView;
-use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers::header_value;
@@ -25,10 +24,10 @@ pub async fn get_case(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResp
     let id = id.into_inner();
     let vault = caller.state.vault.clone();
     let view = caller
-        .run(CASE_READERS, move |conn, who, moment| {
+        .read(CASE_READERS, move |conn, who, moment, seen| {
             let (row, code) = load_visible(conn, who, id)?;
             let index = row.applicant_cpr_index.clone();
-            audit::record(conn, who, moment, Subject::Case { id, cpr_index: &index })?;
+            seen.add(who, moment, Subject::Case { id, cpr_index: &index });
             full_view(conn, row, code, moment.today, &vault)
         })
         .await?;

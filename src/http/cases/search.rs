@@ -12,7 +12,6 @@ use crate::domain::cpr::Cpr;
 use crate::domain::office;
 use crate::domain::role::CASE_READERS;
 use crate::http::cases::view::{CasePage, CaseView};
-use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller;
@@ -131,10 +130,10 @@ async fn run_search(caller: Caller, body: SearchBody) -> ApiResult<HttpResponse>
     };
     let vault = caller.state.vault.clone();
     let page = caller
-        .run(CASE_READERS, move |conn, who, moment| {
+        .read(CASE_READERS, move |conn, who, moment, seen| {
             search.office_id = caller::office_scope(who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
-                audit::record(conn, who, moment, Subject::CprSearch { cpr_index: index })?;
+                seen.add(who, moment, Subject::CprSearch { cpr_index: index });
             }
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;

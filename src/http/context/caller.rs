@@ -21,6 +21,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::auth::{Identity, OfficeRef, Principal, TokenError};
 use crate::domain::office::OfficeKind;
 use crate::domain::role::Role;
+use crate::http::context::audit::Reveals;
 use crate::http::context::moment::Moment;
 use crate::http::context::offices::OfficeCache;
 use crate::http::context::session;
@@ -228,6 +229,24 @@ impl Caller {
                 work(conn, &who, &moment)
             })
             .await
+    }
+
+    /// Like `run`, for a read that may reveal personal data: what `work` notes in its `Reveals` is
+    /// committed to the access log (batched with concurrent reads) before the answer is returned.
+    pub async fn read<T, F>(&self, roles: &'static [Role], work: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Principal, &Moment, &mut Reveals) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (value, reveals) = self
+            .run(roles, move |conn, who, moment| {
+                let mut reveals = Reveals::default();
+                let value = work(conn, who, moment, &mut reveals)?;
+                Ok((value, reveals))
+            })
+            .await?;
+        self.state.access_log.write(reveals.into_records()).await?;
+        Ok(value)
     }
 
     /// Like `run`, with `work` in one transaction (its changes commit together or not at all).

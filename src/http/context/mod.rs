@@ -9,10 +9,12 @@
 //! shared mechanism needs something of a resource — a replayed answer re-checking that the
 //! caller may still see the record — the resource hands it in as a function.
 
+pub mod access_log;
 pub mod audit;
 pub mod body;
 pub mod caller;
 pub mod command;
+pub mod database;
 pub mod headers;
 pub mod idempotency;
 pub mod moment;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::cpr::mask_digits;
 use crate::domain::exemption::ExemptionReason;
 use crate::domain::role::EXEMPTION_READERS;
-use crate::http::context::audit::{self, Subject};
+use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
 use crate::http::documents::{DocumentQuery, Lang, PdfFile, dated, make, respond, sender, time};
 use crate::http::error::{ApiError, ApiResult};
@@ -65,7 +65,7 @@ pub async fn exemption_document(
     let vault = caller.state.vault.clone();
     let guidance = caller.state.config.domain.appeal_guidance.clone();
     let made = caller
-        .run(EXEMPTION_READERS, move |conn, who, moment| {
+        .read(EXEMPTION_READERS, move |conn, who, moment, seen| {
             let (row, _) = load_visible(conn, who, id)?;
             let events = store::exemptions::events(conn, id)?;
             let event = |actions: &[&str]| events.iter().rev().find(|e| actions.contains(&e.action.as_str())).cloned();
@@ -77,7 +77,7 @@ pub async fn exemption_document(
                 return Err(ApiError::not_found(format!("this exemption has no {} (yet)", kind.as_str())));
             };
             let office = store::offices::find(conn, row.office_id)?.ok_or_else(|| ApiError::internal("office"))?;
-            audit::record(conn, who, moment, Subject::Exemption { id, cpr_index: &row.citizen_cpr_index })?;
+            seen.add(who, moment, Subject::Exemption { id, cpr_index: &row.citizen_cpr_index });
             let created = events.iter().rev().find(|e| e.seq == row.version).map_or(step.occurred_at, |e| e.occurred_at);
             let l = |da: &str, en: &str| lang.pick(da, en);
             let masked = mask_digits(&vault.open(&row.citizen_cpr_sealed)?);

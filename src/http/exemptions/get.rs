@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::domain::role::EXEMPTION_READERS;
-use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers::header_value;
@@ -24,10 +23,10 @@ pub async fn get_exemption(caller: Caller, id: web::Path<Uuid>) -> ApiResult<Htt
     let id = id.into_inner();
     let vault = caller.state.vault.clone();
     let view = caller
-        .run(EXEMPTION_READERS, move |conn, who, moment| {
+        .read(EXEMPTION_READERS, move |conn, who, moment, seen| {
             let (row, code) = load_visible(conn, who, id)?;
             let index = row.citizen_cpr_index.clone();
-            audit::record(conn, who, moment, Subject::Exemption { id, cpr_index: &index })?;
+            seen.add(who, moment, Subject::Exemption { id, cpr_index: &index });
             Ok(ExemptionView::new(row, code, true, &vault)?)
         })
         .await?;

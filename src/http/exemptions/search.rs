@@ -7,7 +7,6 @@ use uuid::Uuid;
 use crate::domain::cpr::Cpr;
 use crate::domain::exemption::{ExemptionReason, ExemptionStatus};
 use crate::domain::role::EXEMPTION_READERS;
-use crate::http::context::audit;
 use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller;
@@ -77,10 +76,10 @@ pub async fn search_exemptions(caller: Caller, body: JsonBody<ExemptionSearchBod
     };
     let vault = caller.state.vault.clone();
     let page = caller
-        .run(EXEMPTION_READERS, move |conn, who, moment| {
+        .read(EXEMPTION_READERS, move |conn, who, moment, seen| {
             search.office_id = caller::office_scope(who, search.office_id)?;
             if let Some(index) = &search.cpr_index {
-                audit::record(conn, who, moment, Subject::CprSearch { cpr_index: index })?;
+                seen.add(who, moment, Subject::CprSearch { cpr_index: index });
             }
             let mut rows = store::search(conn, &search)?;
             let more = rows.len() as i64 > limit;

@@ -28,6 +28,9 @@ pub struct FeedQuery {
     pub wait: Option<u64>,
 }
 
+/// How long a read waits for writers that had begun before it (see `change_feed`).
+const SETTLE: Duration = Duration::from_millis(250);
+
 /// One change, without personal data.
 fn encode(r: &FeedRow) -> String {
     cursor_after(r.position)
@@ -65,14 +68,29 @@ pub async fn change_feed(caller: Caller, query: web::Query<FeedQuery>) -> ApiRes
         Some(_) => return Err(ApiError::bad_parameter("wait", "must be from 0 to 30 seconds")),
     };
     let after = q.after.as_deref().map(decode).transpose()?.unwrap_or(0);
-    let deadline = Instant::now() + Duration::from_secs(wait);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(wait);
+    let mut mark = None;
     loop {
-        let rows = caller
+        let (rows, bounds) = caller
             .run(CASE_READERS, move |conn, who, _| {
                 let office = if who.role == Role::Supervisor { None } else { who.office.as_ref().map(|o| o.id) };
-                Ok(feed::page(conn, office, after, limit)?)
+                conn.build_transaction().repeatable_read().read_only().run(|conn| {
+                    let bounds = feed::bounds(conn)?;
+                    Ok((feed::page(conn, office, after, bounds.horizon, limit)?, bounds))
+                })
             })
             .await?;
+        // Writers that had begun before this request may still be committing: their events come
+        // before any later ones, so wait a moment for them, and the page then holds every event
+        // committed before the request was made. A writer that takes longer only delays its
+        // events (and those after it) to a later page; nothing is ever skipped.
+        let mark = *mark.get_or_insert(bounds.mark);
+        let settled = bounds.horizon >= mark || rows.len() as i64 == limit || started.elapsed() >= SETTLE;
+        if !settled {
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        }
         // Polling keeps no thread or connection while it waits; a tenth of a second between
         // looks answers well within a second of a commit.
         if !rows.is_empty() || Instant::now() >= deadline {

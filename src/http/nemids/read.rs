@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, post, web};
 
 use crate::domain::cpr::Cpr;
 use crate::domain::role::NEMID_READERS;
-use crate::http::context::audit::{self, Subject};
+use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::context::headers::header_value;
@@ -30,9 +30,9 @@ pub async fn get_nemid(caller: Caller, number: web::Path<String>) -> ApiResult<H
     let number = number.into_inner();
     let vault = caller.state.vault.clone();
     let view = caller
-        .run(NEMID_READERS, move |conn, who, moment| {
+        .read(NEMID_READERS, move |conn, who, moment, seen| {
             let row = load(conn, &number)?;
-            audit::record(conn, who, moment, Subject::Nemid { id: row.id, cpr_index: &row.holder_cpr_index })?;
+            seen.add(who, moment, Subject::Nemid { id: row.id, cpr_index: &row.holder_cpr_index });
             let cards = nemids::cards(conn, row.id)?;
             NemidView::new(row, cards, true, &vault)
         })
@@ -57,8 +57,8 @@ pub async fn search_nemids(caller: Caller, body: JsonBody<NemidSearchBody>) -> A
     let index = caller.state.vault.blind(&digits);
     let vault = caller.state.vault.clone();
     let list = caller
-        .run(NEMID_READERS, move |conn, who, moment| {
-            audit::record(conn, who, moment, Subject::CprSearch { cpr_index: &index })?;
+        .read(NEMID_READERS, move |conn, who, moment, seen| {
+            seen.add(who, moment, Subject::CprSearch { cpr_index: &index });
             let mut items = Vec::new();
             for row in nemids::for_person(conn, &index)? {
                 let cards = nemids::cards(conn, row.id)?;

@@ -8,7 +8,7 @@ use crate::domain::cpr::Cpr;
 use crate::domain::role::Role;
 use crate::http::cases::access::full_view;
 use crate::http::cases::view::CaseView;
-use crate::http::context::audit::{self, Subject};
+use crate::http::context::audit::Subject;
 use crate::http::context::body::JsonBody;
 use crate::http::context::caller::Caller;
 use crate::http::error::{ApiError, ApiResult, Problem};
@@ -72,7 +72,7 @@ pub async fn subject_access(caller: Caller, body: JsonBody<SubjectAccessBody>) -
     let index = caller.state.vault.blind(&cpr.digits());
     let vault = caller.state.vault.clone();
     let report = caller
-        .run(&[Role::Supervisor], move |conn, who, moment| {
+        .read(&[Role::Supervisor], move |conn, who, moment, seen| {
             let mut cases = Vec::new();
             for (row, code) in store::cases::of_person(conn, &index)? {
                 let id = row.id;
@@ -89,7 +89,7 @@ pub async fn subject_access(caller: Caller, body: JsonBody<SubjectAccessBody>) -
                 exemptions.push(ExemptionRecord { exemption: ExemptionView::new(row, code, true, &vault)?, events });
             }
             let access_records = store::access::of_person(conn, &index)?.into_iter().map(AccessView::from).collect();
-            audit::record(conn, who, moment, Subject::SubjectAccess { cpr_index: &index })?;
+            seen.add(who, moment, Subject::SubjectAccess { cpr_index: &index });
             Ok(SubjectAccessReport { cases, accompanied, exemptions, access_records })
         })
         .await?;
