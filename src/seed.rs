@@ -184,6 +184,8 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
         let mut rng = StdRng::seed_from_u64(opts.seed);
         let anchor = start_of_day(opts.until);
         let offices = ensure_offices(conn, opts)?;
+        // One bulk transaction: sorts and hashes over a million rows in memory, not on disk.
+        conn.batch_execute("SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB';")?;
         conn.batch_execute(
             "ALTER TABLE cases DISABLE TRIGGER cases_status_counts;
              ALTER TABLE cases DISABLE TRIGGER cases_status_counts_update;
@@ -287,7 +289,7 @@ fn fill_register(conn: &mut PgConnection) -> QueryResult<usize> {
                 c.id AS case_id, c.nemid_number, c.applicant_cpr_sealed, c.applicant_cpr_index, c.applicant_name,
                 c.office_id, c.kind, c.status, c.first_half_issued_at, c.second_half_posted_at, c.completed_at,
                 coalesce(c.closed_at, c.first_half_issued_at) AS updated_at,
-                CASE WHEN row_number() OVER (PARTITION BY c.applicant_cpr_index
+                CASE WHEN row_number() OVER (PARTITION BY c.applicant_cpr_index COLLATE \"C\"
                                              ORDER BY c.first_half_issued_at DESC, c.id DESC) > 1
                           OR c.status IN ('cancelled', 'rejected') THEN 'revoked'
                      WHEN c.status = 'completed' THEN 'active'

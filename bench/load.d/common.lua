@@ -1,9 +1,14 @@
--- Shared by the wrk scripts of bench/load: the token, and CPR numbers nobody in the seeded data
--- has (born 1858-1899: a 7th digit of 5-8 with a year of 58-99), unique per run (BENCH_RUN),
--- thread and request: 56 million numbers, 2.56 million per run, 20,000 per thread.
+-- Shared by the wrk scripts of bench/load: the tokens (one per office of the run, from
+-- BENCH_TOKENS), and CPR numbers nobody in the seeded data has (born 1858-1899: a 7th digit of
+-- 5-8 with a year of 58-99), unique per run (BENCH_RUN), thread and request: 56 million
+-- numbers, 2.56 million per run, 20,000 per thread.
 local M = {}
 
-M.token = os.getenv("BENCH_TOKEN")
+M.tokens = {}
+for line in io.lines(os.getenv("BENCH_TOKENS")) do
+  M.tokens[#M.tokens + 1] = line
+end
+M.token = M.tokens[1]
 
 local counter = 0
 local run = tonumber(os.getenv("BENCH_RUN") or "0")
@@ -22,6 +27,11 @@ function M.applicant_body(cpr)
     '","name":"Bench Applicant","address":{"street":"Vestergade 1","postal_code":"7100","city":"Vejle","country":"DK"}}}'
 end
 
-M.headers = {["Authorization"] = "Bearer " .. (M.token or ""), ["Content-Type"] = "application/json"}
+-- The headers of a request by the clerk of office k (1-based).
+function M.headers_of(k)
+  return {["Authorization"] = "Bearer " .. M.tokens[k], ["Content-Type"] = "application/json"}
+end
+
+M.headers = M.headers_of(1)
 
 return M

@@ -1,7 +1,7 @@
--- POST /api/v1/cases: every request a new applicant.
+-- POST /api/v1/cases: every request a new applicant, at the offices of the run in turn.
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local c = require("common")
-local threads, thread_no = 0, 0
+local threads, thread_no, n = 0, 0, 0
 
 function setup(thread)
   thread:set("thread_index", threads)
@@ -14,5 +14,6 @@ function init(args)
 end
 
 function request()
-  return wrk.format("POST", "/api/v1/cases", c.headers, c.applicant_body(c.fresh_cpr(thread_no)))
+  n = n + 1
+  return wrk.format("POST", "/api/v1/cases", c.headers_of(n % #c.tokens + 1), c.applicant_body(c.fresh_cpr(thread_no)))
 end

@@ -1,9 +1,8 @@
--- The statements POST /api/v1/cases issues (src/http/cases/create.rs; the office is cached), in its transaction.
--- Variables: office_id, office_code (-D).
+-- The minimal SQL of an opening: the case and its event, in one transaction (the schema's own
+-- triggers fire as for the API). Variables: offices (-D), the number of rows of bench_offices.
 \set n random(1, 2000000000)
+\set o random(1, :offices)
 BEGIN;
-INSERT INTO case_number_counters (office_id, year, last) VALUES (:office_id, 2026, 1) ON CONFLICT (office_id, year) DO UPDATE SET last = case_number_counters.last + 1 RETURNING last;
-INSERT INTO cases (id, case_number, office_id, channel, kind, status, applicant_cpr_sealed, applicant_cpr_index, applicant_name, street, postal_code, city, country, online_banking_agreement, opened_at, version) VALUES (gen_random_uuid(), 'PGB-' || :client_id || '-' || :n, :office_id, 'desk', 'standard', 'opened', decode('0462317f0e2a9c4be1d5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b', 'hex'), md5(random()::text) || md5(random()::text), 'Bench Applicant', 'Vestergade 1', '7100', 'Vejle', 'DK', false, now(), 1) RETURNING id AS case_id, case_number, office_id, channel, kind, status, applicant_cpr_sealed, applicant_cpr_index, applicant_name, street, postal_code, city, country, online_banking_agreement, nemid_number, opened_at, version \gset
-INSERT INTO case_events (case_id, seq, action, from_status, to_status, actor_sub, actor_name, actor_role, actor_office, evidence, request_id, occurred_at) VALUES (:case_id, 1, 'open', DEFAULT, 'opened', 'bench-clerk', 'Bench Clerk', 'clerk', :office_code, '{"kind": "standard", "channel": "desk", "applicant": {"name": "Bench Applicant"}}', gen_random_uuid()::text, now());
-INSERT INTO access_log (actor_sub, actor_name, actor_role, actor_office, subject_kind, case_id, exemption_id, cpr_index, endpoint, request_id) VALUES ('bench-clerk', 'Bench Clerk', 'clerk', :office_code, 'case', :case_id, DEFAULT, md5(random()::text) || md5(random()::text), 'POST /api/v1/cases', gen_random_uuid()::text);
+INSERT INTO cases (id, case_number, office_id, channel, kind, status, applicant_cpr_sealed, applicant_cpr_index, applicant_name, street, postal_code, city, country, online_banking_agreement, opened_at, version) SELECT gen_random_uuid(), 'PGB-' || :client_id || '-' || :n, id, 'desk', 'standard', 'opened', decode('0462317f0e2a9c4be1d5f6a7b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b', 'hex'), md5(random()::text) || md5(random()::text), 'Bench Applicant', 'Vestergade 1', '7100', 'Vejle', 'DK', false, now(), 1 FROM bench_offices WHERE n = :o RETURNING id AS case_id \gset
+INSERT INTO case_events (case_id, seq, action, to_status, actor_sub, actor_name, actor_role, actor_office, evidence, request_id) VALUES (:case_id, 1, 'open', 'opened', 'bench-clerk', 'Bench Clerk', 'clerk', 'BENCH', '{"kind": "standard", "channel": "desk"}', gen_random_uuid()::text);
 COMMIT;

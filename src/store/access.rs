@@ -47,9 +47,44 @@ pub fn record(conn: &mut PgConnection, new: &NewAccess<'_>) -> QueryResult<usize
         .map(|_| 1)
 }
 
-/// Several records in one statement (the access-log writer's batch).
+/// Several records in one statement (the access-log writer's batch). The columns go as arrays,
+/// so the statement is the same whatever the batch's size, and stays prepared.
 pub fn record_many(conn: &mut PgConnection, new: &[NewAccess<'_>]) -> QueryResult<usize> {
-    diesel::insert_into(access_log::table).values(new).execute(conn)
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
+    #[derive(QueryableByName)]
+    struct Inserted {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    macro_rules! column {
+        ($f:ident) => {
+            new.iter().map(|a| a.$f).collect::<Vec<_>>()
+        };
+    }
+    Cached(
+        diesel::sql_query(
+            "WITH i AS (
+                 INSERT INTO access_log (actor_sub, actor_name, actor_role, actor_office, subject_kind, case_id,
+                                         exemption_id, nemid_id, cpr_index, endpoint, request_id)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[],
+                                      $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[])
+                 RETURNING 1)
+             SELECT count(*) AS n FROM i",
+        )
+        .bind::<Array<Text>, _>(column!(actor_sub))
+        .bind::<Array<Text>, _>(column!(actor_name))
+        .bind::<Array<Text>, _>(column!(actor_role))
+        .bind::<Array<Nullable<Text>>, _>(column!(actor_office))
+        .bind::<Array<Text>, _>(column!(subject_kind))
+        .bind::<Array<Nullable<SqlUuid>>, _>(column!(case_id))
+        .bind::<Array<Nullable<SqlUuid>>, _>(column!(exemption_id))
+        .bind::<Array<Nullable<SqlUuid>>, _>(column!(nemid_id))
+        .bind::<Array<Nullable<Text>>, _>(column!(cpr_index))
+        .bind::<Array<Text>, _>(column!(endpoint))
+        .bind::<Array<Text>, _>(column!(request_id)),
+    )
+    .get_result::<Inserted>(conn)
+    .map(|i| i.n as usize)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -109,16 +109,14 @@ pub struct CaseChanges<'a> {
 /// base (SQL `next_case_number`, migration 20), so openings share no row. A rolled-back opening
 /// leaves a gap.
 pub fn next_case_number(conn: &mut PgConnection, office_id: Uuid, year: i32) -> QueryResult<i32> {
-    #[derive(QueryableByName)]
-    struct Number {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        n: i32,
+    diesel::select(sql::next_case_number(office_id, year)).get_result(conn)
+}
+
+/// The SQL functions of migration 20, typed (so their calls are prepared once and cached).
+mod sql {
+    diesel::define_sql_function! {
+        fn next_case_number(office: diesel::sql_types::Uuid, year: diesel::sql_types::Integer) -> diesel::sql_types::Integer;
     }
-    diesel::sql_query("SELECT next_case_number($1, $2) AS n")
-        .bind::<diesel::sql_types::Uuid, _>(office_id)
-        .bind::<diesel::sql_types::Integer, _>(year)
-        .get_result::<Number>(conn)
-        .map(|r| r.n)
 }
 
 #[derive(QueryableByName)]

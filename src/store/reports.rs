@@ -66,16 +66,22 @@ pub struct OfficeKindCount {
 }
 
 /// Posted cases whose expected day is before `today`, and held cards whose collection day is,
-/// per office and kind.
+/// per office and kind. Each half reads its own partial index; the posted half never touches the
+/// heap (`cases_overdue_order` includes office, kind and channel).
 pub fn overdue_counts(conn: &mut PgConnection, s: &Scope, today: NaiveDate) -> QueryResult<Vec<OfficeKindCount>> {
     diesel::sql_query(
-        "SELECT office_id, kind, count(*) FILTER (WHERE status <> 'awaiting_collection') AS overdue,
-                count(*) FILTER (WHERE status = 'awaiting_collection') AS uncollected
-         FROM cases
-         WHERE ((status IN ('second_half_posted', 'both_halves_posted') AND second_half_expected_by < $1)
-                OR (status = 'awaiting_collection' AND collect_by < $1))
-           AND ($2::uuid IS NULL OR office_id = $2) AND ($3::text IS NULL OR kind = $3)
-           AND ($4::text IS NULL OR channel = $4)
+        "SELECT office_id, kind, sum(overdue)::bigint AS overdue, sum(uncollected)::bigint AS uncollected
+         FROM (SELECT office_id, kind, count(*) AS overdue, 0 AS uncollected FROM cases
+               WHERE status IN ('second_half_posted', 'both_halves_posted') AND second_half_expected_by < $1
+                 AND ($2::uuid IS NULL OR office_id = $2) AND ($3::text IS NULL OR kind = $3)
+                 AND ($4::text IS NULL OR channel = $4)
+               GROUP BY office_id, kind
+               UNION ALL
+               SELECT office_id, kind, 0, count(*) FROM cases
+               WHERE status = 'awaiting_collection' AND collect_by < $1
+                 AND ($2::uuid IS NULL OR office_id = $2) AND ($3::text IS NULL OR kind = $3)
+                 AND ($4::text IS NULL OR channel = $4)
+               GROUP BY office_id, kind) x
          GROUP BY office_id, kind",
     )
     .bind::<Date, _>(today)
@@ -222,43 +228,26 @@ pub fn refusals_by_office(
     .load(conn)
 }
 
-#[derive(Debug, QueryableByName)]
+/// One period and office of the throughput report; the counters in the order of `COLUMNS`.
+#[derive(Debug)]
 pub struct ThroughputRow {
-    #[diesel(sql_type = Date)]
     pub period_start: NaiveDate,
-    #[diesel(sql_type = SqlUuid)]
     pub office_id: Uuid,
-    #[diesel(sql_type = Text)]
     pub office_code: String,
-    #[diesel(sql_type = BigInt)]
     pub opened: i64,
-    #[diesel(sql_type = BigInt)]
     pub identity_verified: i64,
-    #[diesel(sql_type = BigInt)]
     pub first_half_issued: i64,
-    #[diesel(sql_type = BigInt)]
     pub second_half_posted: i64,
-    #[diesel(sql_type = BigInt)]
     pub completed_standard: i64,
-    #[diesel(sql_type = BigInt)]
     pub completed_express: i64,
-    #[diesel(sql_type = BigInt)]
     pub returned: i64,
-    #[diesel(sql_type = BigInt)]
     pub cancelled: i64,
-    #[diesel(sql_type = BigInt)]
     pub rejected: i64,
-    #[diesel(sql_type = BigInt)]
     pub opened_replacement_card: i64,
-    #[diesel(sql_type = BigInt)]
     pub opened_new_password: i64,
-    #[diesel(sql_type = BigInt)]
     pub completed_replacement_card: i64,
-    #[diesel(sql_type = BigInt)]
     pub completed_new_password: i64,
-    #[diesel(sql_type = BigInt)]
     pub opened_online: i64,
-    #[diesel(sql_type = BigInt)]
     pub completed_online: i64,
 }
 
@@ -276,21 +265,89 @@ pub fn throughput(
                            completed_express, returned, cancelled, rejected, opened_replacement_card, \
                            opened_new_password, completed_replacement_card, completed_new_password, opened_online, \
                            completed_online";
-    let period = match granularity {
-        "day" => "a.day",
-        "week" => "date_trunc('week', a.day::timestamp)::date",
-        _ => "date_trunc('month', a.day::timestamp)::date",
+    let sum = |prefix: &str, c: &str| format!("sum({prefix}{c})::bigint AS {c}");
+    // The counters travel as one array column: decoding 18 named columns per row cost the server
+    // more than the query (bench/README.md).
+    let packed = COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = if granularity == "day" {
+        // Days are the summary's own rows: each passes through once, plus the deltas not yet
+        // folded, summed by day and office first (few) and added in a hash join.
+        format!(
+            "WITH d AS (
+                 SELECT day, office_id, {}
+                 FROM daily_activity_deltas
+                 WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR office_id = $3)
+                 GROUP BY 1, 2),
+             p AS (
+                 SELECT day AS period_start, office_id, {}
+                 FROM (SELECT * FROM daily_activity WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR office_id = $3)) a
+                 FULL JOIN d USING (day, office_id))
+             SELECT p.period_start, p.office_id, o.code AS office_code, ARRAY[{}] AS counts
+             FROM p JOIN offices o ON o.id = p.office_id",
+            COLUMNS.split(", ").map(|c| sum("", c)).collect::<Vec<_>>().join(", "),
+            COLUMNS
+                .split(", ")
+                .map(|c| format!("(coalesce(a.{c}, 0) + coalesce(d.{c}, 0))::bigint AS {c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            packed
+        )
+    } else {
+        format!(
+            "WITH p AS (
+                 SELECT date_trunc('{}', a.day::timestamp)::date AS period_start, a.office_id, {}
+                 FROM (SELECT * FROM daily_activity UNION ALL SELECT * FROM daily_activity_deltas) a
+                 WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)
+                 GROUP BY 1, 2)
+             SELECT p.period_start, p.office_id, o.code AS office_code, ARRAY[{}] AS counts
+             FROM p JOIN offices o ON o.id = p.office_id",
+            if granularity == "week" { "week" } else { "month" },
+            COLUMNS.split(", ").map(|c| sum("a.", c)).collect::<Vec<_>>().join(", "),
+            packed
+        )
     };
-    let sql = format!(
-        "WITH p AS (
-             SELECT {period} AS period_start, a.office_id, {}
-             FROM (SELECT * FROM daily_activity UNION ALL SELECT * FROM daily_activity_deltas) a
-             WHERE a.day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR a.office_id = $3)
-             GROUP BY 1, 2)
-         SELECT p.*, o.code AS office_code FROM p JOIN offices o ON o.id = p.office_id",
-        COLUMNS.split(", ").map(|c| format!("sum(a.{c})::bigint AS {c}")).collect::<Vec<_>>().join(", ")
-    );
-    diesel::sql_query(sql).bind::<Date, _>(from).bind::<Date, _>(to).bind::<Nullable<SqlUuid>, _>(office_id).load(conn)
+    #[derive(QueryableByName)]
+    struct Packed {
+        #[diesel(sql_type = Date)]
+        period_start: NaiveDate,
+        #[diesel(sql_type = SqlUuid)]
+        office_id: Uuid,
+        #[diesel(sql_type = Text)]
+        office_code: String,
+        #[diesel(sql_type = diesel::sql_types::Array<BigInt>)]
+        counts: Vec<i64>,
+    }
+    let rows: Vec<Packed> = diesel::sql_query(sql)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Nullable<SqlUuid>, _>(office_id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let n = |i: usize| p.counts.get(i).copied().unwrap_or_default();
+            ThroughputRow {
+                opened: n(0),
+                identity_verified: n(1),
+                first_half_issued: n(2),
+                second_half_posted: n(3),
+                completed_standard: n(4),
+                completed_express: n(5),
+                returned: n(6),
+                cancelled: n(7),
+                rejected: n(8),
+                opened_replacement_card: n(9),
+                opened_new_password: n(10),
+                completed_replacement_card: n(11),
+                completed_new_password: n(12),
+                opened_online: n(13),
+                completed_online: n(14),
+                period_start: p.period_start,
+                office_id: p.office_id,
+                office_code: p.office_code,
+            }
+        })
+        .collect())
 }
 
 /// Durations (seconds) of the cases completed on each day of the range, per office and kind,

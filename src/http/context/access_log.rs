@@ -3,12 +3,13 @@
 //! after that commit, so a revealing read is still on record before anyone sees it, but
 //! concurrent reads share a commit instead of paying one each (issue 23; bench/README.md).
 //!
-//! `WRITERS` threads take turns at the queue: while one waits for its commit, the next gathers
+//! `WRITERS` threads, each with a connection of its own, take turns at the queue: while one waits for its commit, the next gathers
 //! what arrived meanwhile. A failed write fails every read of its batch (503 when the database
 //! is unreachable), and nothing is answered without its record.
 
 use std::sync::{Arc, Mutex};
 
+use diesel::pg::PgConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::http::context::audit::AccessRecord;
@@ -61,6 +62,9 @@ impl AccessLog {
 }
 
 fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, db: &Db) {
+    // Each writer has a connection of its own: reads never wait for the pool behind it, nor it
+    // behind them. Dropped after a failure, made again for the next batch.
+    let mut conn: Option<PgConnection> = None;
     loop {
         let batch = {
             let Ok(mut rx) = rx.lock() else { return };
@@ -78,7 +82,7 @@ fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, db: &Db) {
             }
             batch
         };
-        let outcome = write_batch(db, &batch);
+        let outcome = write_batch(db, &mut conn, &batch);
         for p in batch {
             // Each read answers (and logs, in its own request's span) the batch's failure.
             let _ = p.done.send(match &outcome {
@@ -92,15 +96,18 @@ fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, db: &Db) {
     }
 }
 
-fn write_batch(db: &Db, batch: &[Pending]) -> ApiResult<()> {
+fn write_batch(db: &Db, conn: &mut Option<PgConnection>, batch: &[Pending]) -> ApiResult<()> {
     if db.is_down() {
         return Err(ApiError::unavailable("the database was unreachable at the last look"));
     }
-    let mut conn = db.pool().get().map_err(ApiError::from)?;
+    let c = match conn {
+        Some(c) => c,
+        None => conn.insert(db.connect()?),
+    };
     let rows: Vec<_> = batch.iter().flat_map(|p| p.records.iter().map(AccessRecord::as_new)).collect();
-    let result = store::access::record_many(&mut conn, &rows).map(|_| ()).map_err(ApiError::from);
+    let result = store::access::record_many(c, &rows).map(|_| ()).map_err(ApiError::from);
     if result.as_ref().is_err_and(|e| e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE) {
-        db.repair(&mut conn);
+        *conn = None;
     }
     result
 }

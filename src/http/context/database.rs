@@ -67,6 +67,17 @@ impl Db {
         }
     }
 
+    /// A connection of its own, outside the pool, with the pool's session settings (for a
+    /// long-lived worker that must not take a request's connection).
+    pub fn connect(&self) -> ApiResult<PgConnection> {
+        let mut conn = PgConnection::establish(&self.url).map_err(|e| {
+            Db::mark_down(&self.down);
+            ApiError::unavailable(e)
+        })?;
+        db::prepare_session(&mut conn, self.statement_timeout_ms).map_err(ApiError::unavailable)?;
+        Ok(conn)
+    }
+
     pub fn pool(&self) -> &DbPool {
         &self.pool
     }
