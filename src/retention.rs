@@ -24,8 +24,9 @@ pub struct Anonymised {
     pub exemptions_done: i64,
 }
 
-/// Records per transaction: every anonymised record writes an event, and event writers queue on
-/// the feed counter, so a run goes in short transactions rather than one long one.
+/// Records per transaction: every anonymised record writes an event, and an open transaction that
+/// has written events holds the change feed back until it ends (`store::feed`), so a run goes in
+/// short transactions rather than one long one.
 const BATCH: i32 = 200;
 
 /// Anonymises (or with `dry_run` counts) what closed more than `days` before `now`.

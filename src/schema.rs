@@ -212,6 +212,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    feed_base (singleton) {
+        singleton -> Bool,
+        base -> Int8,
+    }
+}
+
+diesel::table! {
     holder_verifications (case_id) {
         case_id -> Uuid,
         holder_cpr_sealed -> Bytea,
@@ -424,6 +431,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     dev_identity_documents,
     exemption_events,
     exemptions,
+    feed_base,
     holder_verifications,
     idempotency_keys,
     identity_checks,

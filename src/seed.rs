@@ -233,11 +233,18 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
             })
             .collect();
 
-        // Feed positions as the trigger would give them (migration 20): this transaction's id,
-        // then its own count of events.
-        let mut feed_position: i64 =
-            diesel::sql_query("SELECT pg_current_xact_id()::text::bigint << 24 AS n").get_result::<N>(conn)?.n;
-        let first_position = feed_position;
+        // Feed positions as the trigger would give them (migration 20): this transaction's
+        // prefix, then its own count of events, after any it has written already.
+        let written: i64 =
+            diesel::sql_query("SELECT coalesce(nullif(current_setting('nemid.feed_n', true), ''), '0')::bigint AS n")
+                .get_result::<N>(conn)?
+                .n;
+        let prefix: i64 = diesel::sql_query("SELECT feed_prefix() AS n").get_result::<N>(conn)?.n;
+        diesel::sql_query("SELECT set_config('nemid.feed_prefix', $1, true)")
+            .bind::<diesel::sql_types::Text, _>(prefix.to_string())
+            .execute(conn)?;
+        let mut feed_position: i64 = prefix | written;
+        let first_position = prefix;
         let mut summary = SeedSummary { offices: offices.len(), ..Default::default() };
         let mut batch = Batch::default();
         let mut world = World { rng, opts, vault, anchor, offices: &offices, holders, counters, next_nemid, open_cprs };

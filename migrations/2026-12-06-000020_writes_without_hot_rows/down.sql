@@ -1,5 +1,8 @@
 -- Undoes 000020: the counter row, the counter table and the in-place summaries come back.
--- Every delta goes into the summaries first.
+-- Every delta goes into the summaries first: wait for a running fold (the try-lock inside
+-- re-enters this session's lock), and keep writers out until the old triggers are back.
+SELECT pg_advisory_xact_lock(7423001);
+LOCK TABLE case_status_deltas, daily_activity_deltas, daily_duration_deltas IN EXCLUSIVE MODE;
 SELECT fold_report_deltas();
 DROP FUNCTION rebuild_report_summaries();
 ALTER FUNCTION rebuild_report_summary_tables() RENAME TO rebuild_report_summaries;
@@ -117,13 +120,13 @@ CREATE TABLE case_number_counters (
 -- The last number of each office and year is the largest one its cases carry.
 INSERT INTO case_number_counters (office_id, year, last)
     SELECT office_id, substring(case_number FROM '-(\d{4})-\d+$')::int, max(substring(case_number FROM '-(\d+)$')::int)
-    FROM cases GROUP BY 1, 2;
+    FROM cases WHERE case_number ~ '-\d{4}-\d+$' GROUP BY 1, 2;
 DO $$
 DECLARE
     r record;
 BEGIN
     FOR r IN SELECT id FROM offices LOOP
-        EXECUTE format('DROP SEQUENCE case_numbers_%s', replace(r.id::text, '-', ''));
+        EXECUTE format('DROP SEQUENCE IF EXISTS case_numbers_%s', replace(r.id::text, '-', ''));
     END LOOP;
 END;
 $$;

@@ -19,7 +19,16 @@ pub fn run(url: &str) -> Result<usize, String> {
 pub fn run_on(conn: &mut PgConnection) -> Result<usize, String> {
     conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
         .map_err(|e| format!("cannot take the migration lock: {e}"))?;
-    let result = conn.run_pending_migrations(MIGRATIONS).map(|v| v.len()).map_err(|e| format!("migration failed: {e}"));
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|v| v.len())
+        .map_err(|e| format!("migration failed: {e}"))
+        // A database restored into another server starts at smaller transaction ids than its
+        // feed positions: lift the feed's base above them before anything is served.
+        .and_then(|n| {
+            conn.batch_execute("SELECT feed_align()").map_err(|e| format!("aligning the change feed failed: {e}"))?;
+            Ok(n)
+        });
     // Released explicitly; the lock would also go with the session.
     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"));
     result

@@ -242,3 +242,49 @@ fn a_transaction_held_open_holds_back_later_commits_and_none_is_skipped() {
         .collect();
     assert_eq!(in_feed_order, seen.iter().map(|s| s.0.clone()).collect::<Vec<_>>());
 }
+
+/// A database restored into another server starts at smaller transaction ids than its stored
+/// positions; `feed_align()` (run by `migrate` and at every start) lifts the feed's base, so a
+/// consumer's saved cursor still leads to the events written after the restore.
+#[test]
+fn after_a_restore_new_events_follow_the_stored_positions() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn();
+    app.office("KBH01", "citizen_service_centre");
+    let clerk = Tok::clerk("KBH01");
+    let sup = raw(&Tok::supervisor());
+    let first = app.open_case(&clerk, "010190-1234", "standard");
+    let id = first["id"].as_str().unwrap();
+    // An event as the old server numbered it: a million transaction ids ahead of this one.
+    app.db
+        .conn()
+        .batch_execute(&format!(
+            "INSERT INTO case_events (case_id, seq, action, from_status, to_status, actor_sub, actor_name, actor_role,
+                                      request_id, feed_position)
+             VALUES ('{id}', 2, 'cancel', 'opened', 'cancelled', 'old', 'Old Server', 'supervisor', 'restored',
+                     ((pg_current_xact_id()::text::bigint + 1000000) << 24) | 1)"
+        ))
+        .unwrap();
+    let restored = app.db.query_one("SELECT max(feed_position) AS count FROM case_events");
+    assert!(app.db.query_one("SELECT feed_align() AS count") > 0, "the base was raised");
+    // The consumer reads up to there.
+    let mut cursor = None;
+    let mut seen = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen < 2 && Instant::now() < deadline {
+        let p = page(&app.base, &sup, cursor.as_deref(), "&wait=1");
+        seen += p["items"].as_array().unwrap().len();
+        cursor = p["next_cursor"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, 2, "the restored events, once the base is aligned");
+    app.open_case(&clerk, "020190-1234", "standard");
+    assert!(app.db.query_one("SELECT max(feed_position) AS count FROM case_events") > restored);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut after = Vec::new();
+    while after.is_empty() && Instant::now() < deadline {
+        let p = page(&app.base, &sup, cursor.as_deref(), "&wait=1");
+        after = p["items"].as_array().unwrap().clone();
+    }
+    assert_eq!(after.len(), 1, "the new event follows the saved cursor");
+    assert_eq!(after[0]["action"], "open");
+}

@@ -106,7 +106,8 @@ fn write_batch(db: &Db, conn: &mut Option<PgConnection>, batch: &[Pending]) -> A
     };
     let rows: Vec<_> = batch.iter().flat_map(|p| p.records.iter().map(AccessRecord::as_new)).collect();
     let result = store::access::record_many(c, &rows).map(|_| ()).map_err(ApiError::from);
-    if result.as_ref().is_err_and(|e| e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE) {
+    if result.is_err() {
+        // Whatever went wrong, the next batch starts on a fresh connection.
         *conn = None;
     }
     result

@@ -88,7 +88,7 @@ pub async fn change_feed(caller: Caller, query: web::Query<FeedQuery>) -> ApiRes
         let mark = *mark.get_or_insert(bounds.mark);
         let settled = bounds.horizon >= mark || rows.len() as i64 == limit || started.elapsed() >= SETTLE;
         if !settled {
-            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
             continue;
         }
         // Polling keeps no thread or connection while it waits; a tenth of a second between
