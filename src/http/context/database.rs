@@ -2,7 +2,7 @@
 //! threads, and fast 503s while the database is unreachable.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::web;
@@ -28,6 +28,20 @@ pub struct Db {
     statement_timeout_ms: u128,
     /// The database was unreachable at the last look.
     down: Arc<AtomicBool>,
+    /// Until when (milliseconds on `clock()`) every checked-out connection is tested first: set
+    /// when a request met a dead connection, because its idle siblings in the pool were most
+    /// likely cut off with it (a database restart, `pg_terminate_backend`), and a connection
+    /// nobody used meanwhile would otherwise fail the first request that takes it.
+    suspect_until: Arc<AtomicU64>,
+}
+
+/// How long checkouts are tested after a dead connection was met.
+const SUSPECT_FOR: Duration = Duration::from_secs(10);
+
+/// Milliseconds since the first call: a monotonic clock that fits an atomic.
+fn clock() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_millis() as u64
 }
 
 /// How often the probe looks for an unreachable database's return.
@@ -35,7 +49,7 @@ const PROBE_INTERVAL: Duration = Duration::from_millis(200);
 
 impl Db {
     pub fn new(pool: DbPool, url: &str, statement_timeout_ms: u128) -> Self {
-        Self { pool, url: Arc::from(url), statement_timeout_ms, down: Arc::default() }
+        Self { pool, url: Arc::from(url), statement_timeout_ms, down: Arc::default(), suspect_until: Arc::default() }
     }
 
     /// Whether the database was unreachable at the last look (then requests answer 503 at once).
@@ -99,6 +113,7 @@ impl Db {
         }
         let pool = self.pool.clone();
         let (url, timeout, down) = (self.url.clone(), self.statement_timeout_ms, self.down.clone());
+        let suspect_until = self.suspect_until.clone();
         let span = tracing::Span::current();
         web::block(move || {
             let _entered = span.enter();
@@ -110,11 +125,16 @@ impl Db {
                 }
                 ApiError::from(e)
             })?;
-            let result = f(&mut conn);
-            if result.as_ref().is_err_and(|e| e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE)
-                && !db::repair(&mut conn, &url, timeout)
-            {
+            if clock() < suspect_until.load(Ordering::Acquire) && !db::repair(&mut conn, &url, timeout) {
                 Db::mark_down(&down);
+                return Err(ApiError::unavailable("no database connection could be made"));
+            }
+            let result = f(&mut conn);
+            if result.as_ref().is_err_and(|e| e.kind() == "database_unavailable") {
+                suspect_until.store(clock() + SUSPECT_FOR.as_millis() as u64, Ordering::Release);
+                if !db::repair(&mut conn, &url, timeout) {
+                    Db::mark_down(&down);
+                }
             }
             result
         })
