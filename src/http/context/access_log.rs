@@ -87,10 +87,15 @@ fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, db: &Db) {
             // Each read answers (and logs, in its own request's span) the batch's failure.
             let _ = p.done.send(match &outcome {
                 Ok(()) => Ok(()),
-                Err(e) if e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE => {
-                    Err(ApiError::unavailable(format!("the access log could not be written: {e:?}")))
+                Err(e) => {
+                    let cause =
+                        format!("the access log could not be written: {}", e.cause().unwrap_or_else(|| e.kind()));
+                    Err(if e.status() == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
+                        ApiError::unavailable(cause)
+                    } else {
+                        ApiError::internal(cause)
+                    })
                 }
-                Err(e) => Err(ApiError::internal(format!("the access log could not be written: {e:?}"))),
             });
         }
     }
