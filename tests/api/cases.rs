@@ -237,7 +237,7 @@ fn a_holder_whose_nemid_was_issued_here_30_days_ago_needs_no_date() {
     let mut conn = app.db.conn();
     conn.batch_execute(&format!(
         "UPDATE cases SET completed_at = now() - interval '31 days', closed_at = now() - interval '31 days' WHERE id = '{0}';
-         UPDATE nemids SET active_since = current_date - 31 WHERE case_id = '{0}'",
+         UPDATE nemids SET active_since = (now() AT TIME ZONE 'Europe/Copenhagen')::date - 31 WHERE case_id = '{0}'",
         own["id"].as_str().unwrap()
     ))
     .unwrap();

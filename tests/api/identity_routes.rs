@@ -108,7 +108,10 @@ fn secondary_documents_post_both_halves_and_allow_no_desk_handout() {
     assert_eq!(cards(&app, &clerk, &number), ["in_transit"]);
 
     // Overdue like a posted second half.
-    app.db.conn().batch_execute("UPDATE cases SET second_half_expected_by = current_date - 3").unwrap();
+    app.db
+        .conn()
+        .batch_execute("UPDATE cases SET second_half_expected_by = (now() AT TIME ZONE 'Europe/Copenhagen')::date - 3")
+        .unwrap();
     let case = app.case(&clerk, &case);
     assert_eq!(case["overdue"], true);
     let sup = Tok::supervisor();
@@ -162,7 +165,10 @@ fn post_that_cannot_reach_the_applicant_is_held_for_collection() {
     assert_eq!(status["totals"]["uncollected"], 0);
 
     // Not collected in time: in the overdue report as `uncollected` and counted in the status report.
-    app.db.conn().batch_execute("UPDATE cases SET collect_by = current_date - 2").unwrap();
+    app.db
+        .conn()
+        .batch_execute("UPDATE cases SET collect_by = (now() AT TIME ZONE 'Europe/Copenhagen')::date - 2")
+        .unwrap();
     let case = app.case(&clerk, &case);
     assert_eq!(case["uncollected"], true);
     let status: Value = app.get("/api/v1/reports/status", &sup).json().unwrap();

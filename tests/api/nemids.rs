@@ -71,7 +71,7 @@ fn issue_in_full_makes_an_active_nemid_with_its_card_handed_out() {
     let holder_number = app.active_nemid(&clerk, holder_cpr);
     diesel::connection::SimpleConnection::batch_execute(
         &mut app.db.conn(),
-        &format!("UPDATE nemids SET active_since = current_date - 40 WHERE number = '{holder_number}'"),
+        &format!("UPDATE nemids SET active_since = (now() AT TIME ZONE 'Europe/Copenhagen')::date - 40 WHERE number = '{holder_number}'"),
     )
     .unwrap();
     let cpr = "060606-4006";
@@ -231,7 +231,7 @@ fn express_holders_are_judged_by_the_register() {
     // Blocked: refused, whatever the dates.
     diesel::connection::SimpleConnection::batch_execute(
         &mut app.db.conn(),
-        &format!("UPDATE nemids SET active_since = current_date - 40 WHERE number = '{number}'"),
+        &format!("UPDATE nemids SET active_since = (now() AT TIME ZONE 'Europe/Copenhagen')::date - 40 WHERE number = '{number}'"),
     )
     .unwrap();
     let v = app.nemid(&clerk, &number)["version"].as_i64().unwrap();

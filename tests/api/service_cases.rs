@@ -111,7 +111,7 @@ fn a_damaged_card_is_replaced_by_post_returned_reposted_and_activated() {
     diesel::connection::SimpleConnection::batch_execute(
         &mut app.db.conn(),
         &format!(
-            "UPDATE cases SET second_half_expected_by = current_date - 3 WHERE id = '{}'",
+            "UPDATE cases SET second_half_expected_by = (now() AT TIME ZONE 'Europe/Copenhagen')::date - 3 WHERE id = '{}'",
             case["id"].as_str().unwrap()
         ),
     )
