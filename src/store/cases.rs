@@ -55,7 +55,6 @@ pub type CaseWithOffice = (CaseRow, String);
 #[diesel(table_name = cases)]
 pub struct NewCase<'a> {
     pub id: Uuid,
-    pub case_number: &'a str,
     pub office_id: Uuid,
     pub channel: Channel,
     pub kind: Kind,
@@ -105,17 +104,14 @@ pub struct CaseChanges<'a> {
     pub refusal: Option<&'a Refusal>,
 }
 
-/// The next number in the office's series for `year`: the office's own sequence less the year's
-/// base (SQL `next_case_number`, migration 20), so openings share no row. A rolled-back opening
-/// leaves a gap.
-pub fn next_case_number(conn: &mut PgConnection, office_id: Uuid, year: i32) -> QueryResult<i32> {
-    diesel::select(sql::next_case_number(office_id, year)).get_result(conn)
-}
-
-/// The SQL functions of migration 20, typed (so their calls are prepared once and cached).
+/// The SQL function that numbers a case inside its INSERT (migration 22), typed so that the
+/// insert stays one prepared statement.
 mod sql {
     diesel::define_sql_function! {
-        fn next_case_number(office: diesel::sql_types::Uuid, year: diesel::sql_types::Integer) -> diesel::sql_types::Integer;
+        /// `OFFICE-YEAR-NNNNNN`: the next number in office `office`'s series for `year`, its own
+        /// sequence less the year's base (`next_case_number`, migration 20), so openings share no
+        /// row. A rolled-back opening leaves a gap.
+        fn case_number(code: diesel::sql_types::Text, office: diesel::sql_types::Uuid, year: diesel::sql_types::Integer) -> diesel::sql_types::Text;
     }
 }
 
@@ -131,8 +127,11 @@ pub fn next_nemid_number(conn: &mut PgConnection) -> QueryResult<String> {
     Ok(format!("{:09}", next.n))
 }
 
-pub fn insert(conn: &mut PgConnection, new: &NewCase<'_>) -> QueryResult<CaseRow> {
-    Cached(diesel::insert_into(cases::table).values(new).returning(CaseRow::as_returning())).get_result(conn)
+/// Inserts `new`, numbered in the same statement as the next case of its office (`office_code`)
+/// in `year` (see `sql::case_number`).
+pub fn insert(conn: &mut PgConnection, new: &NewCase<'_>, office_code: &str, year: i32) -> QueryResult<CaseRow> {
+    let number = cases::case_number.eq(sql::case_number(office_code, new.office_id, year));
+    Cached(diesel::insert_into(cases::table).values((new, number)).returning(CaseRow::as_returning())).get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOffice>> {
@@ -140,6 +139,21 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOff
         .inner_join(offices::table)
         .filter(cases::id.eq(id))
         .select((CaseRow::as_select(), offices::code))
+        .first(conn)
+        .optional()
+}
+
+/// Like `find`, with whether the case has an event of one of `actions` (`events::any_of`), in
+/// the same query.
+pub fn find_with_events_of(
+    conn: &mut PgConnection,
+    id: Uuid,
+    actions: &[&str],
+) -> QueryResult<Option<(CaseRow, String, bool)>> {
+    cases::table
+        .inner_join(offices::table)
+        .filter(cases::id.eq(id))
+        .select((CaseRow::as_select(), offices::code, crate::store::events::sql::case_has_event(cases::id, actions)))
         .first(conn)
         .optional()
 }

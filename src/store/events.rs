@@ -48,15 +48,21 @@ pub fn insert(conn: &mut PgConnection, new: &NewEvent<'_>) -> QueryResult<usize>
         .map(|_| 1)
 }
 
-/// A case's events, oldest first.
 /// Whether the case has an event with one of `actions`.
 pub fn any_of(conn: &mut PgConnection, case_id: Uuid, actions: &[&str]) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        case_events::table.filter(case_events::case_id.eq(case_id)).filter(case_events::action.eq_any(actions)),
-    ))
-    .get_result(conn)
+    diesel::select(sql::case_has_event(case_id, actions)).get_result(conn)
 }
 
+/// The SQL function behind `any_of` (migration 22), so that a query of the case itself can ask
+/// it too (`cases::find_with_events_of`).
+pub mod sql {
+    diesel::define_sql_function! {
+        /// Whether case `case` has an event of one of `actions`.
+        fn case_has_event(case: diesel::sql_types::Uuid, actions: diesel::sql_types::Array<diesel::sql_types::Text>) -> diesel::sql_types::Bool;
+    }
+}
+
+/// A case's events, oldest first.
 pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<EventRow>> {
     case_events::table
         .filter(case_events::case_id.eq(case_id))

@@ -33,6 +33,24 @@ pub fn load_visible(conn: &mut PgConnection, who: &Principal, id: Uuid) -> ApiRe
     }
 }
 
+/// The single read of case `id` as `who` may see it (404 as `load_visible`), in one query with
+/// its handout; with the applicant's blind index, for the access record.
+pub fn read_visible(
+    conn: &mut PgConnection,
+    who: &Principal,
+    id: Uuid,
+    today: NaiveDate,
+    vault: &CprVault,
+) -> ApiResult<(CaseView, String)> {
+    match store::find_with_events_of(conn, id, &HANDOUTS)? {
+        Some((row, code, handed_out)) if can_see(who, &row) => {
+            let index = row.applicant_cpr_index.clone();
+            Ok((view_of(conn, row, code, handed_out, today, vault)?, index))
+        }
+        _ => Err(ApiError::not_found("no such case")),
+    }
+}
+
 /// The single-read view of a case: the full CPR number and, once completed, whether the
 /// applicant holds a granted exemption from Digital Post.
 pub fn full_view(
@@ -42,8 +60,20 @@ pub fn full_view(
     today: NaiveDate,
     vault: &CprVault,
 ) -> ApiResult<CaseView> {
-    let exempt = row.status == Status::Completed && exemptions::granted_for(conn, &row.applicant_cpr_index)?;
     let handed_out = crate::store::events::any_of(conn, row.id, &HANDOUTS)?;
+    view_of(conn, row, office_code, handed_out, today, vault)
+}
+
+/// `full_view` of a case whose handout (`HANDOUTS`) is known.
+fn view_of(
+    conn: &mut PgConnection,
+    row: CaseRow,
+    office_code: String,
+    handed_out: bool,
+    today: NaiveDate,
+    vault: &CprVault,
+) -> ApiResult<CaseView> {
+    let exempt = row.status == Status::Completed && exemptions::granted_for(conn, &row.applicant_cpr_index)?;
     let documents = available(&row, handed_out);
     let mut v = CaseView::new(row, office_code, today, true, vault)?;
     v.documents = Some(documents);

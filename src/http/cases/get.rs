@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, get, web};
 use uuid::Uuid;
 
 use crate::domain::role::CASE_READERS;
-use crate::http::cases::access::{full_view, load_visible};
+use crate::http::cases::access::read_visible;
 use crate::http::cases::view::CaseView;
 use crate::http::context::audit::Subject;
 use crate::http::context::caller::Caller;
@@ -25,10 +25,9 @@ pub async fn get_case(caller: Caller, id: web::Path<Uuid>) -> ApiResult<HttpResp
     let vault = caller.state.vault.clone();
     let view = caller
         .read(CASE_READERS, move |conn, who, moment, seen| {
-            let (row, code) = load_visible(conn, who, id)?;
-            let index = row.applicant_cpr_index.clone();
+            let (view, index) = read_visible(conn, who, id, moment.today, &vault)?;
             seen.add(who, moment, Subject::Case { id, cpr_index: &index });
-            full_view(conn, row, code, moment.today, &vault)
+            Ok(view)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(header_value(view.version)).json(view))

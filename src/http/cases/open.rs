@@ -40,13 +40,9 @@ pub struct Opening<'a> {
 /// Numbers the case (`OFFICE-YEAR-NNNNNN`), inserts it with its `open` event. Another open case
 /// for the person is 409 `open_case_exists`.
 pub fn open(conn: &mut PgConnection, who: &impl Acts, moment: &Moment, o: Opening) -> ApiResult<CaseRow> {
-    let year = moment.today.year();
-    let n = store::cases::next_case_number(conn, o.office_id, year)?;
-    let case_number = format!("{}-{year}-{n:06}", o.office_code);
     let a = o.address;
     let new = NewCase {
         id: Uuid::now_v7(),
-        case_number: &case_number,
         office_id: o.office_id,
         channel: o.channel,
         kind: o.kind,
@@ -67,7 +63,7 @@ pub fn open(conn: &mut PgConnection, who: &impl Acts, moment: &Moment, o: Openin
         second_half_expected_by: o.posted.map(|p| p.1),
         version: 1,
     };
-    let row = match store::cases::insert(conn, &new) {
+    let row = match store::cases::insert(conn, &new, o.office_code, moment.today.year()) {
         Ok(r) => r,
         Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
             return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
