@@ -40,9 +40,12 @@ impl AccessLog {
         let rx = Arc::new(Mutex::new(rx));
         for i in 0..WRITERS {
             let (rx, db) = (rx.clone(), db.clone());
+            // Each writer has a connection of its own: reads never wait for the pool behind it,
+            // nor it behind them. Dropped after a failure, made again for the next batch.
+            let mut conn: Option<PgConnection> = None;
             std::thread::Builder::new()
                 .name(format!("access-log-{i}"))
-                .spawn(move || write_loop(&rx, &db))
+                .spawn(move || write_loop(&rx, |batch| write_batch(&db, &mut conn, batch)))
                 .expect("spawn the access-log writer");
         }
         AccessLog { queue }
@@ -61,13 +64,14 @@ impl AccessLog {
     }
 }
 
-fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, db: &Db) {
-    // Each writer has a connection of its own: reads never wait for the pool behind it, nor it
-    // behind them. Dropped after a failure, made again for the next batch.
-    let mut conn: Option<PgConnection> = None;
+/// Takes batches off the queue and answers each of their reads with `write`'s outcome, until
+/// the last `AccessLog` is gone. A panic in `write` fails its batch (500) and the loop goes on:
+/// the writers must outlive any one bad batch, or every later read would fail.
+fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, mut write: impl FnMut(&[Pending]) -> ApiResult<()>) {
     loop {
         let batch = {
-            let Ok(mut rx) = rx.lock() else { return };
+            // Nothing panics while the lock is held, but a poisoned lock must not stop the writer.
+            let mut rx = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let Some(first) = rx.blocking_recv() else { return };
             let mut size = first.records.len();
             let mut batch = vec![first];
@@ -82,7 +86,8 @@ fn write_loop(rx: &Mutex<mpsc::UnboundedReceiver<Pending>>, db: &Db) {
             }
             batch
         };
-        let outcome = write_batch(db, &mut conn, &batch);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&batch)))
+            .unwrap_or_else(|_| Err(ApiError::internal("the access-log writer failed (panic)")));
         for p in batch {
             // Each read answers (and logs, in its own request's span) the batch's failure.
             let _ = p.done.send(match &outcome {
@@ -105,15 +110,49 @@ fn write_batch(db: &Db, conn: &mut Option<PgConnection>, batch: &[Pending]) -> A
     if db.is_down() {
         return Err(ApiError::unavailable("the database was unreachable at the last look"));
     }
-    let c = match conn {
+    // Taken out for the write and put back only after a success: whatever goes wrong (an error,
+    // or a panic unwinding through here), the next batch starts on a fresh connection.
+    let mut c = match conn.take() {
         Some(c) => c,
-        None => conn.insert(db.connect()?),
+        None => db.connect()?,
     };
     let rows: Vec<_> = batch.iter().flat_map(|p| p.records.iter().map(AccessRecord::as_new)).collect();
-    let result = store::access::record_many(c, &rows).map(|_| ()).map_err(ApiError::from);
-    if result.is_err() {
-        // Whatever went wrong, the next batch starts on a fresh connection.
-        *conn = None;
+    store::access::record_many(&mut c, &rows).map_err(ApiError::from)?;
+    *conn = Some(c);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending() -> (Pending, oneshot::Receiver<ApiResult<()>>) {
+        let (done, answer) = oneshot::channel();
+        (Pending { records: Vec::new(), done }, answer)
     }
-    result
+
+    #[test]
+    fn a_panicking_write_fails_its_batch_and_the_writer_goes_on() {
+        let (queue, rx) = mpsc::unbounded_channel::<Pending>();
+        let (first, first_answer) = pending();
+        queue.send(first).unwrap();
+        let rx = Mutex::new(rx);
+        let mut calls = 0;
+        let writer = std::thread::spawn(move || {
+            write_loop(&rx, |_| {
+                calls += 1;
+                if calls == 1 { panic!("a bug in the first batch") } else { Ok(()) }
+            })
+        });
+        let failed = first_answer.blocking_recv().expect("the first batch is answered, not dropped");
+        assert_eq!(
+            failed.expect_err("the panicking batch fails").status(),
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let (second, second_answer) = pending();
+        queue.send(second).unwrap();
+        assert!(second_answer.blocking_recv().expect("the writer is still there").is_ok());
+        drop(queue);
+        writer.join().expect("the writer stops when the queue is gone, without a panic");
+    }
 }
