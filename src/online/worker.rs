@@ -254,7 +254,8 @@ fn make_case(
             posted: Some((now, due)),
             evidence: &evidence,
         },
-    )?;
+    )?
+    .row;
     let holder = Holder {
         case_id: row.id,
         office_id: office.id,

@@ -128,10 +128,18 @@ pub fn next_nemid_number(conn: &mut PgConnection) -> QueryResult<String> {
 }
 
 /// Inserts `new`, numbered in the same statement as the next case of its office (`office_code`)
-/// in `year` (see `sql::case_number`).
-pub fn insert(conn: &mut PgConnection, new: &NewCase<'_>, office_code: &str, year: i32) -> QueryResult<CaseRow> {
+/// in `year` (see `sql::case_number`). Returns the row and, asked by the same statement, the id
+/// of the applicant's NemID that is not revoked (`nemids::live_for_person`).
+pub fn insert(
+    conn: &mut PgConnection,
+    new: &NewCase<'_>,
+    office_code: &str,
+    year: i32,
+) -> QueryResult<(CaseRow, Option<Uuid>)> {
     let number = cases::case_number.eq(sql::case_number(office_code, new.office_id, year));
-    Cached(diesel::insert_into(cases::table).values((new, number)).returning(CaseRow::as_returning())).get_result(conn)
+    let live_nemid = crate::store::nemids::sql::live_nemid_of(cases::applicant_cpr_index);
+    Cached(diesel::insert_into(cases::table).values((new, number)).returning((CaseRow::as_returning(), live_nemid)))
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOffice>> {
@@ -143,17 +151,22 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOff
         .optional()
 }
 
-/// Like `find`, with whether the case has an event of one of `actions` (`events::any_of`), in
-/// the same query.
-pub fn find_with_events_of(
-    conn: &mut PgConnection,
-    id: Uuid,
-    actions: &[&str],
-) -> QueryResult<Option<(CaseRow, String, bool)>> {
+/// A case as its single read shows it: the row, its office's code, whether it has an event of
+/// the actions asked about (`events::any_of`), and whether its applicant holds a granted
+/// exemption from Digital Post (`exemptions::granted_for`).
+pub type CaseForView = (CaseRow, String, bool, bool);
+
+/// `find`, with the facts of `CaseForView`, in one query.
+pub fn find_for_view(conn: &mut PgConnection, id: Uuid, actions: &[&str]) -> QueryResult<Option<CaseForView>> {
     cases::table
         .inner_join(offices::table)
         .filter(cases::id.eq(id))
-        .select((CaseRow::as_select(), offices::code, crate::store::events::sql::case_has_event(cases::id, actions)))
+        .select((
+            CaseRow::as_select(),
+            offices::code,
+            crate::store::events::sql::case_has_event(cases::id, actions),
+            crate::store::exemptions::sql::exemption_granted(cases::applicant_cpr_index),
+        ))
         .first(conn)
         .optional()
 }

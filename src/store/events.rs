@@ -54,7 +54,7 @@ pub fn any_of(conn: &mut PgConnection, case_id: Uuid, actions: &[&str]) -> Query
 }
 
 /// The SQL function behind `any_of` (migration 22), so that a query of the case itself can ask
-/// it too (`cases::find_with_events_of`).
+/// it too (`cases::find_for_view`).
 pub mod sql {
     diesel::define_sql_function! {
         /// Whether case `case` has an event of one of `actions`.

@@ -99,12 +99,16 @@ pub fn update_if_version(
 
 /// Whether the person holds a granted exemption now.
 pub fn granted_for(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        exemptions::table
-            .filter(exemptions::citizen_cpr_index.eq(cpr_index))
-            .filter(exemptions::status.eq(ExemptionStatus::Granted)),
-    ))
-    .get_result(conn)
+    diesel::select(sql::exemption_granted(cpr_index)).get_result(conn)
+}
+
+/// The SQL function behind `granted_for` (migration 23), so that the query of a case can ask it
+/// for the case's applicant (`cases::find_for_view`).
+pub mod sql {
+    diesel::define_sql_function! {
+        /// Whether the person with blind CPR index `idx` holds a granted exemption now.
+        fn exemption_granted(idx: diesel::sql_types::Text) -> diesel::sql_types::Bool;
+    }
 }
 
 #[derive(Debug, Default, Clone)]

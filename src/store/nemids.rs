@@ -96,11 +96,24 @@ pub fn by_number_for_update(conn: &mut PgConnection, number: &str) -> QueryResul
 /// The person's NemID that is not revoked, if there is one (at most one: a unique index).
 pub fn live_for_person(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Option<NemidRow>> {
     nemids::table
-        .filter(nemids::holder_cpr_index.eq(cpr_index))
-        .filter(nemids::state.ne(NemidState::Revoked))
+        .filter(nemids::id.nullable().eq(sql::live_nemid_of(cpr_index)))
         .select(NemidRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The NemID with id `id`.
+pub fn by_id(conn: &mut PgConnection, id: Uuid) -> QueryResult<NemidRow> {
+    nemids::table.find(id).select(NemidRow::as_select()).first(conn)
+}
+
+/// The SQL function behind `live_for_person` (migration 23), so that the INSERT of a case can
+/// return its applicant's NemID too (`cases::insert`).
+pub mod sql {
+    diesel::define_sql_function! {
+        /// The id of the NemID of the person with blind CPR index `idx` that is not revoked.
+        fn live_nemid_of(idx: diesel::sql_types::Text) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
+    }
 }
 
 /// Every NemID the person ever had, newest first.

@@ -42,10 +42,10 @@ pub fn read_visible(
     today: NaiveDate,
     vault: &CprVault,
 ) -> ApiResult<(CaseView, String)> {
-    match store::find_with_events_of(conn, id, &HANDOUTS)? {
-        Some((row, code, handed_out)) if can_see(who, &row) => {
+    match store::find_for_view(conn, id, &HANDOUTS)? {
+        Some((row, code, handed_out, exemption_granted)) if can_see(who, &row) => {
             let index = row.applicant_cpr_index.clone();
-            Ok((view_of(conn, row, code, handed_out, today, vault)?, index))
+            Ok((view_of(row, code, handed_out, exemption_granted, today, vault)?, index))
         }
         _ => Err(ApiError::not_found("no such case")),
     }
@@ -61,19 +61,21 @@ pub fn full_view(
     vault: &CprVault,
 ) -> ApiResult<CaseView> {
     let handed_out = crate::store::events::any_of(conn, row.id, &HANDOUTS)?;
-    view_of(conn, row, office_code, handed_out, today, vault)
+    let exemption_granted = row.status == Status::Completed && exemptions::granted_for(conn, &row.applicant_cpr_index)?;
+    view_of(row, office_code, handed_out, exemption_granted, today, vault)
 }
 
-/// `full_view` of a case whose handout (`HANDOUTS`) is known.
+/// `full_view` of a case whose facts are known: whether it was handed out at the desk
+/// (`HANDOUTS`), and whether its applicant holds a granted exemption.
 fn view_of(
-    conn: &mut PgConnection,
     row: CaseRow,
     office_code: String,
     handed_out: bool,
+    exemption_granted: bool,
     today: NaiveDate,
     vault: &CprVault,
 ) -> ApiResult<CaseView> {
-    let exempt = row.status == Status::Completed && exemptions::granted_for(conn, &row.applicant_cpr_index)?;
+    let exempt = row.status == Status::Completed && exemption_granted;
     let documents = available(&row, handed_out);
     let mut v = CaseView::new(row, office_code, today, true, vault)?;
     v.documents = Some(documents);

@@ -9,7 +9,7 @@ use crate::domain::office::{OfficeKind, check_text};
 use crate::domain::role::CASE_WORKERS;
 use crate::domain::rules::check_applicant_age;
 use crate::http::cases::access::replay;
-use crate::http::cases::open::{Opening, open};
+use crate::http::cases::open::{Opened, Opening, open};
 use crate::http::cases::service;
 use crate::http::cases::view::{CaseView, NewCaseBody};
 use crate::http::context::audit;
@@ -136,7 +136,7 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
             posted: None,
             evidence: &evidence,
         };
-        let row = open(conn, who, moment, opening)?;
+        let Opened { row, live_nemid } = open(conn, who, moment, opening)?;
         // First issuance is for people without NemID; the register is the reference. A service
         // case is for the NemID the applicant has. (After the open-case check: someone with a
         // case under way hears about that case.)
@@ -146,8 +146,8 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
                 found
             }
             None => {
-                if let Some(existing) = store::nemids::live_for_person(conn, &index)? {
-                    return Err(register::nemid_exists(&existing));
+                if let Some(id) = live_nemid {
+                    return Err(register::nemid_exists(&store::nemids::by_id(conn, id)?));
                 }
                 None
             }

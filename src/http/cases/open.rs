@@ -37,9 +37,16 @@ pub struct Opening<'a> {
     pub evidence: &'a Value,
 }
 
+/// A case just opened.
+pub struct Opened {
+    pub row: CaseRow,
+    /// The applicant's NemID that is not revoked, if they have one (asked by the INSERT itself).
+    pub live_nemid: Option<Uuid>,
+}
+
 /// Numbers the case (`OFFICE-YEAR-NNNNNN`), inserts it with its `open` event. Another open case
 /// for the person is 409 `open_case_exists`.
-pub fn open(conn: &mut PgConnection, who: &impl Acts, moment: &Moment, o: Opening) -> ApiResult<CaseRow> {
+pub fn open(conn: &mut PgConnection, who: &impl Acts, moment: &Moment, o: Opening) -> ApiResult<Opened> {
     let a = o.address;
     let new = NewCase {
         id: Uuid::now_v7(),
@@ -63,7 +70,7 @@ pub fn open(conn: &mut PgConnection, who: &impl Acts, moment: &Moment, o: Openin
         second_half_expected_by: o.posted.map(|p| p.1),
         version: 1,
     };
-    let row = match store::cases::insert(conn, &new, o.office_code, moment.today.year()) {
+    let (row, live_nemid) = match store::cases::insert(conn, &new, o.office_code, moment.today.year()) {
         Ok(r) => r,
         Err(e) if store::is_unique_violation(&e, "cases_one_open_per_cpr") => {
             return Err(ApiError::conflict("open_case_exists", "the applicant already has an open NemID case"));
@@ -88,5 +95,5 @@ pub fn open(conn: &mut PgConnection, who: &impl Acts, moment: &Moment, o: Openin
             occurred_at: moment.now,
         },
     )?;
-    Ok(row)
+    Ok(Opened { row, live_nemid })
 }

@@ -1,0 +1,2 @@
+DROP FUNCTION live_nemid_of(text);
+DROP FUNCTION exemption_granted(text);
