@@ -708,3 +708,22 @@ fn regex_lite_shape(year: &str) -> impl Fn(&str) -> bool + '_ {
             .is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
     }
 }
+
+#[test]
+fn case_numbers_have_six_digits_at_least_and_grow_past_a_million() {
+    let (app, clerk) = setup();
+    let open = |cpr: &str| {
+        let res = app.post("/api/v1/cases", &clerk, &json!({"kind": "standard", "applicant": applicant(cpr)}));
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().unwrap()["case_number"].as_str().unwrap().to_string()
+    };
+    let year = nemid_desk::domain::clock::copenhagen_day(chrono::Utc::now()).format("%Y").to_string();
+    assert_eq!(open("010190-1000"), format!("KBH01-{year}-000001"));
+    // The office's series far on: its sequence 999,999 past the year's base.
+    let moved = app.db.query_one(&format!(
+        "SELECT setval(case_number_sequence(o.id), y.base + 999999) AS count
+         FROM offices o JOIN case_number_years y ON y.office_id = o.id AND y.year = {year} WHERE o.code = 'KBH01'"
+    ));
+    assert!(moved >= 999_999, "{moved}");
+    assert_eq!(open("020190-1001"), format!("KBH01-{year}-1000000"));
+}
