@@ -94,21 +94,20 @@ pub fn by_number_for_update(conn: &mut PgConnection, number: &str) -> QueryResul
 }
 
 /// The person's NemID that is not revoked, if there is one (at most one: a unique index).
+/// The same rule as the SQL function `sql::live_nemid_of` (migration 24 says why it is stated
+/// twice).
 pub fn live_for_person(conn: &mut PgConnection, cpr_index: &str) -> QueryResult<Option<NemidRow>> {
     nemids::table
-        .filter(nemids::id.nullable().eq(sql::live_nemid_of(cpr_index)))
+        .filter(nemids::holder_cpr_index.eq(cpr_index))
+        .filter(nemids::state.ne(NemidState::Revoked))
         .select(NemidRow::as_select())
         .first(conn)
         .optional()
 }
 
-/// The NemID with id `id`.
-pub fn by_id(conn: &mut PgConnection, id: Uuid) -> QueryResult<NemidRow> {
-    nemids::table.find(id).select(NemidRow::as_select()).first(conn)
-}
-
-/// The SQL function behind `live_for_person` (migration 23), so that the INSERT of a case can
-/// return its applicant's NemID too (`cases::insert`).
+/// The rule of `live_for_person` as an SQL function (migrations 23-24), so that the INSERT of a
+/// case can return its applicant's NemID (`cases::insert`). Volatile: it sees what committed
+/// while the INSERT waited.
 pub mod sql {
     diesel::define_sql_function! {
         /// The id of the NemID of the person with blind CPR index `idx` that is not revoked.

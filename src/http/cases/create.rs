@@ -146,8 +146,11 @@ pub async fn create_case(caller: Caller, key: IdempotencyKey, body: JsonBody<New
                 found
             }
             None => {
-                if let Some(id) = live_nemid {
-                    return Err(register::nemid_exists(&store::nemids::by_id(conn, id)?));
+                // The INSERT found one; the refusal names it as it is now.
+                if live_nemid.is_some()
+                    && let Some(existing) = store::nemids::live_for_person(conn, &index)?
+                {
+                    return Err(register::nemid_exists(&existing));
                 }
                 None
             }
