@@ -152,8 +152,8 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseWithOff
 }
 
 /// A case as its single read shows it: the row, its office's code, whether it has an event of
-/// the actions asked about (`events::any_of`), and whether its applicant holds a granted
-/// exemption from Digital Post (`exemptions::granted_for`).
+/// the actions asked about (`events::any_of`), and, for a completed case, whether its applicant
+/// holds a granted exemption from Digital Post (`exemptions::granted_for`; `false` otherwise).
 pub type CaseForView = (CaseRow, String, bool, bool);
 
 /// `find`, with the facts of `CaseForView`, in one query.
@@ -165,7 +165,12 @@ pub fn find_for_view(conn: &mut PgConnection, id: Uuid, actions: &[&str]) -> Que
             CaseRow::as_select(),
             offices::code,
             crate::store::events::sql::case_has_event(cases::id, actions),
-            crate::store::exemptions::sql::exemption_granted(cases::applicant_cpr_index),
+            // Asked for completed cases only: the view shows it for them alone.
+            diesel::dsl::case_when(
+                cases::status.eq(Status::Completed),
+                crate::store::exemptions::sql::exemption_granted(cases::applicant_cpr_index),
+            )
+            .otherwise(false),
         ))
         .first(conn)
         .optional()
