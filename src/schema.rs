@@ -169,6 +169,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    monthly_durations (month, office_id, kind) {
+        month -> Date,
+        office_id -> Uuid,
+        kind -> Text,
+        opened_to_first_half -> Bytea,
+        posted_to_completed -> Bytea,
+        express_opened_to_completed -> Bytea,
+        posted_completed -> Int8,
+        completed_within_window -> Int8,
+    }
+}
+
+diesel::table! {
     exemption_events (id) {
         id -> Int8,
         exemption_id -> Uuid,
@@ -406,6 +419,7 @@ diesel::joinable!(cases -> offices (office_id));
 diesel::joinable!(code_cards -> nemids (nemid_id));
 diesel::joinable!(daily_activity -> offices (office_id));
 diesel::joinable!(daily_durations -> offices (office_id));
+diesel::joinable!(monthly_durations -> offices (office_id));
 diesel::joinable!(exemption_events -> exemptions (exemption_id));
 diesel::joinable!(exemptions -> offices (office_id));
 diesel::joinable!(holder_verifications -> cases (case_id));
@@ -435,6 +449,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     holder_verifications,
     idempotency_keys,
     identity_checks,
+    monthly_durations,
     nemid_events,
     nemids,
     offices,

@@ -175,7 +175,9 @@ pub fn run(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> Que
     let summary = load(conn, opts, vault)?;
     // Outside the transaction (VACUUM cannot run in one): sets the visibility map, so the
     // reports' index-only scans need not visit the heap, and refreshes the planner's statistics.
-    conn.batch_execute("VACUUM (ANALYZE) cases, case_events, daily_activity, daily_durations, case_status_counts")?;
+    conn.batch_execute(
+        "VACUUM (ANALYZE) cases, case_events, daily_activity, daily_durations, monthly_durations, case_status_counts",
+    )?;
     Ok(summary)
 }
 

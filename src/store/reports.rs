@@ -1,5 +1,6 @@
 //! Report queries. Status, throughput and durations read the summary tables
-//! (`case_status_counts`, `daily_activity`, `daily_durations`) together with the delta rows the
+//! (`case_status_counts`, `daily_activity`, `daily_durations` and its whole months in
+//! `monthly_durations`) together with the delta rows the
 //! triggers append to their `*_deltas` twins, in one statement, so a report is exact whether or
 //! not the background fold (`fold_deltas`) has merged them yet. The overdue list reads `cases`
 //! through partial indexes made for it.
@@ -366,7 +367,10 @@ pub struct DurationDay {
     pub completed_within_window: i64,
 }
 
-/// The summary rows of cases completed on Copenhagen days `from`..=`to`.
+/// The summary rows of cases completed on Copenhagen days `from`..=`to`: the months lying wholly
+/// inside the range from `monthly_durations` (one row per month instead of about thirty), the days
+/// at its two ends from `daily_durations`, and the unfolded deltas of every day. The fold appends
+/// a delta to its day and its month in one statement, so either way each value counts once.
 pub fn durations(
     conn: &mut PgConnection,
     office_id: Option<Uuid>,
@@ -374,14 +378,22 @@ pub fn durations(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<DurationDay>> {
-    diesel::sql_query(
-        "SELECT opened_to_first_half, posted_to_completed, express_opened_to_completed,
-                posted_completed, completed_within_window
-         FROM (SELECT * FROM daily_durations UNION ALL SELECT * FROM daily_duration_deltas) d
-         WHERE day BETWEEN $1 AND $2 AND ($3::uuid IS NULL OR office_id = $3) AND ($4::text IS NULL OR kind = $4)",
-    )
+    // The whole months as a span of days: the first day of the first, the last of the last.
+    let months = crate::domain::clock::whole_months(from, to)
+        .and_then(|(first, last)| Some((first, last.checked_add_months(chrono::Months::new(1))?.pred_opt()?)));
+    const COLUMNS: &str = "opened_to_first_half, posted_to_completed, express_opened_to_completed, \
+                           posted_completed, completed_within_window";
+    const SCOPE: &str = "($5::uuid IS NULL OR office_id = $5) AND ($6::text IS NULL OR kind = $6)";
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM daily_durations WHERE day BETWEEN $1 AND coalesce($3::date - 1, $2) AND {SCOPE}
+         UNION ALL SELECT {COLUMNS} FROM daily_durations WHERE day BETWEEN $4::date + 1 AND $2 AND {SCOPE}
+         UNION ALL SELECT {COLUMNS} FROM monthly_durations WHERE month BETWEEN $3 AND $4 AND {SCOPE}
+         UNION ALL SELECT {COLUMNS} FROM daily_duration_deltas WHERE day BETWEEN $1 AND $2 AND {SCOPE}"
+    ))
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
+    .bind::<Nullable<Date>, _>(months.map(|m| m.0))
+    .bind::<Nullable<Date>, _>(months.map(|m| m.1))
     .bind::<Nullable<SqlUuid>, _>(office_id)
     .bind::<Nullable<Text>, _>(kind)
     .load(conn)

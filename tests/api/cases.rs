@@ -686,10 +686,7 @@ fn concurrent_openings_get_distinct_numbers_and_exact_counts_before_and_after_th
         r["totals"]["opened"].as_i64().unwrap()
     };
     assert_eq!(opened(&app), 16, "exact before the fold");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app.db.query_one("SELECT count(*) FROM case_status_deltas") > 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    app.db.wait_for_fold();
     assert_eq!(app.db.query_one("SELECT count(*) FROM case_status_deltas"), 0, "the fold ran");
     assert_eq!(app.db.query_one("SELECT count(*) FROM daily_activity_deltas"), 0, "the fold ran");
     assert_eq!(

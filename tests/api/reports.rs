@@ -325,10 +325,15 @@ fn durations_match_the_cases() {
     let cases = all_cases(&app);
     let t = today();
     let first_office = *offices(&app).keys().next().unwrap();
+    let month_of = |d: NaiveDate| d.with_day(1).unwrap();
+    let earlier = month_of(t - Days::new(60));
     for (from, to, extra) in [
         (t - Days::new(365), t, String::new()),
         (t - Days::new(200), t - Days::new(100), "&kind=standard".to_string()),
         (t - Days::new(700), t, format!("&office_id={first_office}")),
+        // Whole months only, and days of one month only (the summary's two shapes alone).
+        (month_of(t - Days::new(120)), month_of(t) - Days::new(1), String::new()),
+        (earlier + Days::new(3), earlier + Days::new(20), String::new()),
     ] {
         let path = format!("/api/v1/reports/durations?from={from}&to={to}{extra}");
         let r = get(&app, &path, &sup);
@@ -455,4 +460,47 @@ fn summaries_follow_live_changes_through_the_api() {
     assert_eq!(d["completed"], 1);
     assert_eq!(d["express_opened_to_completed"]["count"], 1);
     assert!(d["express_opened_to_completed"]["median_seconds"].as_f64().unwrap() >= 0.0);
+}
+
+/// A completion lands in today's delta row; the fold moves it into its day's and its month's
+/// summary rows at once. A range made of whole months reads the month's row, a range of days the
+/// day's: both count the completion exactly once, before and after the fold, and every month's
+/// row holds exactly the values of its days.
+#[test]
+fn durations_count_a_completion_once_in_months_and_days_before_and_after_the_fold() {
+    let app = seeded();
+    let (_, code) = offices(&app).into_iter().find(|(_, c)| c.starts_with("SEED-BS")).unwrap();
+    let clerk = Tok::clerk(&code);
+    let t = today();
+    let first = t.with_day(1).unwrap();
+    let last = first.checked_add_months(chrono::Months::new(1)).unwrap() - Days::new(1);
+    let month = format!("/api/v1/reports/durations?from={first}&to={last}");
+    let day = format!("/api/v1/reports/durations?from={t}&to={t}");
+    let express = |path: &str| get(&app, path, &clerk)["express_opened_to_completed"]["count"].as_i64().unwrap();
+    let (month_before, day_before) = (express(&month), express(&day));
+
+    app.db.wait_for_fold();
+    let ex = app.open_case(&clerk, "020255-1234", "express");
+    let ex = app.step(&clerk, &ex, "identity-check", &crate::common::cases::identity("020255-1234"));
+    let ex =
+        app.step(&clerk, &ex, "accompanying-holder", &crate::common::cases::holder("030366-1234", Some("2015-01-01")));
+    app.step(&clerk, &ex, "issue-in-full", &json!({}));
+    assert_eq!(express(&month), month_before + 1, "the month, before the fold");
+    assert_eq!(express(&day), day_before + 1, "the day, before the fold");
+
+    app.db.wait_for_fold();
+    assert_eq!(express(&month), month_before + 1, "the month, after the fold");
+    assert_eq!(express(&day), day_before + 1, "the day, after the fold");
+    let mismatched = app.db.query_one(
+        "SELECT count(*) FROM monthly_durations m FULL JOIN (
+             SELECT date_trunc('month', day::timestamp)::date AS month, office_id, kind,
+                    sum(length(opened_to_first_half)) AS a, sum(length(posted_to_completed)) AS b,
+                    sum(length(express_opened_to_completed)) AS c, sum(posted_completed) AS p,
+                    sum(completed_within_window) AS w
+             FROM daily_durations GROUP BY 1, 2, 3) d USING (month, office_id, kind)
+         WHERE (length(m.opened_to_first_half), length(m.posted_to_completed), length(m.express_opened_to_completed),
+                m.posted_completed, m.completed_within_window) IS DISTINCT FROM (d.a, d.b, d.c, d.p, d.w)",
+    );
+    assert_eq!(mismatched, 0, "every month holds exactly its days");
+    assert!(app.db.query_one("SELECT count(*) FROM monthly_durations") > 12);
 }

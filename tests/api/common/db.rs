@@ -187,6 +187,19 @@ impl TestDb {
         diesel::RunQueryDsl::get_result::<One>(diesel::sql_query(sql), &mut self.conn()).expect("query").count
     }
 
+    /// Waits (at most 20 s) until the server's background fold has merged every report delta
+    /// into the summaries; panics if it does not.
+    pub fn wait_for_fold(&self) {
+        const DELTAS: &str =
+            "SELECT (SELECT count(*) FROM case_status_deltas) + (SELECT count(*) FROM daily_activity_deltas)
+                              + (SELECT count(*) FROM daily_duration_deltas) AS count";
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while self.query_one(DELTAS) > 0 {
+            assert!(std::time::Instant::now() < deadline, "the fold did not run within 20 s");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Drops the database now (connections are terminated), e.g. to make the service lose it.
     pub fn drop_now(&self) {
         let s = server();
