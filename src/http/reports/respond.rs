@@ -39,10 +39,17 @@ pub fn wants_csv(req: &HttpRequest) -> bool {
 /// Answers `json` as JSON, or `csv` rows as CSV when asked for.
 pub fn respond<T: Serialize>(req: &HttpRequest, json: &T, csv: impl FnOnce() -> String) -> HttpResponse {
     if wants_csv(req) {
-        HttpResponse::Ok().content_type("text/csv; charset=utf-8; header=present").body(csv())
+        rendered(true, csv().into_bytes())
     } else {
-        HttpResponse::Ok().json(json)
+        // Serialising plain data to memory cannot fail.
+        rendered(false, serde_json::to_vec(json).unwrap_or_default())
     }
+}
+
+/// A report already rendered as CSV (`csv`) or JSON.
+pub fn rendered(csv: bool, body: Vec<u8>) -> HttpResponse {
+    let content_type = if csv { "text/csv; charset=utf-8; header=present" } else { "application/json" };
+    HttpResponse::Ok().content_type(content_type).body(body)
 }
 
 #[cfg(test)]
