@@ -1,6 +1,6 @@
 //! What every report shares: the date range rule and the choice between JSON and CSV.
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
@@ -41,8 +41,10 @@ pub fn respond<T: Serialize>(req: &HttpRequest, json: &T, csv: impl FnOnce() -> 
     if wants_csv(req) {
         rendered(true, csv().into_bytes())
     } else {
-        // Serialising plain data to memory cannot fail.
-        rendered(false, serde_json::to_vec(json).unwrap_or_default())
+        match serde_json::to_vec(json) {
+            Ok(body) => rendered(false, body),
+            Err(e) => ApiError::internal(e).error_response(),
+        }
     }
 }
 

@@ -1,0 +1,2 @@
+-- 000026 changed no schema: nothing to undo.
+SELECT 1;
