@@ -29,7 +29,19 @@ pub fn run(config: &Config, cases: usize, offices: usize, seed: u64, until: Opti
     };
     let started = Instant::now();
     let result = connect(config, true).and_then(|mut conn| {
-        let s = seed::run(&mut conn, &opts, &vault).map_err(|e| format!("seeding failed, nothing was written: {e}"))?;
+        let s = seed::run(&mut conn, &opts, &vault).map_err(|e| match &e {
+            // The same --seed and --until draw the same cases again.
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some("cases_pkey") =>
+            {
+                format!(
+                    "seeding failed, nothing was written: this database holds the cases of --seed {} up to {} \
+                     already; seed again with another --seed",
+                    opts.seed, opts.until
+                )
+            }
+            _ => format!("seeding failed, nothing was written: {e}"),
+        })?;
         // The development registers get the people of docs/examples/registers.json, so that an
         // online order can be tried on a seeded database.
         let registers = if config.online.registers == RegistersConfig::Local {

@@ -328,6 +328,80 @@ fn nemids_issued_before_this_system_are_imported_once_and_a_bad_file_loads_nothi
     assert_eq!(app.post("/api/v1/cases", &clerk, &revoked).status(), 201);
 }
 
+/// A seed into a database whose register holds NemIDs already: a person it draws who holds one
+/// keeps it (the seed's NemID of them is revoked), the register keeps one live NemID per person,
+/// and every index and foreign key the seed dropped for its load is back. The same seed and day
+/// again is refused, saying why, and writes nothing.
+#[test]
+fn a_seed_keeps_the_nemids_people_hold_and_the_same_seed_again_is_refused() {
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive();
+    let opts =
+        nemid_desk::seed::SeedOptions { cases: 3000, offices: 3, seed: 5, until: today, posting_window_days: 14 };
+    let vault = crate::common::app::test_vault();
+    // Whom the seed draws: one of the people it gives an active NemID, found in a first database.
+    let drawn = TestApp::spawn();
+    nemid_desk::seed::run(&mut drawn.db.conn(), &opts, &vault).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Holder {
+        #[diesel(sql_type = diesel::sql_types::Binary)]
+        holder_cpr_sealed: Vec<u8>,
+    }
+    let holder: Holder = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT holder_cpr_sealed FROM nemids WHERE state = 'active' ORDER BY number LIMIT 1"),
+        &mut drawn.db.conn(),
+    )
+    .unwrap();
+    let cpr = vault.open(&holder.holder_cpr_sealed).unwrap();
+
+    // The same person holds a NemID here before the seed.
+    let (app, _) = setup();
+    let schema = |app: &TestApp| {
+        app.db.query_one(
+            "SELECT count(*) FROM (SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indisvalid
+                                   UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE convalidated) s",
+        )
+    };
+    let before = schema(&app);
+    let out = import(
+        &app,
+        &format!("number,cpr,name,state,active_since,card_serial\n900000001,{cpr},Held Before,active,2019-03-01,\n"),
+        "KBH01",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    nemid_desk::seed::run(&mut app.db.conn(), &opts, &vault).unwrap();
+    assert_eq!(schema(&app), before, "the dropped indexes and foreign keys are back");
+    let index = vault.blind(&cpr);
+    let states = |app: &TestApp, number: &str| {
+        app.db.query_one(&format!(
+            "SELECT count(*) FROM nemids WHERE holder_cpr_index = '{index}' AND number {number} AND state <> 'revoked'"
+        ))
+    };
+    assert_eq!(states(&app, "= '900000001'"), 1, "the NemID held before stays live");
+    assert_eq!(states(&app, "<> '900000001'"), 0, "the seed's NemID of the same person is revoked");
+    assert!(app.db.query_one(&format!("SELECT count(*) FROM nemids WHERE holder_cpr_index = '{index}'")) >= 2);
+    assert_eq!(
+        app.db.query_one(
+            "SELECT count(*) FROM (SELECT holder_cpr_index FROM nemids WHERE state <> 'revoked'
+                                   GROUP BY 1 HAVING count(*) > 1) d"
+        ),
+        0
+    );
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nemid-desk"))
+        .args(["seed", "--cases", "3000", "--offices", "3", "--seed", "5", "--until", &today.to_string()])
+        .env("DATABASE_URL", &app.db.url)
+        .env("CPR_ENCRYPTION_KEYS", crate::common::app::TEST_CPR_KEYS)
+        .env("CPR_INDEX_KEY", crate::common::app::TEST_CPR_INDEX_KEY)
+        .env("JWT_SECRET", crate::common::app::TEST_SECRET)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds the cases of --seed 5") && err.contains("another --seed"), "{err}");
+    assert_eq!(app.db.query_one("SELECT count(*) FROM cases"), 3000, "nothing was written");
+    assert_eq!(schema(&app), before);
+}
+
 #[test]
 fn seed_fills_the_register_for_the_cases_it_makes() {
     let app = TestApp::spawn();
