@@ -185,6 +185,9 @@ fn load(conn: &mut PgConnection, opts: &SeedOptions, vault: &CprVault) -> QueryR
     conn.transaction(|conn| {
         let mut rng = StdRng::seed_from_u64(opts.seed);
         let anchor = start_of_day(opts.until);
+        // Everything the load drops and creates again is locked first, at once: a server beside
+        // the seed waits for it (its reads too) instead of deadlocking with the lock upgrades.
+        conn.batch_execute(&format!("LOCK TABLE offices, {} IN ACCESS EXCLUSIVE MODE", LOADED.join(", ")))?;
         let offices = ensure_offices(conn, opts)?;
         // One bulk transaction: sorts and hashes over a million rows in memory, not on disk.
         conn.batch_execute("SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '256MB';")?;

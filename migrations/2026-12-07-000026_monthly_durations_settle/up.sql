@@ -6,6 +6,8 @@
 -- try-lock, such a fold holds the lock or has committed; waiting for the lock and deriving the
 -- months from the days once more leaves them exact. A database without durations has nothing
 -- to settle and does not pause.
+-- Each statement sees what committed before it (the pause is for that), whatever the default.
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
 SELECT pg_sleep(1) WHERE EXISTS (SELECT 1 FROM daily_durations) OR EXISTS (SELECT 1 FROM daily_duration_deltas);
 SELECT pg_advisory_xact_lock(7423001);
 DELETE FROM monthly_durations;

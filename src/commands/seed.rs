@@ -16,7 +16,10 @@ use crate::seed::{self, SeedOptions};
 
 pub fn run(config: &Config, cases: usize, offices: usize, seed: u64, until: Option<NaiveDate>) -> ExitCode {
     if config.app_env == AppEnv::Production {
-        return usage("seed", "refused with APP_ENV=production (it writes made-up people and locks the case tables)");
+        return usage(
+            "seed",
+            "refused with APP_ENV=production (it writes made-up people and locks the case and NemID tables, reads too)",
+        );
     }
     if cases == 0 || cases > 20_000_000 || offices == 0 || offices > 10_000 {
         return usage("seed", "--cases must be 1..=20000000 and --offices 1..=10000");

@@ -355,11 +355,31 @@ fn a_seed_keeps_the_nemids_people_hold_and_the_same_seed_again_is_refused() {
 
     // The same person holds a NemID here before the seed.
     let (app, _) = setup();
-    let schema = |app: &TestApp| {
-        app.db.query_one(
-            "SELECT count(*) FROM (SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indisvalid
-                                   UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE convalidated) s",
+    // Every index and constraint of the schema as PostgreSQL prints it, and which of them the
+    // seed dropped and made again (a new object id, the same definition).
+    #[derive(diesel::QueryableByName, PartialEq, Debug)]
+    struct Schema {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        definitions: String,
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Oid>)]
+        oids: Vec<u32>,
+    }
+    let schema = |app: &TestApp| -> Schema {
+        diesel::RunQueryDsl::get_result(
+            diesel::sql_query(
+                "SELECT string_agg(d, E'\\n' ORDER BY d) AS definitions, array_agg(o ORDER BY d) AS oids FROM (
+                     SELECT x.indexrelid::regclass::text || ' ' || pg_get_indexdef(x.indexrelid)
+                            || CASE WHEN x.indisvalid THEN '' ELSE ' INVALID' END AS d, x.indexrelid AS o
+                     FROM pg_index x JOIN pg_class c ON c.oid = x.indrelid
+                     WHERE c.relnamespace = 'public'::regnamespace
+                     UNION ALL
+                     SELECT k.conrelid::regclass::text || ' ' || k.conname || ' ' || pg_get_constraintdef(k.oid)
+                            || CASE WHEN k.convalidated THEN '' ELSE ' NOT VALIDATED' END, k.oid
+                     FROM pg_constraint k WHERE k.connamespace = 'public'::regnamespace) s",
+            ),
+            &mut app.db.conn(),
         )
+        .unwrap()
     };
     let before = schema(&app);
     let out = import(
@@ -369,7 +389,10 @@ fn a_seed_keeps_the_nemids_people_hold_and_the_same_seed_again_is_refused() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     nemid_desk::seed::run(&mut app.db.conn(), &opts, &vault).unwrap();
-    assert_eq!(schema(&app), before, "the dropped indexes and foreign keys are back");
+    let after = schema(&app);
+    assert_eq!(after.definitions, before.definitions, "the dropped indexes and foreign keys are back as they were");
+    let remade = before.oids.iter().zip(&after.oids).filter(|(b, a)| b != a).count();
+    assert!(remade >= 15, "the load's foreign keys and secondary indexes were dropped and made again: {remade}");
     let index = vault.blind(&cpr);
     let states = |app: &TestApp, number: &str| {
         app.db.query_one(&format!(
@@ -399,7 +422,7 @@ fn a_seed_keeps_the_nemids_people_hold_and_the_same_seed_again_is_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("holds the cases of --seed 5") && err.contains("another --seed"), "{err}");
     assert_eq!(app.db.query_one("SELECT count(*) FROM cases"), 3000, "nothing was written");
-    assert_eq!(schema(&app), before);
+    assert_eq!(schema(&app), after, "a failed seed leaves every index and constraint as it was");
 }
 
 #[test]
