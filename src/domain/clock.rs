@@ -55,16 +55,15 @@ mod day_start_tests {
     }
 }
 
-/// The calendar months lying wholly inside `from..=to`, as the first day of the first and of the
-/// last such month; `None` when no month fits. The days of the range outside them are its ends.
+/// The calendar months lying wholly inside `from..=to`, as a span of days: the first day of the
+/// first such month and the last day of the last; `None` when no month fits. The days of the
+/// range outside the span are its ends.
 pub fn whole_months(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     use chrono::{Datelike, Months};
     let first = if from.day() == 1 { from } else { from.with_day(1)?.checked_add_months(Months::new(1))? };
     // The month `to` lies in counts only if `to` is its last day.
-    let after_to = to.succ_opt()?;
-    let last =
-        if after_to.day() == 1 { to.with_day(1)? } else { to.with_day(1)?.checked_sub_months(Months::new(1))? };
-    (first <= last).then_some((first, last))
+    let last = if to.succ_opt()?.day() == 1 { to } else { to.with_day(1)?.pred_opt()? };
+    (first < last).then_some((first, last))
 }
 
 #[cfg(test)]
@@ -77,14 +76,15 @@ mod month_tests {
 
     #[test]
     fn whole_months_are_those_the_range_covers_from_first_to_last_day() {
-        assert_eq!(whole_months(d(2026, 1, 1), d(2026, 1, 31)), Some((d(2026, 1, 1), d(2026, 1, 1))));
-        assert_eq!(whole_months(d(2025, 12, 8), d(2026, 12, 7)), Some((d(2026, 1, 1), d(2026, 11, 1))));
-        assert_eq!(whole_months(d(2024, 2, 1), d(2024, 2, 29)), Some((d(2024, 2, 1), d(2024, 2, 1))));
+        assert_eq!(whole_months(d(2026, 1, 1), d(2026, 1, 31)), Some((d(2026, 1, 1), d(2026, 1, 31))));
+        assert_eq!(whole_months(d(2025, 12, 8), d(2026, 12, 7)), Some((d(2026, 1, 1), d(2026, 11, 30))));
+        assert_eq!(whole_months(d(2024, 2, 1), d(2024, 2, 29)), Some((d(2024, 2, 1), d(2024, 2, 29))));
         assert_eq!(whole_months(d(2024, 2, 1), d(2024, 2, 28)), None);
         assert_eq!(whole_months(d(2026, 1, 2), d(2026, 2, 27)), None);
-        assert_eq!(whole_months(d(2026, 1, 2), d(2026, 3, 31)), Some((d(2026, 2, 1), d(2026, 3, 1))));
-        assert_eq!(whole_months(d(2025, 12, 1), d(2026, 1, 31)), Some((d(2025, 12, 1), d(2026, 1, 1))));
+        assert_eq!(whole_months(d(2026, 1, 2), d(2026, 3, 31)), Some((d(2026, 2, 1), d(2026, 3, 31))));
+        assert_eq!(whole_months(d(2025, 12, 1), d(2026, 1, 31)), Some((d(2025, 12, 1), d(2026, 1, 31))));
         assert_eq!(whole_months(d(2026, 5, 5), d(2026, 5, 5)), None);
         assert_eq!(whole_months(d(2026, 5, 31), d(2026, 6, 1)), None);
+        assert_eq!(whole_months(d(2026, 5, 1), d(2026, 5, 1)), None);
     }
 }

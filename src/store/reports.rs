@@ -379,8 +379,7 @@ pub fn durations(
     to: NaiveDate,
 ) -> QueryResult<Vec<DurationDay>> {
     // The whole months as a span of days: the first day of the first, the last of the last.
-    let months = crate::domain::clock::whole_months(from, to)
-        .and_then(|(first, last)| Some((first, last.checked_add_months(chrono::Months::new(1))?.pred_opt()?)));
+    let months = crate::domain::clock::whole_months(from, to);
     const COLUMNS: &str = "opened_to_first_half, posted_to_completed, express_opened_to_completed, \
                            posted_completed, completed_within_window";
     const SCOPE: &str = "($5::uuid IS NULL OR office_id = $5) AND ($6::text IS NULL OR kind = $6)";
